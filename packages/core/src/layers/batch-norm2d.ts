@@ -1,0 +1,80 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { Layer } from '../module.js';
+
+export interface BatchNorm2dOptions {
+  eps?: number;
+  /** PyTorch convention: running = (1 − momentum)·running + momentum·batch. Default 0.1. */
+  momentum?: number;
+  affine?: boolean;
+  trackRunningStats?: boolean;
+}
+
+/**
+ * Batch normalisation over N, H, W of NHWC input, with PyTorch semantics: in training mode it
+ * normalises with the biased batch variance and updates the running variance with the unbiased
+ * one; in eval mode it uses the running statistics.
+ */
+export class BatchNorm2d extends Layer {
+  readonly weight: tf.Variable | null;
+  readonly bias: tf.Variable | null;
+  readonly runningMean: tf.Variable | null;
+  readonly runningVar: tf.Variable | null;
+  readonly numBatchesTracked: tf.Variable | null;
+  readonly eps: number;
+  readonly momentum: number;
+
+  constructor(
+    readonly numFeatures: number,
+    options: BatchNorm2dOptions = {},
+  ) {
+    super();
+    this.eps = options.eps ?? 1e-5;
+    this.momentum = options.momentum ?? 0.1;
+    const affine = options.affine ?? true;
+    this.weight = affine ? this.addParameter('weight', tf.ones([numFeatures])) : null;
+    this.bias = affine ? this.addParameter('bias', tf.zeros([numFeatures])) : null;
+    if (options.trackRunningStats ?? true) {
+      this.runningMean = this.addBuffer('running_mean', tf.zeros([numFeatures]));
+      this.runningVar = this.addBuffer('running_var', tf.ones([numFeatures]));
+      this.numBatchesTracked = this.addBuffer('num_batches_tracked', tf.scalar(0, 'int32'));
+    } else {
+      this.runningMean = this.runningVar = this.numBatchesTracked = null;
+    }
+  }
+
+  forward(x: tf.Tensor): tf.Tensor {
+    if (x.rank !== 4 || x.shape[3] !== this.numFeatures) {
+      throw new Error(`BatchNorm2d: expected NHWC input with ${this.numFeatures} channels, got [${x.shape}]`);
+    }
+    const useBatchStats = this.training || !this.runningMean;
+    return tf.tidy(() => {
+      let mean: tf.Tensor;
+      let variance: tf.Tensor;
+      if (useBatchStats) {
+        const m = tf.moments(x, [0, 1, 2]);
+        mean = m.mean; // [C]
+        variance = m.variance; // [C], biased
+        if (this.training && this.runningMean && this.runningVar && this.numBatchesTracked) {
+          this.updateRunningStats(mean, variance, x.size / this.numFeatures);
+        }
+      } else {
+        mean = this.runningMean!;
+        variance = this.runningVar!;
+      }
+      const invStd = tf.rsqrt(tf.add(variance, this.eps));
+      const scale = this.weight ? tf.mul(invStd, this.weight) : invStd; // [C]
+      const shift = this.bias ? tf.sub(this.bias, tf.mul(mean, scale)) : tf.neg(tf.mul(mean, scale));
+      return tf.add(tf.mul(x, scale), shift); // [B, H, W, C]
+    });
+  }
+
+  private updateRunningStats(mean: tf.Tensor, variance: tf.Tensor, n: number): void {
+    tf.tidy(() => {
+      const m = this.momentum;
+      const unbiased = n > 1 ? tf.mul(variance, n / (n - 1)) : variance;
+      this.runningMean!.assign(tf.add(tf.mul(this.runningMean!, 1 - m), tf.mul(tf.stopGradient(mean), m)));
+      this.runningVar!.assign(tf.add(tf.mul(this.runningVar!, 1 - m), tf.mul(tf.stopGradient(unbiased), m)));
+      this.numBatchesTracked!.assign(tf.add(this.numBatchesTracked!, tf.scalar(1, 'int32')));
+    });
+  }
+}

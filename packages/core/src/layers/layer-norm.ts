@@ -1,0 +1,38 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { Layer } from '../module.js';
+
+export interface LayerNormOptions {
+  eps?: number;
+  elementwiseAffine?: boolean;
+}
+
+/** Layer normalisation over the last axis. State-dict names `weight`, `bias` [D]. Default eps 1e-5. */
+export class LayerNorm extends Layer {
+  readonly weight: tf.Variable | null;
+  readonly bias: tf.Variable | null;
+  readonly eps: number;
+
+  constructor(
+    readonly normalizedShape: number,
+    options: LayerNormOptions = {},
+  ) {
+    super();
+    this.eps = options.eps ?? 1e-5;
+    const affine = options.elementwiseAffine ?? true;
+    this.weight = affine ? this.addParameter('weight', tf.ones([normalizedShape])) : null;
+    this.bias = affine ? this.addParameter('bias', tf.zeros([normalizedShape])) : null;
+  }
+
+  forward(x: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => {
+      if (x.shape[x.rank - 1] !== this.normalizedShape) {
+        throw new Error(`LayerNorm: expected last dimension ${this.normalizedShape}, got [${x.shape}]`);
+      }
+      const { mean, variance } = tf.moments(x, -1, true);
+      let y = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.eps)));
+      if (this.weight) y = tf.mul(y, this.weight);
+      if (this.bias) y = tf.add(y, this.bias);
+      return y;
+    });
+  }
+}
