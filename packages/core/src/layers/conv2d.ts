@@ -93,7 +93,7 @@ export class Conv2d extends Layer {
         const xs = tf.split(x4, this.groups, 3);
         const ws = tf.split(this.weight as tf.Tensor4D, this.groups, 3);
         y = tf.concat(
-          xs.map((xi, g) => tf.conv2d(xi, ws[g], this.stride, pad, 'NHWC', this.dilation)),
+          xs.map((xi, g) => tf.conv2d(xi as tf.Tensor4D, ws[g] as tf.Tensor4D, this.stride, pad, 'NHWC', this.dilation)),
           3,
         ) as tf.Tensor4D;
       }
