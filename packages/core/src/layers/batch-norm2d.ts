@@ -70,10 +70,11 @@ export class BatchNorm2d extends Layer {
 
   private updateRunningStats(mean: tf.Tensor, variance: tf.Tensor, n: number): void {
     tf.tidy(() => {
+      // Variable assignment is not recorded on the gradient tape, so no gradient flows into the statistics.
       const m = this.momentum;
       const unbiased = n > 1 ? tf.mul(variance, n / (n - 1)) : variance;
-      this.runningMean!.assign(tf.add(tf.mul(this.runningMean!, 1 - m), tf.mul(tf.stopGradient(mean), m)));
-      this.runningVar!.assign(tf.add(tf.mul(this.runningVar!, 1 - m), tf.mul(tf.stopGradient(unbiased), m)));
+      this.runningMean!.assign(tf.add(tf.mul(this.runningMean!, 1 - m), tf.mul(mean, m)));
+      this.runningVar!.assign(tf.add(tf.mul(this.runningVar!, 1 - m), tf.mul(unbiased, m)));
       this.numBatchesTracked!.assign(tf.add(this.numBatchesTracked!, tf.scalar(1, 'int32')));
     });
   }

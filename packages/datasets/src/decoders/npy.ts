@@ -1,0 +1,118 @@
+import { unzipSync } from 'fflate';
+import { checkDims, DecodeError } from '../errors.js';
+import { halfArrayToFloat32 } from '../float16.js';
+import { DEFAULT_MAX_PIXELS, type DecodeLimits, type DepthMap } from '../types.js';
+
+/** A parsed .npy array: shape, numpy dtype string and the values as float64-able typed array. */
+export interface NpyArray {
+  shape: number[];
+  dtype: string;
+  fortranOrder: boolean;
+  data: Float32Array | Float64Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array | BigInt64Array | BigUint64Array;
+}
+
+const SIZES: Record<string, number> = { f2: 2, f4: 4, f8: 8, i1: 1, u1: 1, i2: 2, u2: 2, i4: 4, u4: 4, i8: 8, u8: 8, b1: 1 };
+
+/** Parses a NumPy .npy file (format versions 1–3, little/big endian, C or Fortran order). */
+export function decodeNpy(bytes: Uint8Array, options: DecodeLimits = {}): NpyArray {
+  if (bytes.length < 10 || bytes[0] !== 0x93 || String.fromCharCode(...bytes.subarray(1, 6)) !== 'NUMPY') {
+    throw new DecodeError('npy', 'missing \\x93NUMPY magic');
+  }
+  const major = bytes[6];
+  let headerLen: number;
+  let offset: number;
+  if (major === 1) {
+    headerLen = bytes[8] | (bytes[9] << 8);
+    offset = 10;
+  } else if (major === 2 || major === 3) {
+    if (bytes.length < 12) throw new DecodeError('npy', 'truncated header');
+    headerLen = (bytes[8] | (bytes[9] << 8) | (bytes[10] << 16) | (bytes[11] << 24)) >>> 0;
+    offset = 12;
+  } else throw new DecodeError('npy', `unsupported format version ${major}`);
+  if (offset + headerLen > bytes.length) throw new DecodeError('npy', 'truncated header');
+  const header = new TextDecoder('latin1').decode(bytes.subarray(offset, offset + headerLen));
+  const descr = /'descr'\s*:\s*'([^']+)'/.exec(header)?.[1];
+  const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
+  const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
+  if (!descr || !fortran || shapeText === undefined) throw new DecodeError('npy', `unparseable header ${JSON.stringify(header.trim())}`);
+  const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map((s) => Number(s));
+  if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new DecodeError('npy', `invalid shape (${shapeText})`);
+  const order = descr[0];
+  const kind = descr.slice(1);
+  const size = SIZES[kind];
+  if (!size || !'<>|='.includes(order)) throw new DecodeError('npy', `unsupported dtype '${descr}'`);
+  const count = shape.reduce((a, b) => a * b, 1);
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  if (count > maxPixels * 4) throw new DecodeError('npy', `array of ${count} elements exceeds the limit`);
+  const dataStart = offset + headerLen;
+  const need = count * size;
+  if (dataStart + need > bytes.length) {
+    throw new DecodeError('npy', `truncated data: need ${need} bytes, file has ${bytes.length - dataStart}`);
+  }
+  // Copy to an aligned buffer, swapping bytes when big-endian.
+  const buf = bytes.slice(dataStart, dataStart + need);
+  if (order === '>' && size > 1) {
+    for (let i = 0; i < need; i += size) buf.subarray(i, i + size).reverse();
+  }
+  const ab = buf.buffer;
+  let data: NpyArray['data'];
+  switch (kind) {
+    case 'f2': data = halfArrayToFloat32(new Uint16Array(ab)); break;
+    case 'f4': data = new Float32Array(ab); break;
+    case 'f8': data = new Float64Array(ab); break;
+    case 'i1': data = new Int8Array(ab); break;
+    case 'u1': case 'b1': data = new Uint8Array(ab); break;
+    case 'i2': data = new Int16Array(ab); break;
+    case 'u2': data = new Uint16Array(ab); break;
+    case 'i4': data = new Int32Array(ab); break;
+    case 'u4': data = new Uint32Array(ab); break;
+    case 'i8': data = new BigInt64Array(ab); break;
+    default: data = new BigUint64Array(ab); break;
+  }
+  return { shape, dtype: descr, fortranOrder: fortran === 'True', data };
+}
+
+/** Reads all arrays of an .npz (zip of .npy files, stored or deflated). Keys drop the `.npy` suffix. */
+export function decodeNpz(bytes: Uint8Array, options: DecodeLimits = {}): Record<string, NpyArray> {
+  let files: Record<string, Uint8Array>;
+  try {
+    files = unzipSync(bytes);
+  } catch (e) {
+    throw new DecodeError('npz', `not a readable zip archive (${(e as Error).message})`);
+  }
+  const out: Record<string, NpyArray> = {};
+  for (const [name, content] of Object.entries(files)) {
+    out[name.replace(/\.npy$/, '')] = decodeNpy(content, options);
+  }
+  return out;
+}
+
+/** Turns a 2-D array (or [H, W, 1] / [1, H, W]) into a depth map (float32, C order). */
+export function npyToDepth(arr: NpyArray, options: DecodeLimits & { scale?: number } = {}): DepthMap {
+  const dims = arr.shape.filter((d, i) => !(d === 1 && arr.shape.length > 2 && (i === 0 || i === arr.shape.length - 1)));
+  if (dims.length !== 2) throw new DecodeError('npy', `expected a 2-D depth array, got shape (${arr.shape.join(', ')})`);
+  const [h, w] = dims;
+  checkDims('npy', w, h, options.maxPixels ?? DEFAULT_MAX_PIXELS);
+  const n = w * h;
+  const data = new Float32Array(n);
+  const scale = options.scale ?? 1;
+  const src = arr.data;
+  for (let i = 0; i < n; i++) {
+    const idx = arr.fortranOrder ? (i % w) * h + Math.floor(i / w) : i;
+    data[i] = Number(src[idx]) / scale;
+  }
+  return { width: w, height: h, data };
+}
+
+/** Decodes an .npy depth map, or one array (by `key`, default the first) of an .npz. */
+export function decodeNpyDepth(bytes: Uint8Array, options: DecodeLimits & { key?: string; scale?: number } = {}): DepthMap {
+  if (bytes[0] === 0x50 && bytes[1] === 0x4b) {
+    const arrays = decodeNpz(bytes, options);
+    const keys = Object.keys(arrays);
+    const key = options.key ?? keys[0];
+    const arr = arrays[key];
+    if (!arr) throw new DecodeError('npz', `no array '${key}' (has ${keys.join(', ') || 'none'})`);
+    return npyToDepth(arr, options);
+  }
+  return npyToDepth(decodeNpy(bytes, options), options);
+}

@@ -1,0 +1,207 @@
+/**
+ * DINOv3 ViT hyper-parameters (spec architecture.md §2.1; DINOV3:dinov3/hub/backbones.py) and the
+ * presets of the released LVD-1689M backbones.
+ */
+
+/** Feed-forward type: plain `fc1 → GELU → fc2` (S/B/L) or SwiGLU (the "plus" models). */
+export type FfnType = 'mlp' | 'swiglu';
+
+export interface DinoV3Config {
+  /** Patch side in pixels (16 for every released model). */
+  patchSize: number;
+  /** Input channels (3, RGB). */
+  inChannels: number;
+  /** Token width D. */
+  embedDim: number;
+  /** Number of transformer blocks. */
+  depth: number;
+  /** Attention heads; head dim = embedDim / numHeads (64 for every released model). */
+  numHeads: number;
+  ffn: FfnType;
+  /** Hidden width of the feed-forward block (HF `intermediate_size`): 4·D for MLP, the aligned SwiGLU width for plus. */
+  ffnHiddenDim: number;
+  /** Register ("storage") tokens between the cls token and the patches. */
+  numRegisterTokens: number;
+  layerNormEps: number;
+  /** RoPE base: periods = base^(4k/headDim). */
+  ropeBase: number;
+  /** Blocks (0-based, output taken after the block) that `getIntermediateLayers` returns by default. */
+  intermediateLayers: number[];
+  /** Initial LayerScale value (the trained values are loaded; used only for random init). */
+  layerScaleInit: number;
+}
+
+export type DinoV3PresetName = 'vits16' | 'vitb16' | 'vitl16' | 'vits16plus' | 'vith16plus';
+
+/**
+ * The layer indices DINOv3's depth evaluation (and AnyDepth / Depth Anything V2) tap:
+ * every quarter of the blocks, except ViT-L whose indices are forced to [4, 11, 17, 23]
+ * (DINOV3:dinov3/eval/depth/models/encoder.py `FOUR_EVEN_INTERVALS`).
+ */
+export function fourEvenIntervals(depth: number): number[] {
+  if (depth === 24) return [4, 11, 17, 23];
+  if (depth < 4) return Array.from({ length: depth }, (_, i) => i);
+  const step = Math.floor(depth / 4);
+  return [1, 2, 3, 4].map((i) => i * step - 1);
+}
+
+/** SwiGLU hidden width as DINOv3 computes it: int(hidden·2/3) rounded up to a multiple of `alignTo`. */
+export function swigluHiddenDim(embedDim: number, ffnRatio: number, alignTo = 8): number {
+  const d = Math.trunc(embedDim * ffnRatio * (2 / 3));
+  return d + ((alignTo - (d % alignTo)) % alignTo);
+}
+
+export interface DinoV3ConfigInput {
+  embedDim: number;
+  depth: number;
+  numHeads: number;
+  ffn?: FfnType;
+  /** Feed-forward ratio used when `ffnHiddenDim` is not given (4 for MLP, 6 for the plus models). */
+  ffnRatio?: number;
+  ffnHiddenDim?: number;
+  patchSize?: number;
+  inChannels?: number;
+  numRegisterTokens?: number;
+  layerNormEps?: number;
+  ropeBase?: number;
+  intermediateLayers?: number[];
+  layerScaleInit?: number;
+}
+
+/** Builds a full, validated config from plain numbers (e.g. `{ embedDim: 128, depth: 4, numHeads: 2 }`). */
+export function dinov3Config(input: DinoV3ConfigInput): DinoV3Config {
+  const ffn = input.ffn ?? 'mlp';
+  const ffnRatio = input.ffnRatio ?? (ffn === 'mlp' ? 4 : 6);
+  const ffnHiddenDim =
+    input.ffnHiddenDim ?? (ffn === 'mlp' ? Math.round(input.embedDim * ffnRatio) : swigluHiddenDim(input.embedDim, ffnRatio));
+  const config: DinoV3Config = {
+    patchSize: input.patchSize ?? 16,
+    inChannels: input.inChannels ?? 3,
+    embedDim: input.embedDim,
+    depth: input.depth,
+    numHeads: input.numHeads,
+    ffn,
+    ffnHiddenDim,
+    numRegisterTokens: input.numRegisterTokens ?? 4,
+    layerNormEps: input.layerNormEps ?? 1e-5,
+    ropeBase: input.ropeBase ?? 100,
+    intermediateLayers: input.intermediateLayers ?? fourEvenIntervals(input.depth),
+    layerScaleInit: input.layerScaleInit ?? 1e-5,
+  };
+  validateConfig(config);
+  return config;
+}
+
+/** Throws a clear error for inconsistent hyper-parameters. */
+export function validateConfig(c: DinoV3Config): void {
+  const ints: Array<keyof DinoV3Config> = ['patchSize', 'inChannels', 'embedDim', 'depth', 'numHeads', 'ffnHiddenDim', 'numRegisterTokens'];
+  for (const k of ints) {
+    const v = c[k] as number;
+    if (!Number.isInteger(v) || v < (k === 'numRegisterTokens' ? 0 : 1)) throw new Error(`DINOv3 config: ${k} must be a positive integer, got ${v}`);
+  }
+  if (c.ffn !== 'mlp' && c.ffn !== 'swiglu') throw new Error(`DINOv3 config: ffn must be 'mlp' or 'swiglu', got '${c.ffn}'`);
+  // RoPE splits each head into 4 equal parts (y/x × the two rotate-half halves).
+  if (c.embedDim % (4 * c.numHeads) !== 0) {
+    throw new Error(`DINOv3 config: embedDim (${c.embedDim}) must be divisible by 4·numHeads (${4 * c.numHeads}) for RoPE`);
+  }
+  for (const i of c.intermediateLayers) {
+    if (!Number.isInteger(i) || i < 0 || i >= c.depth) throw new Error(`DINOv3 config: intermediate layer ${i} is outside 0..${c.depth - 1}`);
+  }
+  if (!(c.layerNormEps > 0)) throw new Error(`DINOv3 config: layerNormEps must be > 0, got ${c.layerNormEps}`);
+  if (!(c.ropeBase > 0)) throw new Error(`DINOv3 config: ropeBase must be > 0, got ${c.ropeBase}`);
+}
+
+/** Head dimension D / heads. */
+export function headDim(c: DinoV3Config): number {
+  return c.embedDim / c.numHeads;
+}
+
+/**
+ * Released DINOv3 ViT backbones (LVD-1689M). S/B/L use the plain GELU MLP; the plus models use
+ * SwiGLU with ffn_ratio 6 (hidden 1536 for S+, 5120 for H+).
+ */
+export const DINOV3_PRESETS: Readonly<Record<DinoV3PresetName, DinoV3Config>> = {
+  vits16: dinov3Config({ embedDim: 384, depth: 12, numHeads: 6 }),
+  vitb16: dinov3Config({ embedDim: 768, depth: 12, numHeads: 12 }),
+  vitl16: dinov3Config({ embedDim: 1024, depth: 24, numHeads: 16 }),
+  vits16plus: dinov3Config({ embedDim: 384, depth: 12, numHeads: 6, ffn: 'swiglu', ffnRatio: 6 }),
+  vith16plus: dinov3Config({ embedDim: 1280, depth: 32, numHeads: 20, ffn: 'swiglu', ffnRatio: 6 }),
+};
+
+/** Hugging Face repo ids of the released backbones. */
+export const DINOV3_HF_REPOS: Readonly<Record<DinoV3PresetName, string>> = {
+  vits16: 'facebook/dinov3-vits16-pretrain-lvd1689m',
+  vitb16: 'facebook/dinov3-vitb16-pretrain-lvd1689m',
+  vitl16: 'facebook/dinov3-vitl16-pretrain-lvd1689m',
+  vits16plus: 'facebook/dinov3-vits16plus-pretrain-lvd1689m',
+  vith16plus: 'facebook/dinov3-vith16plus-pretrain-lvd1689m',
+};
+
+/** A preset by name (a fresh copy), or throws listing the known names. */
+export function dinov3Preset(name: DinoV3PresetName): DinoV3Config {
+  const p = DINOV3_PRESETS[name];
+  if (!p) throw new Error(`unknown DINOv3 preset '${name}'; known: ${Object.keys(DINOV3_PRESETS).join(', ')}`);
+  return { ...p, intermediateLayers: [...p.intermediateLayers] };
+}
+
+/**
+ * Maps a Hugging Face `config.json` (DINOv3ViTConfig) to a config. Reads `hidden_size`,
+ * `num_hidden_layers`, `num_attention_heads`, `intermediate_size`, `use_gated_mlp` (older revisions:
+ * `use_swiglu_ffn`), `layer_norm_eps`, `rope_theta`, `num_register_tokens`, `patch_size`, `num_channels`.
+ */
+export function configFromHf(json: Record<string, unknown>): DinoV3Config {
+  const num = (key: string, fallback?: number): number => {
+    const v = json[key];
+    if (v === undefined || v === null) {
+      if (fallback === undefined) throw new Error(`config.json: missing required field '${key}'`);
+      return fallback;
+    }
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`config.json: '${key}' must be a number, got ${JSON.stringify(v)}`);
+    return v;
+  };
+  if (json.model_type !== undefined && json.model_type !== 'dinov3_vit') {
+    throw new Error(`config.json: model_type '${String(json.model_type)}' is not 'dinov3_vit'`);
+  }
+  const gated = Boolean(json.use_gated_mlp ?? json.use_swiglu_ffn ?? false);
+  const embedDim = num('hidden_size');
+  const config: DinoV3ConfigInput = {
+    embedDim,
+    depth: num('num_hidden_layers'),
+    numHeads: num('num_attention_heads'),
+    ffn: gated ? 'swiglu' : 'mlp',
+    ffnHiddenDim: json.intermediate_size === undefined ? undefined : num('intermediate_size'),
+    patchSize: num('patch_size', 16),
+    inChannels: num('num_channels', 3),
+    numRegisterTokens: num('num_register_tokens', 4),
+    layerNormEps: num('layer_norm_eps', 1e-5),
+    ropeBase: num('rope_theta', 100),
+    layerScaleInit: num('layerscale_value', 1e-5),
+  };
+  if (json.key_bias === true) throw new Error('config.json: key_bias=true is not a DINOv3 configuration (the K bias is masked)');
+  return dinov3Config(config);
+}
+
+/** The inverse of {@link configFromHf}: a `config.json` body for this config. */
+export function configToHf(c: DinoV3Config): Record<string, unknown> {
+  return {
+    model_type: 'dinov3_vit',
+    architectures: ['DINOv3ViTModel'],
+    hidden_size: c.embedDim,
+    num_hidden_layers: c.depth,
+    num_attention_heads: c.numHeads,
+    intermediate_size: c.ffnHiddenDim,
+    use_gated_mlp: c.ffn === 'swiglu',
+    hidden_act: c.ffn === 'swiglu' ? 'silu' : 'gelu',
+    layer_norm_eps: c.layerNormEps,
+    rope_theta: c.ropeBase,
+    num_register_tokens: c.numRegisterTokens,
+    patch_size: c.patchSize,
+    num_channels: c.inChannels,
+    layerscale_value: c.layerScaleInit,
+    query_bias: true,
+    key_bias: false,
+    value_bias: true,
+    proj_bias: true,
+    mlp_bias: true,
+  };
+}
