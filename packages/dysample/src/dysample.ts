@@ -36,6 +36,20 @@ export function pixelUnshuffle(x: tf.Tensor4D, s: number): tf.Tensor4D {
 }
 
 /**
+ * A 1×1 convolution as a matrix product: same result as `conv.forward(x)`, but its gradients use
+ * BatchMatMul, which every backend has (tfjs-backend-wasm has no Conv2DBackpropFilter kernel).
+ */
+function conv1x1(conv: Conv2d, x: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [B, H, W, C] = x.shape;
+    const w = tf.reshape(conv.weight, [C, conv.outChannels]); // [Cin, Cout] from HWIO [1, 1, Cin, Cout]
+    let y = tf.matMul(tf.reshape(x, [B * H * W, C]), w); // [B·H·W, Cout]
+    if (conv.bias) y = tf.add(y, conv.bias);
+    return tf.reshape(y, [B, H, W, conv.outChannels]) as tf.Tensor4D;
+  });
+}
+
+/**
  * The official `init_pos` buffer, shape (1, 2·G·s², 1, 1): channel k = c·G·s² + g·s² + i·s + j holds
  * h[j] for c = 0 (x) and h[i] for c = 1 (y), with h = arange(-(s-1)/2, (s-1)/2 + 1) / s.
  */
@@ -100,12 +114,12 @@ export class DySample extends Layer {
       const factor = this.dyscope ? 0.5 : 0.25;
       let off: tf.Tensor4D;
       if (this.style === 'lp') {
-        off = this.offset.forward(x) as tf.Tensor4D; // [B, H, W, 2·G·s²]
-        if (this.scope) off = tf.mul(off, tf.sigmoid(this.scope.forward(x)));
+        off = conv1x1(this.offset, x); // [B, H, W, 2·G·s²]
+        if (this.scope) off = tf.mul(off, tf.sigmoid(conv1x1(this.scope, x)));
       } else {
         const xs = pixelShuffle(x, s); // [B, sH, sW, C/s²]
-        let o = this.offset.forward(xs) as tf.Tensor4D; // [B, sH, sW, 2·G]
-        if (this.scope) o = tf.mul(o, tf.sigmoid(this.scope.forward(xs)));
+        let o = conv1x1(this.offset, xs); // [B, sH, sW, 2·G]
+        if (this.scope) o = tf.mul(o, tf.sigmoid(conv1x1(this.scope, xs)));
         off = pixelUnshuffle(o, s); // [B, H, W, 2·G·s²]
       }
       const pos = tf.reshape(this.initPos, [1, 1, 1, -1]); // [1, 1, 1, 2·G·s²]
