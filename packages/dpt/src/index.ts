@@ -1,0 +1,17 @@
+export { type HeadFeature, checkFeatures } from './features.js';
+export { interpolateBilinear, Interpolate } from './interpolate.js';
+export { ConvModule, type ConvModuleOptions } from './conv-module.js';
+export { ReassembleBlocks, type ReassembleOptions, type ReadoutType } from './reassemble.js';
+export { PreActResidualConvUnit, ResidualConvUnit } from './residual-conv-unit.js';
+export { FeatureFusionBlock, DAv2FeatureFusionBlock } from './fusion-block.js';
+export { UpConvHead } from './up-conv-head.js';
+export { DPTHead, type DPTHeadOptions, depthFromLogits } from './dpt-head.js';
+export {
+  DepthAnythingV2DPTHead,
+  type DAv2DPTHeadOptions,
+  type DAv2Encoder,
+  DAV2_DPT_CONFIGS,
+  DAV2_LAYER_INDICES,
+  createDepthAnythingV2Head,
+} from './dav2-dpt-head.js';
+export { countFlops, countDptFlops, type FlopInput, type FlopReport, conv2dMacs, convTranspose2dMacs, bilinearMacs } from './flops.js';
