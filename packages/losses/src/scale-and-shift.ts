@@ -27,19 +27,26 @@ export function computeScaleAndShift(
 ): ScaleAndShift {
   const result = tf.tidy(() => {
     const m = checkLossInputs(prediction, target, mask, 'computeScaleAndShift'); // [B, H, W]
-    const mp = tf.mul(m, prediction); // [B, H, W]
-    const a00 = tf.sum(tf.mul(mp, prediction), [1, 2]); // [B]
-    const a01 = tf.sum(mp, [1, 2]); // [B]
-    const a11 = tf.sum(m, [1, 2]); // [B]
-    const b0 = tf.sum(tf.mul(mp, target), [1, 2]); // [B]
-    const b1 = tf.sum(tf.mul(m, target), [1, 2]); // [B]
-    const det = tf.sub(tf.mul(a00, a11), tf.mul(a01, a01)); // [B]
-    const valid = withoutGradient((d) => tf.notEqual(d, 0), det); // [B] bool
+    // Centred form of the 2×2 normal equations: with n = Σm, p̄ = Σmp/n, ḡ = Σmg/n,
+    // det = a00·a11 − a01² = n·Sxx, s = Sxy/Sxx, t = ḡ − s·p̄ — the same solution, but float32 does not
+    // lose digits to the cancellation in a00·a11 − a01².
+    const n = tf.sum(m, [1, 2]); // [B]
+    const hasPixels = tf.greater(n, 0); // [B]
+    const safeN = tf.where(hasPixels, n, tf.onesLike(n)); // [B]
+    const [b] = prediction.shape;
+    const pMean = tf.div(tf.sum(tf.mul(m, prediction), [1, 2]), safeN); // [B]
+    const gMean = tf.div(tf.sum(tf.mul(m, target), [1, 2]), safeN); // [B]
+    const pc = tf.mul(m, tf.sub(prediction, tf.reshape(pMean, [b, 1, 1]))); // [B, H, W]
+    const gc = tf.sub(target, tf.reshape(gMean, [b, 1, 1])); // [B, H, W]
+    const sxx = tf.sum(tf.square(pc), [1, 2]); // [B]
+    const sxy = tf.sum(tf.mul(pc, gc), [1, 2]); // [B]
+    // det != 0 ⇔ n > 0 and Sxx != 0 (decided outside the tape: comparisons have no registered gradient).
+    const valid = withoutGradient((sx, c) => tf.logicalAnd(tf.notEqual(sx, 0), tf.greater(c, 0)), sxx, n); // [B] bool
     // Divide by 1 where singular so neither branch of the select (nor its gradient) holds Inf/NaN.
-    const safeDet = tf.where(valid, det, tf.onesLike(det)); // [B]
-    const zeros = tf.zerosLike(det); // [B]
-    let scale = tf.where(valid, tf.div(tf.sub(tf.mul(a11, b0), tf.mul(a01, b1)), safeDet), zeros) as tf.Tensor1D; // [B]
-    let shift = tf.where(valid, tf.div(tf.sub(tf.mul(a00, b1), tf.mul(a01, b0)), safeDet), zeros) as tf.Tensor1D; // [B]
+    const safeSxx = tf.where(valid, sxx, tf.onesLike(sxx)); // [B]
+    const zeros = tf.zerosLike(sxx); // [B]
+    let scale = tf.where(valid, tf.div(sxy, safeSxx), zeros) as tf.Tensor1D; // [B]
+    let shift = tf.where(valid, tf.sub(gMean, tf.mul(scale, pMean)), zeros) as tf.Tensor1D; // [B]
     if (options.detach) {
       scale = stopGradient(scale);
       shift = stopGradient(shift);
