@@ -188,9 +188,9 @@ export function decodeExr(bytes: Uint8Array, options: ExrOptions = {}): ExrImage
     const lines = Math.min(linesPerBlock, height - y0);
     const expected = lines * lineBytes;
     const start = off + 8;
-    let pix: Uint8Array;
+    let pix: Uint8Array = bytes;
     if (size === expected) pix = bytes.subarray(start, start + size); // stored uncompressed (also allowed for compressed files)
-    else if (compression === 'none') fail(`block ${b} has ${size} bytes, expected ${expected}`);
+    else if (compression === 'none') pix = fail(`block ${b} has ${size} bytes, expected ${expected}`);
     else if (compression === 'zip' || compression === 'zips') {
       const raw = inflate(bytes.subarray(start, start + size), expected);
       if (raw.length !== expected) fail(`block ${b} inflated to ${raw.length} bytes, expected ${expected}`);
