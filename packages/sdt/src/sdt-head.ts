@@ -1,0 +1,105 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { Module, type Sequential } from '@anydepth/core';
+import { type HeadFeature, checkFeatures } from './features.js';
+import { outputHead } from './output-head.js';
+import { SpatialDetailEnhancer } from './spatial-detail-enhancer.js';
+import { DySampleUpsampler, type UpsamplerOptions, refinementBlock } from './upsampler.js';
+import { WeightedFusion } from './weighted-fusion.js';
+
+export interface SDTHeadOptions {
+  /** ViT width, or one width per layer (then `numLayers` is its length). */
+  inChannels: number | number[];
+  /** Fusion width C (`fusion_channels`). Default 256. */
+  fusionChannels?: number;
+  /** Output channels (`n_output_channels`). Default 1. */
+  outChannels?: number;
+  /** Number of backbone layers fused when `inChannels` is a number. Default 4. */
+  numLayers?: number;
+  /**
+   * Build the class-token readouts `readout_projects` (default true, as the official module, which
+   * builds and counts them unconditionally). Set false for backbones without a class token.
+   */
+  readout?: boolean;
+  /** DySample settings (official: lp, 4 groups, dyscope). */
+  upsampler?: UpsamplerOptions;
+}
+
+/** Every intermediate of one forward pass, NHWC (the caller disposes them). */
+export interface SDTStages {
+  /** WeightedFusion output T [B, h, w, C] (token-major, row-major). */
+  fused: tf.Tensor;
+  /** Spatial Detail Enhancer output [B, h, w, C]. */
+  sde: tf.Tensor;
+  /** `upsample_1.dysample1` output [B, 2h, 2w, C]. */
+  up1_1: tf.Tensor;
+  /** `upsample_1` output [B, 4h, 4w, C]. */
+  up1: tf.Tensor;
+  /** `refinement_1` output [B, 4h, 4w, C]. */
+  ref1: tf.Tensor;
+  /** `upsample_2` output [B, 16h, 16w, C]. */
+  up2: tf.Tensor;
+  /** `refinement_2` output [B, 16h, 16w, C]. */
+  ref2: tf.Tensor;
+  /** `output_conv` logits [B, 16h, 16w, outChannels]. */
+  logits: tf.Tensor;
+}
+
+/**
+ * The AnyDepth Simple Depth Transformer head (`model/sdt_head.py` `SDTHead`), NHWC, official
+ * state-dict names. Fuse-then-reassemble: weighted token fusion (Eq. 1) → Spatial Detail Enhancer
+ * (Eq. 2) → two ×4 DySample upsamplers each followed by a refinement conv (Eqs. 3–6) → output convs.
+ * Works on any ViT: any number of layers, any per-layer width, with or without a class token.
+ *
+ * Parameters with C = 256 and 4 layers: 5,517,381 / 9,451,077 / 13,384,261 for D = 384 / 768 / 1024.
+ */
+export class SDTHead extends Module {
+  readonly inChannels: number[];
+  readonly fusionChannels: number;
+  readonly outChannels: number;
+  readonly weightedFusion: WeightedFusion;
+  readonly detailEnhancer: SpatialDetailEnhancer;
+  readonly upsample1: DySampleUpsampler;
+  readonly refinement1: Sequential;
+  readonly upsample2: DySampleUpsampler;
+  readonly refinement2: Sequential;
+  readonly outputConv: Sequential;
+
+  constructor(options: SDTHeadOptions) {
+    super();
+    const numLayers = options.numLayers ?? 4;
+    this.inChannels = Array.isArray(options.inChannels) ? [...options.inChannels] : Array.from({ length: numLayers }, () => options.inChannels as number);
+    if (this.inChannels.length < 1 || this.inChannels.some((d) => !Number.isInteger(d) || d < 1)) {
+      throw new Error(`SDTHead: inChannels must be positive integers, got [${this.inChannels}]`);
+    }
+    this.fusionChannels = options.fusionChannels ?? 256;
+    this.outChannels = options.outChannels ?? 1;
+    const c = this.fusionChannels;
+    if (c % (options.upsampler?.groups ?? 4)) throw new Error(`SDTHead: fusionChannels (${c}) must be divisible by the DySample groups`);
+    this.weightedFusion = this.addModule('weighted_fusion', new WeightedFusion({ inChannels: this.inChannels, outChannels: c, readout: options.readout }));
+    this.detailEnhancer = this.addModule('detail_enhancer', new SpatialDetailEnhancer(c));
+    this.upsample1 = this.addModule('upsample_1', new DySampleUpsampler(c, options.upsampler));
+    this.refinement1 = this.addModule('refinement_1', refinementBlock(c));
+    this.upsample2 = this.addModule('upsample_2', new DySampleUpsampler(c, options.upsampler));
+    this.refinement2 = this.addModule('refinement_2', refinementBlock(c));
+    this.outputConv = this.addModule('output_conv', outputHead(c, this.outChannels));
+  }
+
+  /** Runs the head and returns every stage (for inspection and debugging); the caller disposes them. */
+  forwardStages(features: readonly HeadFeature[]): SDTStages {
+    checkFeatures('SDTHead', features, this.inChannels);
+    const fused = this.weightedFusion.forward(features); // [B, h, w, C]
+    const sde = this.detailEnhancer.forward(fused); // [B, h, w, C]
+    const up1_1 = this.upsample1.dysample1.forward(sde); // [B, 2h, 2w, C]
+    const up1 = this.upsample1.dysample2.forward(up1_1); // [B, 4h, 4w, C]
+    const ref1 = this.refinement1.forward(up1); // [B, 4h, 4w, C]
+    const up2 = this.upsample2.forward(ref1); // [B, 16h, 16w, C]
+    const ref2 = this.refinement2.forward(up2); // [B, 16h, 16w, C]
+    const logits = this.outputConv.forward(ref2); // [B, 16h, 16w, out]
+    return { fused, sde, up1_1, up1, ref1, up2, ref2, logits };
+  }
+
+  /** features: L × `{ patches: [B, h, w, D_i], cls?: [B, D_i] }` → logits [B, 16h, 16w, outChannels]. */
+  forward(features: readonly HeadFeature[]): tf.Tensor {
+    return tf.tidy(() => this.forwardStages(features).logits);
+  }
+}
