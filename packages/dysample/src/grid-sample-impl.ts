@@ -17,9 +17,17 @@ export interface GridSampleAttrs {
 export type Shape4 = readonly [number, number, number, number];
 type FloatArray = Float32Array | Float64Array;
 
-/** Maps a normalised coordinate in [-1, 1] to a pixel index (before padding). */
-export function unnormalize(coord: number, size: number, alignCorners: boolean): number {
-  return alignCorners ? ((coord + 1) / 2) * (size - 1) : ((coord + 1) * size - 1) / 2;
+const f32 = Math.fround;
+
+/**
+ * Maps a normalised coordinate in [-1, 1] to a pixel index (before padding), in float32 arithmetic
+ * with the operation order of ATen's vectorised CPU kernel: `(c + 1)·(size − 1)/2` with
+ * alignCorners, else `(c + 1)·size/2 − 0.5`. (Rounding matters for 'nearest' near .5 ties.)
+ */
+export function unnormalize(coord: number, size: number, alignCorners: boolean, float32 = true): number {
+  if (!float32) return alignCorners ? (coord + 1) * ((size - 1) / 2) : (coord + 1) * (size / 2) - 0.5;
+  const c1 = f32(coord + 1);
+  return alignCorners ? f32(c1 * f32((size - 1) / 2)) : f32(f32(c1 * f32(size / 2)) - 0.5);
 }
 
 /**
@@ -58,8 +66,8 @@ function clip(v: number, size: number): [number, number] {
  * padding a non-finite coordinate yields NaN (ATen's safe_downgrade_to_int_range sends it to -100:
  * no contribution); with 'border'/'reflection' NaN clips to 0.
  */
-export function sourceIndex(coord: number, size: number, attrs: GridSampleAttrs): [number, number] {
-  let v = unnormalize(coord, size, attrs.alignCorners);
+export function sourceIndex(coord: number, size: number, attrs: GridSampleAttrs, float32 = true): [number, number] {
+  let v = unnormalize(coord, size, attrs.alignCorners, float32);
   let g = attrs.alignCorners ? (size - 1) / 2 : size / 2;
   if (attrs.paddingMode === 'border') {
     const [c, gc] = clip(v, size);
@@ -97,6 +105,8 @@ export function gridSampleForward(
   gridShape: Shape4,
   attrs: GridSampleAttrs,
   out: FloatArray,
+  /** Unnormalise coordinates in float32 like PyTorch (default); false keeps float64 (for finite differences). */
+  float32 = true,
 ): void {
   checkShapes(xShape, gridShape);
   const [B, H, W, C] = xShape;
@@ -106,8 +116,8 @@ export function gridSampleForward(
     const xBase = b * H * W * C;
     for (let p = 0; p < P; p++) {
       const gi = (b * P + p) * 2;
-      const ix = sourceIndex(grid[gi], W, attrs)[0];
-      const iy = sourceIndex(grid[gi + 1], H, attrs)[0];
+      const ix = sourceIndex(grid[gi], W, attrs, float32)[0];
+      const iy = sourceIndex(grid[gi + 1], H, attrs, float32)[0];
       const o = (b * P + p) * C;
       if (Number.isNaN(ix) || Number.isNaN(iy)) continue;
       if (!bilinear) {

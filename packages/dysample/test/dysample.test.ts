@@ -111,7 +111,7 @@ describe('DySample module', () => {
       init_pos: [1, 32, 1, 1],
     });
     expect(m.namedBuffers().map(([n]) => n)).toEqual(['init_pos']);
-    const w = m.offset.weight.dataSync();
+    const w = Array.from(m.offset.weight.dataSync());
     const std = Math.sqrt(w.reduce((a, v) => a + v * v, 0) / w.length);
     expect(std).toBeGreaterThan(0.0009);
     expect(std).toBeLessThan(0.0011);
