@@ -30,17 +30,21 @@ export function gradientLoss(prediction: tf.Tensor3D, target: tf.Tensor3D, mask:
 }
 
 /**
- * x[:, ::step, ::step] (PyTorch strided slicing; no pooling). Written with gathers because tfjs-core
- * registers no gradient for StridedSlice.
+ * x[:, ::step, ::step] (PyTorch strided slicing; no pooling), shape [B, ceil(H/step), ceil(W/step)].
+ * Written as pad → reshape → slice because tfjs-core registers no gradient for StridedSlice and the
+ * gather gradient needs UnsortedSegmentSum, which the wasm backend lacks.
  */
 export function subsample(x: tf.Tensor3D, step: number): tf.Tensor3D {
   if (!Number.isInteger(step) || step < 1) throw new Error(`subsample: step must be a positive integer, got ${step}`);
   if (step === 1) return tf.clone(x);
   return tf.tidy(() => {
-    const [, h, w] = x.shape;
-    const rows = tf.range(0, h, step, 'int32'); // [ceil(H/step)]
-    const cols = tf.range(0, w, step, 'int32'); // [ceil(W/step)]
-    return tf.gather(tf.gather(x, rows, 1), cols, 2) as tf.Tensor3D; // [B, ceil(H/step), ceil(W/step)]
+    const [b, h, w] = x.shape;
+    const rows = Math.ceil(h / step);
+    const cols = Math.ceil(w / step);
+    const padded = tf.pad(x, [[0, 0], [0, rows * step - h], [0, cols * step - w]]); // [B, rows·step, cols·step]
+    const blocks = tf.reshape(padded, [b, rows, step, cols, step]); // [B, rows, step, cols, step]
+    const corners = tf.slice(blocks, [0, 0, 0, 0, 0], [b, rows, 1, cols, 1]); // [B, rows, 1, cols, 1]
+    return tf.reshape(corners, [b, rows, cols]) as tf.Tensor3D; // [B, rows, cols]
   });
 }
 

@@ -24,26 +24,33 @@ export interface RobustNormalization {
 
 /**
  * Lower median of each row of `values` [B, N] over the entries where `valid` [B, N] is 1 (or over
- * all entries when `valid` is null). Differentiable: the gradient goes to the selected entry, as
- * torch.median's does. Rows with no valid entry give 0.
+ * all entries when `valid` is null). Differentiable: the gradient goes to the selected entry (split
+ * evenly between exact ties), as torch.median's does. Rows with no valid entry give 0.
+ * Written with TopK values, comparisons and sums only (no gather/scatter/oneHot), which every backend,
+ * wasm included, implements consistently.
  */
 function lowerMedian(values: tf.Tensor2D, valid: tf.Tensor2D | null): tf.Tensor1D {
   return tf.tidy(() => {
     const [b, n] = values.shape;
-    const counts = valid ? (tf.sum(valid, 1) as tf.Tensor1D) : (tf.fill([b], n) as tf.Tensor1D); // [B]
-    const pick = withoutGradient(
-      (v, c, m) => {
-        const keyed = m.size > 0 ? tf.where(tf.greater(m, 0), v, tf.fill(v.shape, Infinity)) : v; // [B, N]
-        const ascending = tf.topk(tf.neg(keyed), n).indices; // [B, N] indices of the ascending order
-        const k = tf.cast(tf.maximum(tf.floor(tf.div(tf.sub(c, 1), 2)), 0), 'int32'); // [B]
-        const position = tf.gather(ascending, tf.reshape(k, [b, 1]), 1, 1); // [B, 1]
-        return tf.oneHot(tf.reshape(position, [b]), n, 1, 0, 'float32') as tf.Tensor2D; // [B, N]
+    const validMask = valid ?? (tf.ones(values.shape) as tf.Tensor2D); // [B, N] (not onesLike: that would tie it to the tape)
+    const counts = tf.sum(validMask, 1) as tf.Tensor1D; // [B]
+    const weights = withoutGradient(
+      (v, m, c) => {
+        const isValid = tf.greater(m, 0); // [B, N]
+        const keyed = tf.where(isValid, v, tf.fill(v.shape, Infinity)); // [B, N]
+        const ascending = tf.neg(tf.topk(tf.neg(keyed), n).values); // [B, N] sorted values, invalid (+∞) last
+        const k = tf.maximum(tf.floor(tf.div(tf.sub(c, 1), 2)), 0); // [B] position of the lower median
+        const atK = tf.equal(tf.reshape(tf.range(0, n, 1, 'float32'), [1, n]), tf.reshape(k, [b, 1])); // [B, N]
+        const median = tf.sum(tf.where(atK, ascending, tf.zerosLike(ascending)), 1, true); // [B, 1]
+        const chosen = tf.cast(tf.logicalAnd(isValid, tf.equal(v, median)), 'float32'); // [B, N] the median entry (and exact ties)
+        const ties = tf.maximum(tf.sum(chosen, 1, true), 1); // [B, 1]
+        return tf.div(chosen, ties) as tf.Tensor2D; // [B, N]
       },
       values,
+      validMask,
       counts,
-      valid ?? tf.zeros([0]),
     );
-    const median = tf.sum(tf.mul(values, pick), 1); // [B]
+    const median = tf.sum(tf.mul(values, weights), 1); // [B]
     return tf.where(tf.greater(counts, 0), median, tf.zerosLike(median)) as tf.Tensor1D;
   });
 }
@@ -104,10 +111,16 @@ export function trimmedMaeLoss(prediction: tf.Tensor3D, target: tf.Tensor3D, mas
           const n = Math.round(tf.sum(mm).dataSync()[0]);
           const nKeep = Math.floor(n * (1.0 - trim));
           if (nKeep === 0) return tf.zerosLike(r);
-          const keyed = tf.where(tf.greater(tf.reshape(mm, [size]), 0), tf.reshape(r, [size]), tf.fill([size], Infinity)); // [T]
-          const smallest = tf.topk(tf.neg(keyed), nKeep).indices; // [nKeep]
-          const flags = tf.scatterND(tf.reshape(smallest, [nKeep, 1]), tf.ones([nKeep]), [size]); // [T]
-          return tf.reshape(flags, r.shape);
+          const isValid = tf.greater(mm, 0); // [B, H, W]
+          const keyed = tf.where(isValid, r, tf.fill(r.shape, Infinity)); // [B, H, W]
+          // The nKeep-th smallest valid residual is the threshold; everything below it is kept and the
+          // remaining nKeep − #below slots are shared by the residuals equal to it (exact with ties).
+          const smallest = tf.neg(tf.topk(tf.neg(tf.reshape(keyed, [size])), nKeep).values); // [nKeep] ascending
+          const threshold = tf.slice(smallest, [nKeep - 1], [1]); // [1]
+          const below = tf.cast(tf.logicalAnd(isValid, tf.less(r, threshold)), 'float32'); // [B, H, W]
+          const atThreshold = tf.cast(tf.logicalAnd(isValid, tf.equal(r, threshold)), 'float32'); // [B, H, W]
+          const share = tf.div(tf.sub(nKeep, tf.sum(below)), tf.maximum(tf.sum(atThreshold), 1)); // []
+          return tf.add(below, tf.mul(atThreshold, share));
         },
         residual,
         m,

@@ -1,0 +1,3 @@
+import { parityTests } from './parity-suite.js';
+
+parityTests('cpu');
