@@ -42,3 +42,7 @@ export {
   loadDinov3Weights,
   toHubStateDict,
 } from './weights.js';
+export { inferConfig } from './infer-config.js';
+export { buildPretrained, type BuildPretrainedOptions } from './pretrained.js';
+export { fromPretrained, type FromPretrainedOptions } from './from-pretrained.js';
+export { DEFAULT_HUB_ENDPOINT, HubError, type HubOptions, hubFileUrl, isRepoId, isHttpUrl } from './hub.js';
