@@ -1,0 +1,71 @@
+/**
+ * Selection-based quantiles (no full sort): Hoare partitioning with median-of-three pivots, O(n) expected.
+ * `select(a, k, lo, hi)` rearranges a[lo..hi] so that a[k] is the k-th smallest, smaller-or-equal values before it
+ * and larger-or-equal after it.
+ */
+export function select(a: Float64Array, k: number, lo = 0, hi = a.length - 1): number {
+  while (hi > lo) {
+    if (hi - lo < 16) {
+      // insertion sort for tiny ranges
+      for (let i = lo + 1; i <= hi; i++) {
+        const v = a[i];
+        let j = i - 1;
+        while (j >= lo && a[j] > v) {
+          a[j + 1] = a[j];
+          j--;
+        }
+        a[j + 1] = v;
+      }
+      return a[k];
+    }
+    const mid = (lo + hi) >>> 1;
+    // median of three → a[mid]
+    if (a[mid] < a[lo]) swap(a, mid, lo);
+    if (a[hi] < a[lo]) swap(a, hi, lo);
+    if (a[hi] < a[mid]) swap(a, hi, mid);
+    const pivot = a[mid];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        swap(a, i, j);
+        i++;
+        j--;
+      }
+    }
+    // now a[lo..j] <= pivot <= a[i..hi], and j < i
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k];
+  }
+  return a[k];
+}
+
+function swap(a: Float64Array, i: number, j: number): void {
+  const t = a[i];
+  a[i] = a[j];
+  a[j] = t;
+}
+
+/**
+ * numpy's default `np.quantile(x, q)` ("linear": virtual index n·q + (1 − q) − 1, numpy's lerp) over
+ * `a[0..n)`, by selection. Reorders the first n elements of `a`. n must be ≥ 1.
+ */
+export function quantileLinear(a: Float64Array, n: number, q: number): number {
+  const virtual = n * q + (1 - q) - 1;
+  let prev = Math.floor(virtual);
+  const gamma = virtual - prev;
+  prev = Math.min(Math.max(prev, 0), n - 1);
+  const next = Math.min(prev + 1, n - 1);
+  const lower = select(a, prev, 0, n - 1);
+  let upper = lower;
+  if (next !== prev) {
+    // smallest value right of prev (select left everything after prev ≥ a[prev])
+    upper = Infinity;
+    for (let i = prev + 1; i < n; i++) if (a[i] < upper) upper = a[i];
+  }
+  const diff = upper - lower;
+  return gamma >= 0.5 ? upper - diff * (1 - gamma) : lower + diff * gamma;
+}

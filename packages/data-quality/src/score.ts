@@ -1,0 +1,182 @@
+import { halfTable } from '@anydepth/datasets';
+import { quantileLinear } from './quantile.js';
+
+/** The per-sample scores of data-quality.md. */
+export interface QualityScores {
+  width: number;
+  height: number;
+  validRatio: number;
+  chi2Score: number;
+  concScore: number;
+  rangeScore: number;
+  distScore: number;
+  gradScore: number;
+  totalScore: number;
+}
+
+export interface ScoreOptions {
+  /** Caller validity mask (nonzero = valid), AND-ed with isFinite(D) && D > 0. */
+  mask?: ArrayLike<number>;
+  /** Far plane: values above it are invalid (default none). */
+  maxDepth?: number;
+  /** Histogram bins K (default 20). */
+  bins?: number;
+  /** Weights of S_χ², S_conc, S_range in S_dist (default [0.5, 0.3, 0.2]). */
+  weights?: [number, number, number];
+  /** Fraction of gradient positions treated as edges (default 0.1 → the 90th percentile). */
+  edgeFraction?: number;
+  /** `data` holds IEEE half-precision bit patterns (Uint16Array), e.g. Hypersim's float16. */
+  float16?: boolean;
+  /**
+   * Divide every value by this in float64 before scoring (e.g. raw 16-bit PNG values with 1000 for NYU). Scoring the
+   * raw integers this way matches a float64 reference exactly; a float32 depth map differs by float32 rounding.
+   */
+  scale?: number;
+}
+
+export type DepthInput = Float32Array | Float64Array | Uint16Array | Uint32Array | Int32Array | ArrayLike<number>;
+
+// Scratch buffers reused across calls (scoring runs millions of maps; allocations would dominate).
+let scratchValues = new Float64Array(0);
+let scratchValid = new Uint8Array(0);
+let scratchGrad = new Float64Array(0);
+
+/**
+ * Scores one depth map (H×W, row-major) exactly as data-quality.md defines it: Depth Distribution Score
+ * (χ², concentration, range over K equal-width bins of the per-sample [min, max]) and Gradient Continuity Score
+ * (forward differences, smooth region G ≤ 90th percentile, 1/(1 + σ/μ)). All arithmetic in float64.
+ */
+export function scoreDepthMap(data: DepthInput, width: number, height: number, options: ScoreOptions = {}): QualityScores {
+  const n = width * height;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
+    throw new Error(`scoreDepthMap: invalid size ${width}x${height}`);
+  }
+  if (data.length !== n) throw new Error(`scoreDepthMap: data has ${data.length} values, expected ${width}x${height} = ${n}`);
+  const { mask } = options;
+  if (mask && mask.length !== n) throw new Error(`scoreDepthMap: mask has ${mask.length} values, expected ${n}`);
+  const K = options.bins ?? 20;
+  if (!Number.isInteger(K) || K < 1) throw new Error(`scoreDepthMap: bins must be a positive integer, got ${K}`);
+  const [wChi, wConc, wRange] = options.weights ?? [0.5, 0.3, 0.2];
+  const maxDepth = options.maxDepth ?? Infinity;
+  const edgeFraction = options.edgeFraction ?? 0.1;
+
+  if (scratchValues.length < n) {
+    scratchValues = new Float64Array(n);
+    scratchValid = new Uint8Array(n);
+  }
+  const v = scratchValues;
+  const ok = scratchValid;
+  const half = options.float16 ? halfTable() : undefined;
+  const scale = options.scale ?? 1;
+
+  // Pass 1: validity, count, min, max.
+  let count = 0;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const raw = half ? half[(data as ArrayLike<number>)[i] & 0xffff] : +(data as ArrayLike<number>)[i];
+    const d = scale === 1 ? raw : raw / scale;
+    v[i] = d;
+    // d > 0 is false for NaN; d <= maxDepth rejects +Inf unless maxDepth is Inf, so test finiteness explicitly.
+    const good = d > 0 && d !== Infinity && d <= maxDepth && (mask === undefined || mask[i] !== 0);
+    ok[i] = good ? 1 : 0;
+    if (good) {
+      count++;
+      if (d < lo) lo = d;
+      if (d > hi) hi = d;
+    }
+  }
+  const validRatio = count / n;
+
+  // Pass 2: histogram (numpy.histogram: index from (v − lo)·K/(hi − lo), corrected against linspace edges).
+  let chi2Score = 0;
+  let concScore = 0;
+  let rangeScore = 0;
+  let distScore = 0;
+  if (count > 0) {
+    const hist = new Float64Array(K);
+    if (hi === lo) hist[0] = count;
+    else {
+      const norm = K / (hi - lo);
+      const step = (hi - lo) / K;
+      const edge = (k: number): number => (k === K ? hi : k * step + lo);
+      for (let i = 0; i < n; i++) {
+        if (!ok[i]) continue;
+        const d = v[i];
+        let k = Math.floor((d - lo) * norm);
+        if (k >= K) k = K - 1;
+        if (d < edge(k)) k--;
+        else if (k !== K - 1 && d >= edge(k + 1)) k++;
+        hist[k]++;
+      }
+    }
+    const mean = count / K;
+    let chi2 = 0;
+    let maxCount = 0;
+    let nonEmpty = 0;
+    for (let k = 0; k < K; k++) {
+      const c = hist[k];
+      chi2 += ((c - mean) * (c - mean)) / mean;
+      if (c > maxCount) maxCount = c;
+      if (c > 0) nonEmpty++;
+    }
+    chi2Score = Math.exp(-chi2 / count);
+    const pMax = maxCount / count;
+    const t = 2 / K;
+    concScore = pMax <= t ? 1 : 1 - Math.min(1, (pMax - t) / (0.5 - t));
+    rangeScore = nonEmpty / K;
+    distScore = wChi * chi2Score + wConc * concScore + wRange * rangeScore;
+  }
+
+  // Gradient Continuity Score over positions i < H−1, j < W−1 where D[i,j], D[i,j+1], D[i+1,j] are valid.
+  const maxG = (height - 1) * (width - 1);
+  if (scratchGrad.length < maxG) scratchGrad = new Float64Array(maxG);
+  const g = scratchGrad;
+  let m = 0;
+  for (let y = 0; y < height - 1; y++) {
+    const row = y * width;
+    for (let x = 0; x < width - 1; x++) {
+      const i = row + x;
+      if (ok[i] && ok[i + 1] && ok[i + width]) {
+        const c = v[i];
+        const dx = v[i + 1] - c;
+        const dy = v[i + width] - c;
+        g[m++] = Math.sqrt(dx * dx + dy * dy);
+      }
+    }
+  }
+  let gradScore = 0;
+  if (m > 0) {
+    const q = quantileLinear(g, m, 1 - edgeFraction);
+    let sum = 0;
+    let k = 0;
+    for (let i = 0; i < m; i++) {
+      if (g[i] <= q) {
+        sum += g[i];
+        k++;
+      }
+    }
+    const mu = sum / k;
+    if (mu === 0) gradScore = 1;
+    else {
+      let ss = 0;
+      for (let i = 0; i < m; i++) {
+        const x = g[i];
+        if (x <= q) ss += (x - mu) * (x - mu);
+      }
+      const sigma = Math.sqrt(ss / k);
+      gradScore = 1 / (1 + sigma / mu);
+    }
+  }
+  return {
+    width,
+    height,
+    validRatio,
+    chi2Score,
+    concScore,
+    rangeScore,
+    distScore,
+    gradScore,
+    totalScore: (gradScore + distScore) / 2,
+  };
+}
