@@ -48,6 +48,7 @@ export function computeDepthMetrics(pred: ArrayLike<number>, gt: ArrayLike<numbe
   let d3 = 0;
   let sumD = 0;
   let iSe = 0;
+  // d = ln p − ln g is needed twice: its mean first, then the spread about it (two-pass variance).
   for (let i = 0; i < gt.length; i++) {
     if (!valid[i]) continue;
     const p = pred[i];
@@ -70,8 +71,15 @@ export function computeDepthMetrics(pred: ArrayLike<number>, gt: ArrayLike<numbe
   }
   if (n === 0) return null;
   const meanD = sumD / n;
-  // mean d² − (mean d)² can round to a tiny negative number when d is constant; that is 0, not NaN.
-  const silogVar = Math.max(seLog / n - meanD * meanD, 0);
+  // silog² = mean d² − (mean d)², computed as mean (d − mean d)²: the same number, without the
+  // cancellation that leaves ~1e-13 of noise (silog ~5e-5) for a constant error over 10⁵ pixels.
+  let spread = 0;
+  for (let i = 0; i < gt.length; i++) {
+    if (!valid[i]) continue;
+    const c = Math.log(pred[i]) - Math.log(gt[i]) - meanD;
+    spread += c * c;
+  }
+  const silogVar = spread / n;
   return {
     absRel: absRel / n,
     sqRel: sqRel / n,
