@@ -141,8 +141,11 @@ export class DySample extends Layer {
       const norm = tf.reshape(tf.tensor1d([2 / W, 2 / H]), [1, 1, 1, 2, 1]);
       const off = tf.reshape(offset, [B, H, W, 2, G * s * s]); // [B, H, W, 2, G·s²]
       const coords = tf.sub(tf.mul(tf.add(off, base), norm), 1); // [B, H, W, 2, G·s²]
-      // [b, y, x, c, g, i, j] → [b, g, y, i, x, j, c] → [B·G, sH, sW, 2]
-      const grid = tf.reshape(tf.transpose(tf.reshape(coords, [B, H, W, 2, G, s, s]), [0, 4, 1, 5, 2, 6, 3]), [B * G, H * s, W * s, 2]);
+      // [b, y, x, c, g, i, j] → [b, g, y, i, x, j, c] → [B·G, sH, sW, 2], in two transposes of rank ≤ 6
+      // (the webgpu backend supports no rank-7 transpose).
+      const t1 = tf.transpose(tf.reshape(coords, [B * H, W, 2, G, s, s]), [0, 3, 4, 1, 5, 2]); // [B·H, G, i, W, j, 2]
+      const t2 = tf.transpose(tf.reshape(t1, [B, H, G, s * W * s * 2]), [0, 2, 1, 3]); // [B, G, H, i·W·j·2]
+      const grid = tf.reshape(t2, [B * G, H * s, W * s, 2]);
       // Channel c belongs to group floor(c / (C/G)): [B, H, W, G, C/G] → [B·G, H, W, C/G]
       const xg = tf.reshape(tf.transpose(tf.reshape(x, [B, H, W, G, cg]), [0, 3, 1, 2, 4]), [B * G, H, W, cg]);
       const y = gridSample(xg, grid, { mode: 'bilinear', paddingMode: 'border', alignCorners: false }); // [B·G, sH, sW, C/G]

@@ -133,6 +133,6 @@ export function gridSampleComposite(x: tf.Tensor4D, grid: tf.Tensor4D, attrs: Gr
       return [dx, dgrid];
     };
     return { value, gradFunc };
-  }) as unknown as tf.CustomGradientFunc<tf.Tensor>);
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return f(x, grid) as tf.Tensor4D;
 }
