@@ -1,0 +1,3 @@
+export { runCli, HELP } from './main.js';
+export { CliError, UsageError } from './errors.js';
+export { Progress, formatSeconds } from './progress.js';

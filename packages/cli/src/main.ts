@@ -1,0 +1,50 @@
+import { CliError, UsageError } from './errors.js';
+import { PREDICT_HELP, runPredict } from './commands/predict.js';
+
+export const HELP = `Usage: anydepth <command> [options]
+
+Commands:
+  predict <images...>   predict depth for images and write PNG/NPY/PLY outputs
+  help [command]        show help for a command
+
+Run 'anydepth <command> --help' for the options of a command.
+`;
+
+type Command = (argv: string[], log: (line: string) => void) => Promise<number>;
+
+const COMMANDS: Record<string, { run: Command; help: string }> = {
+  predict: { run: runPredict, help: PREDICT_HELP },
+};
+
+/** Runs the CLI; returns the exit code. Errors print one line to stderr. */
+export async function runCli(argv: string[], io: { log?: (s: string) => void; error?: (s: string) => void } = {}): Promise<number> {
+  const log = io.log ?? ((s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`));
+  const error = io.error ?? ((s: string) => process.stderr.write(`${s}\n`));
+  const [command, ...rest] = argv;
+  try {
+    if (!command || command === '-h' || command === '--help') {
+      log(HELP);
+      return command ? 0 : 2;
+    }
+    if (command === 'help') {
+      log(rest[0] && COMMANDS[rest[0]] ? COMMANDS[rest[0]].help : HELP);
+      return 0;
+    }
+    const entry = COMMANDS[command];
+    if (!entry) throw new UsageError(`unknown command '${command}' (try anydepth --help)`);
+    return await entry.run(rest, log);
+  } catch (e) {
+    if (e instanceof CliError) {
+      error(`anydepth: ${e.message}`);
+      return e.exitCode;
+    }
+    const err = e as Error & { code?: string };
+    if (err.code?.startsWith('ERR_PARSE_ARGS')) {
+      error(`anydepth: ${err.message}`);
+      return 2;
+    }
+    error(`anydepth: ${err.message?.split('\n')[0] ?? String(e)}`);
+    if (process.env.ANYDEPTH_DEBUG) error(err.stack ?? '');
+    return 1;
+  }
+}

@@ -1,0 +1,20 @@
+export { AnyDepth, type AnyDepthOptions, type FeatureEncoder, type FeatureMap, type DepthHead } from './anydepth.js';
+export { type AnyDepthConfig, type AnyDepthPresetName, ANYDEPTH_PRESETS, anyDepthPreset, anyDepthTinyConfig, createAnyDepth } from './presets.js';
+export {
+  CONFIG_METADATA_KEY,
+  type AnyDepthLoadReport,
+  loadAnyDepthWeights,
+  loadEncoderWeights,
+  loadDecoderWeights,
+  saveAnyDepth,
+  configFromCheckpoint,
+} from './checkpoint.js';
+export { centerPad, centerPaddingFor, type Padding } from './center-padding.js';
+export { type RawImage, type BrowserImage, type ImageInput, imageToTensor, isRawImage } from './image.js';
+export { IMAGENET_MEAN, IMAGENET_STD, type InputSizeOptions, networkInputSize, preprocessImage } from './preprocess.js';
+export { predict, predictBatch, type PredictOptions, type DepthPrediction, type StageTimings } from './predict.js';
+export { type DisparityAlignment, type ReferencePoint, depthFromDisparity, alignToReferencePoints } from './depth-conversion.js';
+export { type ColormapName, type ColorizeOptions, COLORMAPS, colormapLut, colorize, displayRange } from './colormap.js';
+export { encodePng, encodePng16 } from './png.js';
+export { type Intrinsics, type PointCloudOptions, intrinsicsFromFov, encodePly } from './ply.js';
+export { encodeNpyFloat32 } from './npy.js';
