@@ -28,8 +28,8 @@ describe('Hypersim distance-to-camera → planar depth', () => {
     expect([cam.width, cam.height]).toEqual([1024, 768]);
     expect(cam.camFromUv[0]).toBeCloseTo(0.579607251426182, 12);
     // a standard scene's matrix is the 60° pinhole matrix
-    const std = camFromUvForFov(1024, 768, 1.0471975803375244);
-    cams.get('ai_001_001')!.camFromUv.forEach((v, i) => expect(v).toBeCloseTo(std[i], 7));
+    const stdM = camFromUvForFov(1024, 768, 1.0471975803375244);
+    cams.get('ai_001_001')!.camFromUv.forEach((v, i) => expect(v).toBeCloseTo(stdM[i], 7));
     const dist = await readDepth(data(HDF5), { format: 'hdf5' });
     const planar = await readDepth(data(HDF5), { format: 'hdf5', hypersimPlanar: cam.camFromUv });
     const std = await readDepth(data(HDF5), { format: 'hdf5', hypersimPlanar: true });
