@@ -1,0 +1,65 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SafetensorsFile } from '@anydepth/core';
+import { anyDepthTinyConfig, createAnyDepth, loadAnyDepthWeights, saveAnyDepth } from '@anydepth/model';
+import { fixturePath, setBackend, sharedPath } from '@anydepth/test-utils';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const bin = new URL('../src/bin.ts', import.meta.url).pathname;
+const work = mkdtempSync(join(tmpdir(), 'anydepth-cli-'));
+const weights = join(work, 'tiny.safetensors');
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', bin, ...args], { encoding: 'utf8', env: { ...process.env, CI: '1' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr.trim() };
+}
+
+beforeAll(async () => {
+  await setBackend('cpu');
+  const model = createAnyDepth(anyDepthTinyConfig());
+  loadAnyDepthWeights(model, SafetensorsFile.fromBytes(new Uint8Array(readFileSync(fixturePath('anydepth_tiny.safetensors')))));
+  writeFileSync(weights, await saveAnyDepth(model));
+  model.dispose();
+});
+
+describe('anydepth predict', () => {
+  it('writes every requested output for a photo', () => {
+    const out = join(work, 'ok');
+    const r = cli('predict', sharedPath('data', 'nyu_metric3d', 'rgb', 'rgb_00000.jpg'), '--weights', weights, '--out', out, '--size', '64', '--backend', 'cpu', '--format', 'png16,color,npy,ply');
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('anydepth:'))).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(['rgb_00000.ply', 'rgb_00000_color.png', 'rgb_00000_disp.npy', 'rgb_00000_disp16.png']);
+    const ply = readFileSync(join(out, 'rgb_00000.ply'));
+    expect(ply.subarray(0, 200).toString('latin1')).toMatch(/element vertex 307200/); // 640×480 points, input size
+  });
+
+  const bad: Array<[string, () => string[], RegExp]> = [
+    ['a corrupt image', () => { const p = join(work, 'corrupt.jpg'); writeFileSync(p, Buffer.from('\xff\xd8\xff\xe0 definitely not a jpeg', 'latin1')); return [p, '--weights', weights]; }, /^anydepth: cannot read image '.*corrupt\.jpg': /],
+    ['a missing image', () => [join(work, 'nope.png'), '--weights', weights], /^anydepth: cannot read image '.*nope\.png': no such file$/],
+    ['missing weights', () => [sharedPath('data', 'nyu_metric3d', 'rgb', 'rgb_00000.jpg'), '--weights', join(work, 'missing.safetensors')], /^anydepth: weights not found: /],
+    ['a checkpoint that is not AnyDepth', () => [sharedPath('data', 'nyu_metric3d', 'rgb', 'rgb_00000.jpg'), '--weights', fixturePath('dysample_lp_dyscope.safetensors')], /^anydepth: cannot load weights '.*dysample_lp_dyscope\.safetensors': /],
+    ['a corrupt checkpoint', () => { const p = join(work, 'bad.safetensors'); writeFileSync(p, Buffer.alloc(64, 7)); return [sharedPath('data', 'nyu_metric3d', 'rgb', 'rgb_00000.jpg'), '--weights', p]; }, /^anydepth: cannot load weights .*header length \d+ exceeds the file size 64$/],
+    ['an unknown format', () => [sharedPath('data', 'nyu_metric3d', 'rgb', 'rgb_00000.jpg'), '--weights', weights, '--format', 'png16,gif'], /^anydepth: predict: unknown format 'gif'/],
+  ];
+  it.each(bad)('exits non-zero with one clear line and writes nothing for %s', (_label, args, pattern) => {
+    const out = join(work, `out-${Math.random().toString(36).slice(2)}`);
+    mkdirSync(out);
+    const r = cli('predict', ...args(), '--out', out, '--size', '64', '--backend', 'cpu');
+    expect(r.code).not.toBe(0);
+    const lines = r.stderr.split('\n').filter((l) => l.length > 0);
+    expect(lines.length, r.stderr).toBe(1);
+    expect(lines[0]).toMatch(pattern);
+    expect(readdirSync(out)).toEqual([]);
+  });
+
+  it('prints help and rejects unknown commands', () => {
+    const help = cli('predict', '--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/Usage: anydepth predict/);
+    const unknown = cli('frobnicate');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown command 'frobnicate'/);
+  });
+});
