@@ -153,6 +153,11 @@ export function gridSampleForward(
       const sne = xBase + (cy0 * W + cx1) * C;
       const ssw = xBase + (cy1 * W + cx0) * C;
       const sse = xBase + (cy1 * W + cx1) * C;
+      if (vnw && vne && vsw && vse) {
+        // Interior fast path (most points): no per-channel branches.
+        for (let c = 0; c < C; c++) out[o + c] = wnw * x[snw + c] + wne * x[sne + c] + wsw * x[ssw + c] + wse * x[sse + c];
+        continue;
+      }
       for (let c = 0; c < C; c++) {
         // Out-of-range corners are skipped (not multiplied by 0), so Inf/NaN there cannot leak.
         let acc = 0;
