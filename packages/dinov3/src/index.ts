@@ -16,7 +16,7 @@ export {
 } from './config.js';
 export { ropePeriods, ropeTables, ropeTensors, rotateHalf, applyRope, type RopeTables } from './rope.js';
 export { PatchEmbeddings } from './patch-embed.js';
-export { Attention } from './attention.js';
+export { Attention, type AttentionStrategy, setAttentionStrategy, getAttentionStrategy, scaledDotProductAttention } from './attention.js';
 export { LayerScale } from './layer-scale.js';
 export { Mlp } from './mlp.js';
 export { SwiGLU } from './swiglu.js';

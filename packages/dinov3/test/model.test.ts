@@ -12,6 +12,7 @@ import {
   dinov3Config,
   hubStateDictShapes,
   loadDinov3Weights,
+  setAttentionStrategy,
   toHubStateDict,
 } from '../src/index.js';
 import { TINY, fixture, isFixtureData } from './helpers.js';
@@ -183,6 +184,22 @@ describe('memory', () => {
     for (let i = 0; i < 50; i++) run(i);
     expect(tf.memory().numTensors).toBe(before);
     image.dispose();
+    model.dispose();
+  });
+});
+
+describe('attention strategies', () => {
+  it('per-head 2-D matMuls (used on wasm) equal the batched matMul over heads', () => {
+    const model = new DinoVisionTransformer(TINY);
+    loadDinov3Weights(model, fixture('dinov3_tiny.safetensors'), { ignore: isFixtureData });
+    const image = fixture('dinov3_tiny.safetensors').tensor('input.b.image_nhwc');
+    setAttentionStrategy('batched');
+    const a = model.forward(image);
+    setAttentionStrategy('per-head');
+    const b = model.forward(image);
+    setAttentionStrategy('auto');
+    expect(tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]).toBeLessThan(1e-5);
+    tf.dispose([image, a, b]);
     model.dispose();
   });
 });
