@@ -202,3 +202,17 @@ describe('metrics and formatting', () => {
     expect(r.absRel).toBeLessThan(1e-9);
   });
 });
+
+describe('package', () => {
+  it('has no runtime or peer dependencies (plain typed arrays, no TensorFlow.js)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+    expect(pkg.dependencies).toBeUndefined();
+    expect(pkg.peerDependencies).toBeUndefined();
+    const { readdirSync } = await import('node:fs');
+    for (const file of readdirSync(new URL('../src/', import.meta.url))) {
+      const text = readFileSync(new URL(`../src/${file}`, import.meta.url), 'utf8');
+      expect(text, file).not.toMatch(/from '(?!\.)/);
+    }
+  });
+});
