@@ -1,0 +1,78 @@
+import { backend_util } from '@tensorflow/tfjs-core';
+
+type Pad = 'same' | 'valid' | number | backend_util.ExplicitPadding;
+type Pair = number | [number, number];
+
+/** Geometry of a 2-D convolution as the backward kernels need it (NHWC, filter HWIO or HW·C·M). */
+export interface ConvGeometry {
+  batch: number;
+  inHeight: number;
+  inWidth: number;
+  inChannels: number;
+  outHeight: number;
+  outWidth: number;
+  outChannels: number;
+  filterHeight: number;
+  filterWidth: number;
+  strideHeight: number;
+  strideWidth: number;
+  dilationHeight: number;
+  dilationWidth: number;
+  padTop: number;
+  padLeft: number;
+}
+
+/** tfjs' own `computeConv2DInfo`, so padding ('same', 'valid', a number, explicit) and rounding match exactly. */
+export function convGeometry(
+  xShape: number[],
+  filterShape: number[],
+  strides: Pair,
+  dilations: Pair | undefined,
+  pad: Pad,
+  dimRoundingMode: 'floor' | 'round' | 'ceil' | undefined,
+  depthwise: boolean,
+): ConvGeometry {
+  const info = backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    strides,
+    dilations ?? 1,
+    pad,
+    dimRoundingMode,
+    depthwise,
+    'channelsLast',
+  );
+  return {
+    batch: info.batchSize,
+    inHeight: info.inHeight,
+    inWidth: info.inWidth,
+    inChannels: info.inChannels,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+    outChannels: info.outChannels,
+    filterHeight: info.filterHeight,
+    filterWidth: info.filterWidth,
+    strideHeight: info.strideHeight,
+    strideWidth: info.strideWidth,
+    dilationHeight: info.dilationHeight,
+    dilationWidth: info.dilationWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  };
+}
+
+/** Throws unless the data format is NHWC (the only one these kernels implement). */
+export function assertNHWC(kernel: string, dataFormat: string | undefined): void {
+  if (dataFormat !== undefined && dataFormat !== 'NHWC' && dataFormat !== 'channelsLast') {
+    throw new Error(`@anydepth/kernels ${kernel}: only dataFormat NHWC is implemented, got ${dataFormat}`);
+  }
+}
+
+/**
+ * Output columns ow whose input column ow·stride + offset lies in [0, size): the half-open range [lo, hi).
+ */
+export function validRange(offset: number, stride: number, size: number, outSize: number): [number, number] {
+  const lo = Math.max(0, Math.ceil(-offset / stride));
+  const hi = Math.min(outSize, Math.ceil((size - offset) / stride));
+  return [lo, Math.max(lo, hi)];
+}

@@ -1,0 +1,121 @@
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { convGeometry, validRange, type ConvGeometry } from './conv-info.js';
+import { type WasmBackendLike, heapF32 } from './wasm-backend.js';
+
+type Attrs = Record<string, unknown>;
+
+function geometry(xShape: number[], filterShape: number[], attrs: Attrs): ConvGeometry {
+  return convGeometry(xShape, filterShape, attrs.strides as number, attrs.dilations as number | undefined, attrs.pad as 'same', attrs.dimRoundingMode as undefined, true);
+}
+
+/**
+ * Depthwise filter gradient over typed arrays, one pass over dY: for every output pixel and filter tap,
+ * dW[kh, kw, c, m] += x[ih, iw, c] · dY[oh, ow, c·M + m]. Accumulates in float64 (the sums run over
+ * N·OH·OW terms). `x` [N, H, W, C], `dy` [N, OH, OW, C·M]; returns [KH, KW, C, M] as float32.
+ */
+export function depthwiseFilterGrad(x: Float32Array, dy: Float32Array, g: ConvGeometry): Float32Array {
+  const { batch, inHeight, inWidth, inChannels: c, outHeight, outWidth, outChannels: co, filterHeight, filterWidth } = g;
+  const mult = co / c;
+  const acc = new Float64Array(filterHeight * filterWidth * co);
+  const cols: Array<[number, number]> = [];
+  for (let kw = 0; kw < filterWidth; kw++) cols.push(validRange(kw * g.dilationWidth - g.padLeft, g.strideWidth, inWidth, outWidth));
+  for (let b = 0; b < batch; b++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      for (let kh = 0; kh < filterHeight; kh++) {
+        const ih = oh * g.strideHeight + kh * g.dilationHeight - g.padTop;
+        if (ih < 0 || ih >= inHeight) continue;
+        const xRow = (b * inHeight + ih) * inWidth;
+        const dyRow = (b * outHeight + oh) * outWidth;
+        for (let kw = 0; kw < filterWidth; kw++) {
+          const [lo, hi] = cols[kw];
+          const colOff = kw * g.dilationWidth - g.padLeft;
+          const t = (kh * filterWidth + kw) * co;
+          for (let ow = lo; ow < hi; ow++) {
+            const xo = (xRow + ow * g.strideWidth + colOff) * c;
+            const yo = (dyRow + ow) * co;
+            if (mult === 1) {
+              for (let k = 0; k < c; k++) acc[t + k] += x[xo + k] * dy[yo + k];
+            } else {
+              for (let k = 0; k < c; k++) {
+                const xv = x[xo + k];
+                const base = k * mult;
+                for (let j = 0; j < mult; j++) acc[t + base + j] += xv * dy[yo + base + j];
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return Float32Array.from(acc);
+}
+
+/**
+ * Depthwise input gradient over typed arrays, one pass over dY (scatter form):
+ * dx[ih, iw, c] += Σ_m dY[oh, ow, c·M + m] · W[kh, kw, c, m]. Writes into `dx` [N, H, W, C] (zeroed here).
+ */
+export function depthwiseInputGrad(dy: Float32Array, w: Float32Array, g: ConvGeometry, dx: Float32Array): void {
+  const { batch, inHeight, inWidth, inChannels: c, outHeight, outWidth, outChannels: co, filterHeight, filterWidth } = g;
+  const mult = co / c;
+  dx.fill(0);
+  const cols: Array<[number, number]> = [];
+  for (let kw = 0; kw < filterWidth; kw++) cols.push(validRange(kw * g.dilationWidth - g.padLeft, g.strideWidth, inWidth, outWidth));
+  for (let b = 0; b < batch; b++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      for (let kh = 0; kh < filterHeight; kh++) {
+        const ih = oh * g.strideHeight + kh * g.dilationHeight - g.padTop;
+        if (ih < 0 || ih >= inHeight) continue;
+        const xRow = (b * inHeight + ih) * inWidth;
+        const dyRow = (b * outHeight + oh) * outWidth;
+        for (let kw = 0; kw < filterWidth; kw++) {
+          const [lo, hi] = cols[kw];
+          const colOff = kw * g.dilationWidth - g.padLeft;
+          const t = (kh * filterWidth + kw) * co;
+          for (let ow = lo; ow < hi; ow++) {
+            const xo = (xRow + ow * g.strideWidth + colOff) * c;
+            const yo = (dyRow + ow) * co;
+            if (mult === 1) {
+              for (let k = 0; k < c; k++) dx[xo + k] += dy[yo + k] * w[t + k];
+            } else {
+              for (let k = 0; k < c; k++) {
+                const base = k * mult;
+                let s = 0;
+                for (let j = 0; j < mult; j++) s += dy[yo + base + j] * w[t + base + j];
+                dx[xo + k] += s;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+export function depthwiseBackpropFilterWasm(args: { inputs: { x: TensorInfo; dy: TensorInfo }; backend: WasmBackendLike; attrs: Attrs }): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const filterShape = attrs.filterShape as number[];
+  const g = geometry(inputs.x.shape, filterShape, attrs);
+  const dw = depthwiseFilterGrad(heapF32(backend, inputs.x), heapF32(backend, inputs.dy), g);
+  return backend.makeOutput(filterShape, 'float32', undefined, dw);
+}
+
+export function depthwiseBackpropInputWasm(args: { inputs: { dy: TensorInfo; filter: TensorInfo }; backend: WasmBackendLike; attrs: Attrs }): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const inputShape = attrs.inputShape as number[];
+  const g = geometry(inputShape, inputs.filter.shape, attrs);
+  const out = backend.makeOutput(inputShape, 'float32');
+  depthwiseInputGrad(heapF32(backend, inputs.dy), heapF32(backend, inputs.filter), g, heapF32(backend, out));
+  return out;
+}
+
+export const depthwiseBackpropFilterWasmConfig: KernelConfig = {
+  kernelName: 'DepthwiseConv2dNativeBackpropFilter',
+  backendName: 'wasm',
+  kernelFunc: depthwiseBackpropFilterWasm as unknown as KernelFunc,
+};
+
+export const depthwiseBackpropInputWasmConfig: KernelConfig = {
+  kernelName: 'DepthwiseConv2dNativeBackpropInput',
+  backendName: 'wasm',
+  kernelFunc: depthwiseBackpropInputWasm as unknown as KernelFunc,
+};

@@ -1,0 +1,21 @@
+export {
+  registerTrainingKernels,
+  unregisterTrainingKernels,
+  registeredTrainingKernels,
+  originalKernel,
+  TRAINING_KERNELS,
+  type RegisterTrainingKernelsOptions,
+  type TrainingKernelBackend,
+} from './register.js';
+export { conv2DBackpropFilterWasm, conv2DBackpropFilterWasmConfig, gatherTap, setTapBufferFloats, TAP_BUFFER_FLOATS } from './conv2d-backprop-filter.js';
+export {
+  depthwiseBackpropFilterWasm,
+  depthwiseBackpropInputWasm,
+  depthwiseBackpropFilterWasmConfig,
+  depthwiseBackpropInputWasmConfig,
+  depthwiseFilterGrad,
+  depthwiseInputGrad,
+} from './depthwise-backprop.js';
+export { unsortedSegmentSumCpu, unsortedSegmentSumWasm, unsortedSegmentSumCpuConfig, unsortedSegmentSumWasmConfig, segmentSum } from './unsorted-segment-sum.js';
+export { convGeometry, type ConvGeometry } from './conv-info.js';
+export type { WasmBackendLike } from './wasm-backend.js';

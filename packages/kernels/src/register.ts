@@ -1,0 +1,92 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { KernelConfig } from '@tensorflow/tfjs-core';
+import { conv2DBackpropFilterWasmConfig, setTapBufferFloats } from './conv2d-backprop-filter.js';
+import { depthwiseBackpropFilterWasmConfig, depthwiseBackpropInputWasmConfig } from './depthwise-backprop.js';
+import { unsortedSegmentSumCpuConfig, unsortedSegmentSumWasmConfig } from './unsorted-segment-sum.js';
+
+export type TrainingKernelBackend = 'wasm' | 'cpu';
+
+/** Every kernel this package provides, by backend. */
+export const TRAINING_KERNELS: readonly KernelConfig[] = [
+  conv2DBackpropFilterWasmConfig,
+  depthwiseBackpropFilterWasmConfig,
+  depthwiseBackpropInputWasmConfig,
+  unsortedSegmentSumWasmConfig,
+  unsortedSegmentSumCpuConfig,
+];
+
+export interface RegisterTrainingKernelsOptions {
+  /** Backends to register for (default both: 'wasm' and 'cpu'). */
+  backends?: readonly TrainingKernelBackend[];
+  /**
+   * Replace a kernel the backend already has. Default: false for wasm (a future tfjs-backend-wasm with its own
+   * kernel keeps it) and always true for the cpu `UnsortedSegmentSum`, whose stock kernel is the slow one
+   * this package exists to replace.
+   */
+  replaceExisting?: boolean;
+  /**
+   * Floats of gathered input taps the wasm Conv2DBackpropFilter holds at once (default 16 Mi = 64 MiB): all
+   * taps of a layer go into one batched matmul when they fit, else they are split into groups.
+   */
+  tapBufferFloats?: number;
+}
+
+/** Kernels that were registered before ours replaced them, to restore on unregister. */
+const replaced = new Map<string, KernelConfig>();
+/** Keys of kernels we registered. */
+const ours = new Set<string>();
+const key = (c: KernelConfig) => `${c.kernelName}/${c.backendName}`;
+
+/**
+ * Registers the training kernels in tfjs' global kernel registry. Call it once after the backend package is
+ * imported (e.g. after `await useBackend('wasm')`); it is idempotent, and importing this package registers
+ * nothing. Returns the kernels registered by this call as `Name/backend` (empty when all already were).
+ */
+export function registerTrainingKernels(options: RegisterTrainingKernelsOptions = {}): string[] {
+  const backends = new Set(options.backends ?? ['wasm', 'cpu']);
+  const added: string[] = [];
+  if (options.tapBufferFloats !== undefined) setTapBufferFloats(options.tapBufferFloats);
+  for (const config of TRAINING_KERNELS) {
+    if (!backends.has(config.backendName as TrainingKernelBackend)) continue;
+    const existing = tf.getKernel(config.kernelName, config.backendName);
+    if (existing?.kernelFunc === config.kernelFunc) continue;
+    if (existing) {
+      const replace = options.replaceExisting ?? config.backendName === 'cpu';
+      if (!replace) continue;
+      replaced.set(key(config), existing);
+      tf.unregisterKernel(config.kernelName, config.backendName);
+    }
+    tf.registerKernel(config);
+    ours.add(key(config));
+    added.push(key(config));
+  }
+  return added;
+}
+
+/** Removes the kernels registered by `registerTrainingKernels` and restores the ones they replaced. */
+export function unregisterTrainingKernels(): void {
+  for (const config of TRAINING_KERNELS) {
+    const k = key(config);
+    if (!ours.has(k)) continue;
+    if (tf.getKernel(config.kernelName, config.backendName)?.kernelFunc === config.kernelFunc) {
+      tf.unregisterKernel(config.kernelName, config.backendName);
+      const previous = replaced.get(k);
+      if (previous) tf.registerKernel(previous);
+    }
+    ours.delete(k);
+    replaced.delete(k);
+  }
+}
+
+/** Which of this package's kernels are currently registered (as `Name/backend`). */
+export function registeredTrainingKernels(): string[] {
+  return TRAINING_KERNELS.filter((c) => tf.getKernel(c.kernelName, c.backendName)?.kernelFunc === c.kernelFunc).map(key);
+}
+
+/**
+ * The kernel a backend had before ours replaced it (only the cpu `UnsortedSegmentSum` by default), or the one
+ * registered now when ours is not: the stock reference the tests compare against.
+ */
+export function originalKernel(kernelName: string, backendName: string): KernelConfig | undefined {
+  return replaced.get(`${kernelName}/${backendName}`) ?? tf.getKernel(kernelName, backendName);
+}
