@@ -1,4 +1,7 @@
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ScoreRecord } from './records.js';
 import { scoreSample, type SampleScoreOptions, type ScoreJob } from './score-sample.js';
@@ -8,7 +11,8 @@ function startWorker(): Worker {
   const here = import.meta.url;
   if (here.endsWith('.ts')) {
     // Running from source (tests, tsx): register the tsx loader inside the worker, then load worker.ts.
-    const api = import.meta.resolve('tsx/esm/api');
+    const tsxDir = dirname(createRequire(here).resolve('tsx/package.json'));
+    const api = pathToFileURL(join(tsxDir, 'dist/esm/api/index.mjs')).href;
     const entry = new URL('./worker.ts', here).href;
     const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
     return new Worker(boot, { eval: true });
