@@ -130,10 +130,9 @@ export class DySample extends Layer {
   /** The official `sample(x, offset)`: bilinear grid sampling with border padding, align_corners=false. */
   sample(x: tf.Tensor4D, offset: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
-      const [B, H, W, C] = x.shape;
+      const [B, H, W] = x.shape;
       const s = this.scale;
       const G = this.groups;
-      const cg = C / G;
       // Normalised coordinates 2·(base + off)/[W, H] − 1 with half-pixel base (X + 0.5, Y + 0.5).
       const xs = tf.reshape(tf.add(tf.range(0, W, 1, 'float32'), 0.5), [1, 1, W, 1, 1]);
       const ys = tf.reshape(tf.add(tf.range(0, H, 1, 'float32'), 0.5), [1, H, 1, 1, 1]);
@@ -146,10 +145,9 @@ export class DySample extends Layer {
       const t1 = tf.transpose(tf.reshape(coords, [B * H, W, 2, G, s, s]), [0, 3, 4, 1, 5, 2]); // [B·H, G, i, W, j, 2]
       const t2 = tf.transpose(tf.reshape(t1, [B, H, G, s * W * s * 2]), [0, 2, 1, 3]); // [B, G, H, i·W·j·2]
       const grid = tf.reshape(t2, [B * G, H * s, W * s, 2]);
-      // Channel c belongs to group floor(c / (C/G)): [B, H, W, G, C/G] → [B·G, H, W, C/G]
-      const xg = tf.reshape(tf.transpose(tf.reshape(x, [B, H, W, G, cg]), [0, 3, 1, 2, 4]), [B * G, H, W, cg]);
-      const y = gridSample(xg, grid, { mode: 'bilinear', paddingMode: 'border', alignCorners: false }); // [B·G, sH, sW, C/G]
-      return tf.reshape(tf.transpose(tf.reshape(y, [B, G, H * s, W * s, cg]), [0, 2, 3, 1, 4]), [B, H * s, W * s, C]) as tf.Tensor4D;
+      // Channel c belongs to group floor(c / (C/G)); the grouped sampler reads group g of image b
+      // at grid b·G + g, i.e. grid_sample(x.reshape(B·G, C/G, H, W), grid) without transposes.
+      return gridSample(x, grid, { mode: 'bilinear', paddingMode: 'border', alignCorners: false, groups: G }); // [B, sH, sW, C]
     });
   }
 

@@ -97,6 +97,17 @@ function plan(grid: tf.Tensor4D, H: number, W: number, attrs: GridSampleAttrs): 
 }
 
 export function gridSampleComposite(x: tf.Tensor4D, grid: tf.Tensor4D, attrs: GridSampleAttrs): tf.Tensor4D {
+  const G = attrs.groups ?? 1;
+  if (G > 1) {
+    // Channel groups: regroup to [B·G, H, W, C/G], sample, and regroup back.
+    return tf.tidy(() => {
+      const [B, H, W, C] = x.shape;
+      const [, Ho, Wo] = grid.shape;
+      const xg = tf.reshape(tf.transpose(tf.reshape(x, [B, H, W, G, C / G]), [0, 3, 1, 2, 4]), [B * G, H, W, C / G]);
+      const y = gridSampleComposite(xg as tf.Tensor4D, grid, { ...attrs, groups: 1 }); // [B·G, Ho, Wo, C/G]
+      return tf.reshape(tf.transpose(tf.reshape(y, [B, G, Ho, Wo, C / G]), [0, 2, 3, 1, 4]), [B, Ho, Wo, C]) as tf.Tensor4D;
+    });
+  }
   const [B, H, W, C] = x.shape;
   const [, Ho, Wo] = grid.shape;
   const f = tf.customGrad(((xIn: tf.Tensor, gridIn: tf.Tensor, save: tf.GradSaveFunc) => {

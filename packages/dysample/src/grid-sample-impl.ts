@@ -12,6 +12,12 @@ export interface GridSampleAttrs {
   mode: GridSampleMode;
   paddingMode: GridSamplePadding;
   alignCorners: boolean;
+  /**
+   * Channel groups G (default 1): the grid is [B·G, Ho, Wo, 2] and channel group g (channels
+   * g·C/G … (g+1)·C/G − 1) of image b is sampled at grid b·G + g, i.e. grid_sample on the input
+   * reshaped to [B·G, C/G, H, W] in PyTorch terms (what DySample does), without transposes.
+   */
+  groups?: number;
 }
 
 export type Shape4 = readonly [number, number, number, number];
@@ -90,14 +96,22 @@ export function roundHalfEven(v: number): number {
   return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
-function checkShapes(xShape: Shape4, gridShape: Shape4): void {
-  if (gridShape[3] !== 2) throw new Error(`gridSample: grid must be [B, Ho, Wo, 2], got [${gridShape}]`);
-  if (xShape[0] !== gridShape[0]) {
-    throw new Error(`gridSample: input batch ${xShape[0]} != grid batch ${gridShape[0]} (input [${xShape}], grid [${gridShape}])`);
+/** Validates shapes and returns the group count G. */
+export function checkGridSampleShapes(xShape: readonly number[], gridShape: readonly number[], groups = 1): number {
+  if (xShape.length !== 4) throw new Error(`gridSample: input must be [B, H, W, C], got [${xShape}]`);
+  if (gridShape.length !== 4 || gridShape[3] !== 2) throw new Error(`gridSample: grid must be [B, Ho, Wo, 2], got [${gridShape}]`);
+  if (!Number.isInteger(groups) || groups < 1 || xShape[3] % groups !== 0) {
+    throw new Error(`gridSample: groups (${groups}) must be a positive integer dividing the channel count ${xShape[3]}`);
   }
+  if (xShape[0] * groups !== gridShape[0]) {
+    const expected = groups === 1 ? `${xShape[0]}` : `${xShape[0]}·${groups} = ${xShape[0] * groups}`;
+    throw new Error(`gridSample: grid batch ${gridShape[0]} must equal input batch ${expected} (input [${xShape}], grid [${gridShape}])`);
+  }
+  if (xShape[1] < 1 || xShape[2] < 1) throw new Error(`gridSample: input must have non-empty H and W, got [${xShape}]`);
+  return groups;
 }
 
-/** Forward: x [B, H, W, C], grid [B, Ho, Wo, 2] → out [B, Ho, Wo, C] (written into `out`, which must be zeroed). */
+/** Forward: x [B, H, W, C], grid [B·G, Ho, Wo, 2] → out [B, Ho, Wo, C] (written into `out`, which must be zeroed). */
 export function gridSampleForward(
   x: FloatArray,
   xShape: Shape4,
@@ -108,24 +122,27 @@ export function gridSampleForward(
   /** Unnormalise coordinates in float32 like PyTorch (default); false keeps float64 (for finite differences). */
   float32 = true,
 ): void {
-  checkShapes(xShape, gridShape);
+  const G = checkGridSampleShapes(xShape, gridShape, attrs.groups);
   const [B, H, W, C] = xShape;
+  const Cg = C / G;
   const P = gridShape[1] * gridShape[2];
   const bilinear = attrs.mode === 'bilinear';
-  for (let b = 0; b < B; b++) {
-    const xBase = b * H * W * C;
+  for (let bg = 0; bg < B * G; bg++) {
+    const b = Math.floor(bg / G);
+    const cOff = (bg - b * G) * Cg; // first channel of this group
+    const xBase = b * H * W * C + cOff;
     for (let p = 0; p < P; p++) {
-      const gi = (b * P + p) * 2;
+      const gi = (bg * P + p) * 2;
       const ix = sourceIndex(grid[gi], W, attrs, float32)[0];
       const iy = sourceIndex(grid[gi + 1], H, attrs, float32)[0];
-      const o = (b * P + p) * C;
+      const o = (b * P + p) * C + cOff;
       if (Number.isNaN(ix) || Number.isNaN(iy)) continue;
       if (!bilinear) {
         const xn = roundHalfEven(ix);
         const yn = roundHalfEven(iy);
         if (xn < 0 || xn >= W || yn < 0 || yn >= H) continue;
         const s = xBase + (yn * W + xn) * C;
-        for (let c = 0; c < C; c++) out[o + c] = x[s + c];
+        for (let c = 0; c < Cg; c++) out[o + c] = x[s + c];
         continue;
       }
       const x0 = Math.floor(ix);
@@ -155,10 +172,10 @@ export function gridSampleForward(
       const sse = xBase + (cy1 * W + cx1) * C;
       if (vnw && vne && vsw && vse) {
         // Interior fast path (most points): no per-channel branches.
-        for (let c = 0; c < C; c++) out[o + c] = wnw * x[snw + c] + wne * x[sne + c] + wsw * x[ssw + c] + wse * x[sse + c];
+        for (let c = 0; c < Cg; c++) out[o + c] = wnw * x[snw + c] + wne * x[sne + c] + wsw * x[ssw + c] + wse * x[sse + c];
         continue;
       }
-      for (let c = 0; c < C; c++) {
+      for (let c = 0; c < Cg; c++) {
         // Out-of-range corners are skipped (not multiplied by 0), so Inf/NaN there cannot leak.
         let acc = 0;
         if (vnw) acc += wnw * x[snw + c];
@@ -172,7 +189,7 @@ export function gridSampleForward(
 }
 
 /**
- * Backward: given dy [B, Ho, Wo, C], accumulates dx [B, H, W, C] and dgrid [B, Ho, Wo, 2] (both
+ * Backward: given dy [B, Ho, Wo, C], accumulates dx [B, H, W, C] and dgrid [B·G, Ho, Wo, 2] (both
  * must be zeroed). dgrid is 0 for 'nearest', as in PyTorch.
  */
 export function gridSampleBackward(
@@ -185,24 +202,27 @@ export function gridSampleBackward(
   dx: FloatArray,
   dgrid: FloatArray,
 ): void {
-  checkShapes(xShape, gridShape);
+  const G = checkGridSampleShapes(xShape, gridShape, attrs.groups);
   const [B, H, W, C] = xShape;
+  const Cg = C / G;
   const P = gridShape[1] * gridShape[2];
   const bilinear = attrs.mode === 'bilinear';
-  for (let b = 0; b < B; b++) {
-    const xBase = b * H * W * C;
+  for (let bg = 0; bg < B * G; bg++) {
+    const b = Math.floor(bg / G);
+    const cOff = (bg - b * G) * Cg;
+    const xBase = b * H * W * C + cOff;
     for (let p = 0; p < P; p++) {
-      const gi = (b * P + p) * 2;
+      const gi = (bg * P + p) * 2;
       const [ix, gmx] = sourceIndex(grid[gi], W, attrs);
       const [iy, gmy] = sourceIndex(grid[gi + 1], H, attrs);
-      const o = (b * P + p) * C;
+      const o = (b * P + p) * C + cOff;
       if (Number.isNaN(ix) || Number.isNaN(iy)) continue;
       if (!bilinear) {
         const xn = roundHalfEven(ix);
         const yn = roundHalfEven(iy);
         if (xn < 0 || xn >= W || yn < 0 || yn >= H) continue;
         const s = xBase + (yn * W + xn) * C;
-        for (let c = 0; c < C; c++) dx[s + c] += dy[o + c];
+        for (let c = 0; c < Cg; c++) dx[s + c] += dy[o + c];
         continue;
       }
       const x0 = Math.floor(ix);
@@ -225,7 +245,7 @@ export function gridSampleBackward(
         const w = wx * wy;
         const s = xBase + ((y0 + oy) * W + x0 + ox) * C;
         let acc = 0;
-        for (let c = 0; c < C; c++) {
+        for (let c = 0; c < Cg; c++) {
           const g = dy[o + c];
           dx[s + c] += w * g;
           acc += x[s + c] * g;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { gridSampleComposite } from './grid-sample-composite.js';
-import type { GridSampleAttrs, GridSampleMode, GridSamplePadding } from './grid-sample-impl.js';
+import { type GridSampleAttrs, type GridSampleMode, type GridSamplePadding, checkGridSampleShapes } from './grid-sample-impl.js';
 import { GRID_SAMPLE, hasGridSampleKernel, registerGridSampleKernels } from './kernels.js';
 
 export interface GridSampleOptions {
@@ -10,6 +10,13 @@ export interface GridSampleOptions {
   paddingMode?: GridSamplePadding;
   /** PyTorch's align_corners (default false): whether ±1 are the centres (true) or the outer edges (false) of the corner pixels. */
   alignCorners?: boolean;
+  /**
+   * Channel groups G (default 1). With G > 1 the grid is [B·G, Ho, Wo, 2] and channel group g of
+   * image b (channels g·C/G … (g+1)·C/G − 1) is sampled at grid b·G + g: PyTorch's
+   * `grid_sample(x.reshape(B·G, C/G, H, W), grid)` regrouped to [B, Ho, Wo, C], as in DySample,
+   * without the two transposes.
+   */
+  groups?: number;
   /**
    * 'auto' (default) uses the dedicated kernel where the active backend has one (cpu, wasm,
    * webgpu) and the op composition elsewhere; 'kernel' requires the kernel; 'composite' forces
@@ -28,12 +35,12 @@ export function resolveAttrs(options: GridSampleOptions = {}): GridSampleAttrs {
   if (!PADDINGS.includes(paddingMode)) {
     throw new Error(`gridSample: paddingMode must be one of ${PADDINGS.join(', ')}, got '${paddingMode}'`);
   }
-  return { mode, paddingMode, alignCorners: options.alignCorners ?? false };
+  return { mode, paddingMode, alignCorners: options.alignCorners ?? false, groups: options.groups ?? 1 };
 }
 
 /**
  * PyTorch's `F.grid_sample` for 4-D inputs in NHWC layout: samples `input` [B, H, W, C] at the
- * normalised locations `grid` [B, Ho, Wo, 2] (`grid[..., 0]` = x, `grid[..., 1]` = y, -1..1 spanning
+ * normalised locations `grid` [B, Ho, Wo, 2] (or [B·G, Ho, Wo, 2] with `groups: G`) (`grid[..., 0]` = x, `grid[..., 1]` = y, -1..1 spanning
  * the image) and returns [B, Ho, Wo, C]. Differentiable with respect to both `input` and `grid`
  * (the grid gradient is zero for 'nearest'). Out-of-range and non-finite grid values never throw:
  * with 'zeros' padding a NaN/Inf coordinate samples 0; with 'border'/'reflection' NaN is clipped to
@@ -41,12 +48,7 @@ export function resolveAttrs(options: GridSampleOptions = {}): GridSampleAttrs {
  */
 export function gridSample(input: tf.Tensor4D | tf.Tensor, grid: tf.Tensor4D | tf.Tensor, options: GridSampleOptions = {}): tf.Tensor4D {
   const attrs = resolveAttrs(options);
-  if (input.rank !== 4) throw new Error(`gridSample: input must be [B, H, W, C], got [${input.shape}]`);
-  if (grid.rank !== 4 || grid.shape[3] !== 2) throw new Error(`gridSample: grid must be [B, Ho, Wo, 2], got [${grid.shape}]`);
-  if (input.shape[0] !== grid.shape[0]) {
-    throw new Error(`gridSample: input batch ${input.shape[0]} != grid batch ${grid.shape[0]} (input [${input.shape}], grid [${grid.shape}])`);
-  }
-  if ((input.shape[1] ?? 0) < 1 || (input.shape[2] ?? 0) < 1) throw new Error(`gridSample: input must have non-empty H and W, got [${input.shape}]`);
+  checkGridSampleShapes(input.shape, grid.shape, attrs.groups);
   registerGridSampleKernels();
   const impl = options.implementation ?? 'auto';
   const useKernel = impl === 'kernel' || (impl === 'auto' && hasGridSampleKernel());

@@ -27,11 +27,12 @@ function readAttrs(attrs: tf.NamedAttrMap): GridSampleAttrs {
     mode: attrs.mode as GridSampleAttrs['mode'],
     paddingMode: attrs.paddingMode as GridSampleAttrs['paddingMode'],
     alignCorners: attrs.alignCorners as boolean,
+    groups: (attrs.groups as number | undefined) ?? 1,
   };
 }
 
 function outShape(x: tf.TensorInfo, grid: tf.TensorInfo): number[] {
-  return [grid.shape[0], grid.shape[1], grid.shape[2], x.shape[3]];
+  return [x.shape[0], grid.shape[1], grid.shape[2], x.shape[3]];
 }
 
 function checkFloat(infos: tf.TensorInfo[]): void {

@@ -54,7 +54,7 @@ function flatProgram(
 }
 
 function attrsKey(a: GridSampleAttrs): string {
-  return `${a.mode}_${a.paddingMode}_${a.alignCorners ? 1 : 0}`;
+  return `${a.mode}_${a.paddingMode}_${a.alignCorners ? 1 : 0}_g${a.groups ?? 1}`;
 }
 
 /**
@@ -104,15 +104,19 @@ function sourceIndexWGSL(a: GridSampleAttrs): string {
   }`;
 }
 
-/** Common prologue: decodes (b, point q, channel c) and the source indices of point q. */
-const PROLOGUE = `
-    let H = uniforms.xShape[1];
-    let W = uniforms.xShape[2];
-    let C = uniforms.xShape[3];
+/** Common prologue: sizes; G (channel groups) is baked into the shader. */
+function prologue(a: GridSampleAttrs, shapeOf = 'uniforms.xShape'): string {
+  return `
+    let H = ${shapeOf}[1];
+    let W = ${shapeOf}[2];
+    let C = ${shapeOf}[3];
+    let G = ${a.groups ?? 1};
+    let Cg = C / G;
     let P = uniforms.gridShape[1] * uniforms.gridShape[2];`;
+}
 
 function forwardProgram(xShape: number[], gridShape: number[], a: GridSampleAttrs): WebGPUProgramLike {
-  const out = [gridShape[0], gridShape[1], gridShape[2], xShape[3]];
+  const out = [xShape[0], gridShape[1], gridShape[2], xShape[3]];
   const sample =
     a.mode === 'nearest'
       ? `
@@ -137,12 +141,13 @@ function forwardProgram(xShape: number[], gridShape: number[], a: GridSampleAttr
   const code = `${sourceIndexWGSL(a)}
   ${main('index')} {
     if (index >= uniforms.size) { return; }
-    ${PROLOGUE}
+    ${prologue(a)}
     let c = index % C;
     let q = index / C;
     let b = q / P;
-    let sx = gsSource(grid[q * 2], W);
-    let sy = gsSource(grid[q * 2 + 1], H);
+    let gq = (b * G + c / Cg) * P + q % P;
+    let sx = gsSource(grid[gq * 2], W);
+    let sy = gsSource(grid[gq * 2 + 1], H);
     let base = b * H * W * C + c;
     var acc = 0.0;
     if (sx.x > -50.0 && sy.x > -50.0) {${sample}
@@ -163,16 +168,16 @@ function gridGradProgram(xShape: number[], gridShape: number[], a: GridSampleAtt
         let ty = sy.x - y0f;
         let x0 = i32(x0f);
         let y0 = i32(y0f);
-        let dyBase = q * C;
+        let dyBase = (b * P + q % P) * C + g * Cg;
         for (var k = 0; k < 4; k = k + 1) {
           let ox = k % 2;
           let oy = k / 2;
           let cx = x0 + ox;
           let cy = y0 + oy;
           if (cx >= 0 && cx < W && cy >= 0 && cy < H) {
-            let s = b * H * W * C + (cy * W + cx) * C;
+            let s = b * H * W * C + (cy * W + cx) * C + g * Cg;
             var dot = 0.0;
-            for (var c = 0; c < C; c = c + 1) { dot = dot + x[s + c] * dy[dyBase + c]; }
+            for (var c = 0; c < Cg; c = c + 1) { dot = dot + x[s + c] * dy[dyBase + c]; }
             let wx = select(1.0 - tx, tx, ox == 1);
             let wy = select(1.0 - ty, ty, oy == 1);
             let sgn = select(-1.0, 1.0, select(oy, ox, axis == 0) == 1);
@@ -185,10 +190,11 @@ function gridGradProgram(xShape: number[], gridShape: number[], a: GridSampleAtt
   const code = `${sourceIndexWGSL(a)}
   ${main('index')} {
     if (index >= uniforms.size) { return; }
-    ${PROLOGUE}
+    ${prologue(a)}
     let axis = index % 2;
     let q = index / 2;
-    let b = q / P;
+    let b = q / P / G;
+    let g = (q / P) % G;
     let sx = gsSource(grid[q * 2], W);
     let sy = gsSource(grid[q * 2 + 1], H);
     var acc = 0.0;${body}
@@ -210,7 +216,7 @@ function atomicAddF32(ptr: string, value: string): string {
 
 /** dx [B, H, W, C] (zero-filled beforehand): one invocation per dy element, atomically scattered. */
 function inputGradProgram(xShape: number[], gridShape: number[], a: GridSampleAttrs): WebGPUProgramLike {
-  const dyShape = [gridShape[0], gridShape[1], gridShape[2], xShape[3]];
+  const dyShape = [xShape[0], gridShape[1], gridShape[2], xShape[3]];
   const scatter =
     a.mode === 'nearest'
       ? `
@@ -242,17 +248,15 @@ function inputGradProgram(xShape: number[], gridShape: number[], a: GridSampleAt
       }`;
   const code = `${sourceIndexWGSL(a)}
   ${main('index')} {
-    let H = uniforms.outShape[1];
-    let W = uniforms.outShape[2];
-    let C = uniforms.outShape[3];
-    let P = uniforms.gridShape[1] * uniforms.gridShape[2];
-    if (index >= uniforms.gridShape[0] * P * C) { return; }
+    ${prologue(a, 'uniforms.outShape')}
+    if (index >= uniforms.outShape[0] * P * C) { return; }
     let c = index % C;
     let q = index / C;
     let b = q / P;
+    let gq = (b * G + c / Cg) * P + q % P;
     let g = dy[index];
-    let sx = gsSource(grid[q * 2], W);
-    let sy = gsSource(grid[q * 2 + 1], H);
+    let sx = gsSource(grid[gq * 2], W);
+    let sy = gsSource(grid[gq * 2 + 1], H);
     let base = b * H * W * C + c;
     if (sx.x > -50.0 && sy.x > -50.0) {${scatter}
     }
@@ -278,6 +282,7 @@ function readAttrs(attrs: tf.NamedAttrMap): GridSampleAttrs {
     mode: attrs.mode as GridSampleAttrs['mode'],
     paddingMode: attrs.paddingMode as GridSampleAttrs['paddingMode'],
     alignCorners: attrs.alignCorners as boolean,
+    groups: (attrs.groups as number | undefined) ?? 1,
   };
 }
 

@@ -43,7 +43,7 @@ function makeGrid(shape: [number, number, number, 2], seed: number, special: boo
 
 /** Float64 forward from the reference implementation (for finite differences). */
 function forward64(x: Float64Array, xs: number[], g: Float64Array, gs: number[], attrs: GridSampleAttrs): Float64Array {
-  const out = new Float64Array(gs[0] * gs[1] * gs[2] * xs[3]);
+  const out = new Float64Array(xs[0] * gs[1] * gs[2] * xs[3]);
   gridSampleForward(x, xs as never, g, gs as never, attrs, out, false);
   return out;
 }
@@ -217,6 +217,31 @@ for (const backend of ['cpu', 'wasm'] as const) {
       }
     }
 
+    it('channel groups (grid [B·G, Ho, Wo, 2]): kernel equals the transposed composition, forward and gradients', () => {
+      const x = tf.tensor4d(uniform(2 * 6 * 5 * 6, -2, 2, 31), [2, 6, 5, 6]);
+      const R = tf.tensor4d(uniform(2 * 4 * 7 * 6, -1, 1, 32), [2, 4, 7, 6]);
+      for (const mode of MODES) {
+        for (const paddingMode of PADDINGS) {
+          for (const alignCorners of ALIGN) {
+            const opts = { mode, paddingMode, alignCorners, groups: 3 };
+            const grid = makeGrid([6, 4, 7, 2], 33, true, paddingMode);
+            const label = `groups=3 ${mode}/${paddingMode}/${alignCorners}`;
+            expectClose(gridSample(x, grid, opts), gridSample(x, grid, { ...opts, implementation: 'composite' }), { atol: 1e-5, label });
+            const loss = (impl: 'kernel' | 'composite') => (xx: tf.Tensor, gg: tf.Tensor) =>
+              tf.sum(tf.mul(gridSample(xx, gg, { ...opts, implementation: impl }), R)) as tf.Scalar;
+            const [dxK, dgK] = tf.grads(loss('kernel'))([x, tf.where(tf.isFinite(grid), grid, tf.zerosLike(grid))]);
+            tf.env().set('IS_TEST', false); // see above: tfjs' leak check misfires for customGrad on wasm
+            const [dxC, dgC] = tf.grads(loss('composite'))([x, tf.where(tf.isFinite(grid), grid, tf.zerosLike(grid))]);
+            tf.env().set('IS_TEST', true);
+            expectClose(dxK, dxC, { atol: 1e-5, rtol: 1e-5, label: `${label} dx` });
+            expectClose(dgK, dgC, { atol: 1e-5, rtol: 1e-5, label: `${label} dgrid` });
+          }
+        }
+      }
+      expect(() => gridSample(x, tf.zeros([2, 4, 7, 2]), { groups: 3 })).toThrow(/grid batch 2 must equal input batch 2·3 = 6/);
+      expect(() => gridSample(x, tf.zeros([8, 4, 7, 2]), { groups: 4 })).toThrow(/groups \(4\) must be a positive integer dividing/);
+    });
+
     it('rejects bad shapes and options with clear errors', () => {
       const x = tf.zeros([1, 3, 3, 2]);
       expect(() => gridSample(x, tf.zeros([1, 2, 2, 3]))).toThrow(/grid must be \[B, Ho, Wo, 2\]/);
@@ -245,12 +270,13 @@ describe('gridSample finite-difference gradient checks (bilinear)', () => {
   });
   for (const paddingMode of PADDINGS) {
     for (const alignCorners of ALIGN) {
-      it(`${paddingMode}, alignCorners=${alignCorners}: tf.grad matches float64 central differences`, () => {
-        const attrs: GridSampleAttrs = { mode: 'bilinear', paddingMode, alignCorners };
+      const groups = alignCorners ? 3 : 1;
+      it(`${paddingMode}, alignCorners=${alignCorners}, groups=${groups}: tf.grad matches float64 central differences`, () => {
+        const attrs: GridSampleAttrs = { mode: 'bilinear', paddingMode, alignCorners, groups };
         const xs = [2, 4, 5, 3];
-        const gs = [2, 3, 4, 2];
+        const gs = [2 * groups, 3, 4, 2];
         const xv = uniform(2 * 4 * 5 * 3, -2, 2, 21);
-        const gv = uniform(2 * 3 * 4 * 2, -1.5, 1.5, 22);
+        const gv = uniform(2 * groups * 3 * 4 * 2, -1.5, 1.5, 22);
         const rv = uniform(2 * 3 * 4 * 3, -1, 1, 23);
         const x = tf.tensor4d(xv, xs as never);
         const grid = tf.tensor4d(gv, gs as never);

@@ -94,6 +94,25 @@ describe('webgpu backend', () => {
         }
       }
     }
+    // Channel groups: x [2, 6, 5, 6] with grid [6, 4, 7, 2] (G = 3).
+    const xg = uniform(2 * 6 * 5 * 6, -2, 2, 41);
+    const rg = uniform(2 * 4 * 7 * 6, -1, 1, 42);
+    const gg = uniform(6 * 4 * 7 * 2, -1.6, 1.6, 43);
+    for (const paddingMode of ['zeros', 'border', 'reflection'] as GridSamplePadding[]) {
+      const attrs: GridSampleAttrs = { mode: 'bilinear', paddingMode, alignCorners: false, groups: 3 };
+      const ref = new Float32Array(rg.length);
+      gridSampleForward(xg, [2, 6, 5, 6], gg, [6, 4, 7, 2], attrs, ref);
+      const dxRef = new Float32Array(xg.length);
+      const dgRef = new Float32Array(gg.length);
+      gridSampleBackward(rg, xg, [2, 6, 5, 6], gg, [6, 4, 7, 2], attrs, dxRef, dgRef);
+      const xt = tf.tensor4d(xg, [2, 6, 5, 6]);
+      const gt = tf.tensor4d(gg, [6, 4, 7, 2]);
+      const Rt = tf.tensor4d(rg, [2, 4, 7, 6]);
+      await check(gridSample(xt, gt, attrs), ref, 1e-5, 1e-5, `groups ${paddingMode} forward`);
+      const [dx, dg] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(gridSample(a, b, attrs), Rt)) as tf.Scalar)([xt, gt]);
+      await check(dx, dxRef, 1e-5, 1e-5, `groups ${paddingMode} dx`);
+      await check(dg, dgRef, 1e-5, 1e-5, `groups ${paddingMode} dgrid`);
+    }
     tf.dispose([x, R]);
   });
 
