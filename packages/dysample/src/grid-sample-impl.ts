@@ -233,6 +233,35 @@ export function gridSampleBackward(
       const vx1 = x0 + 1 >= 0 && x0 + 1 < W;
       const vy0 = y0 >= 0 && y0 < H;
       const vy1 = y0 + 1 >= 0 && y0 + 1 < H;
+      if (vx0 && vx1 && vy0 && vy1) {
+        // Interior fast path: all four corners in one pass over the channels.
+        const snw = xBase + (y0 * W + x0) * C;
+        const sne = snw + C;
+        const ssw = snw + W * C;
+        const sse = ssw + C;
+        const wnw = (1 - tx) * (1 - ty);
+        const wne = tx * (1 - ty);
+        const wsw = (1 - tx) * ty;
+        const wse = tx * ty;
+        let anw = 0;
+        let ane = 0;
+        let asw = 0;
+        let ase = 0;
+        for (let c = 0; c < Cg; c++) {
+          const g = dy[o + c];
+          dx[snw + c] += wnw * g;
+          dx[sne + c] += wne * g;
+          dx[ssw + c] += wsw * g;
+          dx[sse + c] += wse * g;
+          anw += x[snw + c] * g;
+          ane += x[sne + c] * g;
+          asw += x[ssw + c] * g;
+          ase += x[sse + c] * g;
+        }
+        dgrid[gi] = ((1 - ty) * (ane - anw) + ty * (ase - asw)) * gmx;
+        dgrid[gi + 1] = ((1 - tx) * (asw - anw) + tx * (ase - ane)) * gmy;
+        continue;
+      }
       let gx = 0;
       let gy = 0;
       // Corner (cy, cx) with weight w and dw/dix, dw/diy; invalid corners contribute nothing.
