@@ -69,3 +69,49 @@ export function quantileLinear(a: Float64Array, n: number, q: number): number {
   const diff = upper - lower;
   return gamma >= 0.5 ? upper - diff * (1 - gamma) : lower + diff * gamma;
 }
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+let bucketCounts = new Uint32Array(0);
+let bucketScratch = new Float64Array(0);
+
+/**
+ * Same result as `quantileLinear` for non-negative values (e.g. gradient magnitudes), without reordering `a` and
+ * faster on large inputs: a radix pass over the top 16 bits of each float64 (monotonic for values ≥ 0) finds the
+ * bucket(s) holding the two order statistics; only those few values are then selected exactly.
+ */
+export function quantileLinearNonNegative(a: Float64Array, n: number, q: number): number {
+  if (n < 8192 || !LITTLE_ENDIAN) return quantileLinear(a.slice(0, n), n, q);
+  const virtual = n * q + (1 - q) - 1;
+  let prev = Math.floor(virtual);
+  const gamma = virtual - prev;
+  prev = Math.min(Math.max(prev, 0), n - 1);
+  const next = Math.min(prev + 1, n - 1);
+  if (bucketCounts.length === 0) bucketCounts = new Uint32Array(65536);
+  else bucketCounts.fill(0);
+  const counts = bucketCounts;
+  const words = new Uint32Array(a.buffer, a.byteOffset, n * 2);
+  for (let i = 1; i < 2 * n; i += 2) counts[words[i] >>> 16]++;
+  // buckets holding ranks prev and next
+  let base = 0;
+  let bLo = 0;
+  while (base + counts[bLo] <= prev) base += counts[bLo++];
+  let bHi = bLo;
+  let upto = base + counts[bLo];
+  while (upto <= next) upto += counts[++bHi];
+  const m = upto - base;
+  if (bucketScratch.length < m) bucketScratch = new Float64Array(Math.max(m, 1024));
+  const sub = bucketScratch;
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const b = words[2 * i + 1] >>> 16;
+    if (b >= bLo && b <= bHi) sub[k++] = a[i];
+  }
+  const lower = select(sub, prev - base, 0, m - 1);
+  let upper = lower;
+  if (next !== prev) {
+    upper = Infinity;
+    for (let i = prev - base + 1; i < m; i++) if (sub[i] < upper) upper = sub[i];
+  }
+  const diff = upper - lower;
+  return gamma >= 0.5 ? upper - diff * (1 - gamma) : lower + diff * gamma;
+}

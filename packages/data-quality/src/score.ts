@@ -1,5 +1,5 @@
 import { halfTable } from '@anydepth/datasets';
-import { quantileLinear } from './quantile.js';
+import { quantileLinearNonNegative } from './quantile.js';
 
 /** The per-sample scores of data-quality.md. */
 export interface QualityScores {
@@ -88,28 +88,50 @@ export function scoreDepthMap(data: DepthInput, width: number, height: number, o
   }
   const validRatio = count / n;
 
-  // Pass 2: histogram (numpy.histogram: index from (v − lo)·K/(hi − lo), corrected against linspace edges).
+  // Pass 2 (fused): histogram of the valid values (numpy.histogram: index from (v − lo)·K/(hi − lo), corrected
+  // against the linspace edges) and the gradient magnitudes at positions i < H−1, j < W−1 where D[i,j], D[i,j+1]
+  // and D[i+1,j] are all valid.
+  const hist = new Float64Array(K);
+  const maxG = (height - 1) * (width - 1);
+  if (scratchGrad.length < maxG) scratchGrad = new Float64Array(maxG);
+  const g = scratchGrad;
+  let m = 0;
+  if (count > 0) {
+    const flat = hi === lo;
+    const norm = K / (hi - lo);
+    const step = (hi - lo) / K;
+    const edges = new Float64Array(K + 1);
+    for (let k = 0; k < K; k++) edges[k] = k * step + lo;
+    edges[K] = hi;
+    const last = K - 1;
+    for (let y = 0; y < height; y++) {
+      const row = y * width;
+      const gradRow = y < height - 1;
+      for (let x = 0; x < width; x++) {
+        const i = row + x;
+        if (ok[i] === 0) continue;
+        const d = v[i];
+        if (flat) hist[0]++;
+        else {
+          let k = Math.floor((d - lo) * norm);
+          if (k > last) k = last;
+          if (d < edges[k]) k--;
+          else if (k !== last && d >= edges[k + 1]) k++;
+          hist[k]++;
+        }
+        if (gradRow && x < width - 1 && ok[i + 1] !== 0 && ok[i + width] !== 0) {
+          const dx = v[i + 1] - d;
+          const dy = v[i + width] - d;
+          g[m++] = Math.sqrt(dx * dx + dy * dy);
+        }
+      }
+    }
+  }
   let chi2Score = 0;
   let concScore = 0;
   let rangeScore = 0;
   let distScore = 0;
   if (count > 0) {
-    const hist = new Float64Array(K);
-    if (hi === lo) hist[0] = count;
-    else {
-      const norm = K / (hi - lo);
-      const step = (hi - lo) / K;
-      const edge = (k: number): number => (k === K ? hi : k * step + lo);
-      for (let i = 0; i < n; i++) {
-        if (!ok[i]) continue;
-        const d = v[i];
-        let k = Math.floor((d - lo) * norm);
-        if (k >= K) k = K - 1;
-        if (d < edge(k)) k--;
-        else if (k !== K - 1 && d >= edge(k + 1)) k++;
-        hist[k]++;
-      }
-    }
     const mean = count / K;
     let chi2 = 0;
     let maxCount = 0;
@@ -128,26 +150,10 @@ export function scoreDepthMap(data: DepthInput, width: number, height: number, o
     distScore = wChi * chi2Score + wConc * concScore + wRange * rangeScore;
   }
 
-  // Gradient Continuity Score over positions i < H−1, j < W−1 where D[i,j], D[i,j+1], D[i+1,j] are valid.
-  const maxG = (height - 1) * (width - 1);
-  if (scratchGrad.length < maxG) scratchGrad = new Float64Array(maxG);
-  const g = scratchGrad;
-  let m = 0;
-  for (let y = 0; y < height - 1; y++) {
-    const row = y * width;
-    for (let x = 0; x < width - 1; x++) {
-      const i = row + x;
-      if (ok[i] && ok[i + 1] && ok[i + width]) {
-        const c = v[i];
-        const dx = v[i + 1] - c;
-        const dy = v[i + width] - c;
-        g[m++] = Math.sqrt(dx * dx + dy * dy);
-      }
-    }
-  }
+  // Gradient Continuity Score: smooth region G ≤ 90th percentile (numpy linear quantile, by selection).
   let gradScore = 0;
   if (m > 0) {
-    const q = quantileLinear(g, m, 1 - edgeFraction);
+    const q = quantileLinearNonNegative(g, m, 1 - edgeFraction);
     let sum = 0;
     let k = 0;
     for (let i = 0; i < m; i++) {

@@ -130,23 +130,40 @@ function unfilter(raw: Uint8Array, height: number, stride: number, bpp: number):
         else for (let i = 0; i < stride; i++) out[dst + i] = (raw[src + i] + out[prev + i]) & 255;
         break;
       case 3:
-        for (let i = 0; i < stride; i++) {
-          const left = i >= bpp ? out[dst + i - bpp] : 0;
-          const up = prev >= 0 ? out[prev + i] : 0;
-          out[dst + i] = (raw[src + i] + ((left + up) >> 1)) & 255;
+        if (prev < 0) {
+          for (let i = 0; i < bpp; i++) out[dst + i] = raw[src + i];
+          for (let i = bpp; i < stride; i++) out[dst + i] = (raw[src + i] + (out[dst + i - bpp] >> 1)) & 255;
+        } else {
+          for (let i = 0; i < bpp; i++) out[dst + i] = (raw[src + i] + (out[prev + i] >> 1)) & 255;
+          for (let i = bpp; i < stride; i++) out[dst + i] = (raw[src + i] + ((out[dst + i - bpp] + out[prev + i]) >> 1)) & 255;
         }
         break;
       case 4:
-        for (let i = 0; i < stride; i++) {
-          const a = i >= bpp ? out[dst + i - bpp] : 0;
-          const b = prev >= 0 ? out[prev + i] : 0;
-          const c = i >= bpp && prev >= 0 ? out[prev + i - bpp] : 0;
-          const p = a + b - c;
-          const pa = Math.abs(p - a);
-          const pb = Math.abs(p - b);
-          const pc = Math.abs(p - c);
-          const pred = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
-          out[dst + i] = (raw[src + i] + pred) & 255;
+        if (prev < 0) {
+          // no row above: Paeth predicts the left byte
+          for (let i = 0; i < bpp; i++) out[dst + i] = raw[src + i];
+          for (let i = bpp; i < stride; i++) out[dst + i] = (raw[src + i] + out[dst + i - bpp]) & 255;
+        } else {
+          // first pixel: left and upper-left are 0, Paeth predicts the byte above
+          for (let i = 0; i < bpp; i++) out[dst + i] = (raw[src + i] + out[prev + i]) & 255;
+          // one pass per byte lane keeps left (a) and upper-left (c) in registers
+          for (let lane = 0; lane < bpp; lane++) {
+            let a = out[dst + lane];
+            let c = out[prev + lane];
+            for (let i = bpp + lane; i < stride; i += bpp) {
+              const b = out[prev + i];
+              let pa = b - c; // |p − a| with p = a + b − c
+              let pb = a - c; // |p − b|
+              let pc = pa + pb; // |p − c|
+              if (pa < 0) pa = -pa;
+              if (pb < 0) pb = -pb;
+              if (pc < 0) pc = -pc;
+              const pred = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+              a = (raw[src + i] + pred) & 255;
+              out[dst + i] = a;
+              c = b;
+            }
+          }
         }
         break;
       default:
