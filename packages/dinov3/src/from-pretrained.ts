@@ -9,11 +9,14 @@ export interface FromPretrainedOptions extends HubOptions, BuildPretrainedOption
 }
 
 async function get(url: string, options: FromPretrainedOptions, doFetch: typeof fetch): Promise<Response> {
-  let res: Response;
-  try {
-    res = await doFetch(url, { headers: hubHeaders(url, options) });
-  } catch (e) {
-    throw new HubError(`GET ${url} failed: ${(e as Error).message}`, url, 0);
+  let res: Response | null = null;
+  // One retry on a network error (e.g. a pooled keep-alive connection the server had just closed).
+  for (let attempt = 0; !res; attempt++) {
+    try {
+      res = await doFetch(url, { headers: hubHeaders(url, options) });
+    } catch (e) {
+      if (attempt >= 1) throw new HubError(`GET ${url} failed: ${(e as Error).message}`, url, 0);
+    }
   }
   if (!res.ok) throw new HubError(httpErrorMessage(res.status, res.statusText, url, !!options.token), url, res.status);
   return res;

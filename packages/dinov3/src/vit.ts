@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Layer, LayerNorm, ModuleList, type Rng } from '@anydepth/core';
 import { Block } from './block.js';
-import { type DinoV3Config, type DinoV3ConfigInput, type DinoV3PresetName, dinov3Config, dinov3Preset, headDim, validateConfig } from './config.js';
+import { type DinoV3Config, type DinoV3ConfigInput, type DinoV3PresetName, dinov3Config, dinov3Preset, headDim } from './config.js';
 import { PatchEmbeddings } from './patch-embed.js';
 import { ropeTensors } from './rope.js';
 
@@ -39,9 +39,8 @@ export interface IntermediateLayer {
 
 function resolveConfig(config: DinoV3Config | DinoV3ConfigInput | DinoV3PresetName): DinoV3Config {
   if (typeof config === 'string') return dinov3Preset(config);
-  const full = 'ffnHiddenDim' in config && 'intermediateLayers' in config && 'patchSize' in config ? (config as DinoV3Config) : dinov3Config(config);
-  validateConfig(full);
-  return { ...full, intermediateLayers: [...full.intermediateLayers] };
+  // A full config passes through unchanged (dinov3Config keeps every given field); a partial one is completed.
+  return dinov3Config({ ...config, intermediateLayers: config.intermediateLayers ? [...config.intermediateLayers] : undefined });
 }
 
 /**

@@ -37,6 +37,8 @@ export class HubServer {
 
   async start(): Promise<string> {
     this.server = createServer((req, res) => this.handle(req, res));
+    // Long keep-alive: on a loaded machine a pooled connection must not be closed between two tests.
+    this.server.keepAliveTimeout = 120_000;
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this.url;

@@ -34,11 +34,14 @@ async function request(url: string, options: DownloadOptions, range: number): Pr
   let current = url;
   let linkedSize: number | null = null;
   for (let hop = 0; hop < 10; hop++) {
-    let res: Response;
-    try {
-      res = await doFetch(current, { headers: hubHeaders(current, options, range > 0 ? { Range: `bytes=${range}-` } : {}), redirect: 'manual' });
-    } catch (e) {
-      throw new HubError(`GET ${current} failed: ${(e as Error).message}`, current, 0);
+    let res: Response | null = null;
+    // One retry on a network error (e.g. a pooled keep-alive connection the server had just closed).
+    for (let attempt = 0; !res; attempt++) {
+      try {
+        res = await doFetch(current, { headers: hubHeaders(current, options, range > 0 ? { Range: `bytes=${range}-` } : {}), redirect: 'manual' });
+      } catch (e) {
+        if (attempt >= 1) throw new HubError(`GET ${current} failed: ${(e as Error).message}`, current, 0);
+      }
     }
     const linked = res.headers.get('x-linked-size');
     if (linked !== null && Number.isFinite(Number(linked))) linkedSize = Number(linked);
