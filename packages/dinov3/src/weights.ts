@@ -192,6 +192,7 @@ interface ViewEntry {
 export class HubToHfSource implements TensorSource {
   private readonly entries = new Map<string, ViewEntry>();
   private cache: { key: string; value: HostTensor } | null = null;
+  private readonly checks: Array<() => void> = [];
   /** Hub tensors that are consumed without a counterpart (`bias_mask`, `rope_embed.periods`, `local_cls_norm.*`). */
   readonly consumed: string[] = [];
 
@@ -238,7 +239,7 @@ export class HubToHfSource implements TensorSource {
         this.entries.set(`${hf}.q_proj.bias`, { shape: [d], get: () => ({ dtype: 'F32', shape: [d], data: masked().slice(0, d) }) });
         this.entries.set(`${hf}.v_proj.bias`, { shape: [d], get: () => ({ dtype: 'F32', shape: [d], data: masked().slice(2 * d) }) });
         // Validate the K third (and the mask length) even though nothing loads into it.
-        this.entries.set(`\u0000check:${key}`, { shape: [], get: () => ({ dtype: 'F32', shape: [d], data: masked().slice(d, 2 * d) }) });
+        this.checks.push(() => void masked());
       } else if (/^blocks\.\d+\.attn\.qkv\.bias_mask$/.test(key) || key === 'rope_embed.periods' || key.startsWith('local_cls_norm.')) {
         this.consumed.push(key);
       } else if (key === 'mask_token') {
@@ -278,7 +279,7 @@ export class HubToHfSource implements TensorSource {
 
   /** Runs the checks that have no tensor to load into (masked K bias). */
   validate(): void {
-    for (const [k, e] of this.entries) if (k.startsWith('\u0000check:')) e.get();
+    for (const check of this.checks) check();
   }
 
   /** Reads a hub tensor by its original name (without the prefix). */
@@ -287,7 +288,7 @@ export class HubToHfSource implements TensorSource {
   }
 
   keys(): string[] {
-    return [...this.entries.keys()].filter((k) => !k.startsWith('\u0000'));
+    return [...this.entries.keys()];
   }
 
   shapeOf(name: string): number[] | undefined {
