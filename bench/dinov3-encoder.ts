@@ -7,6 +7,7 @@
  *   npx turbo run build --filter=@anydepth/dinov3...   # once: the bench imports the built package
  *   npx tsx bench/dinov3-encoder.ts [--backends wasm,cpu] [--sizes 224,448,768] [--profile] [--full-cpu-768]
  */
+import { availableParallelism, loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@anydepth/core';
 import { DinoVisionTransformer } from '@anydepth/dinov3';
@@ -45,6 +46,9 @@ const median = (xs: number[]) => {
 
 async function main(): Promise<void> {
   tf.env().set('IS_TEST', true);
+  // Timings on a shared machine depend on its load: print it so the numbers can be judged.
+  const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
+  console.log(`node ${process.version}, ${availableParallelism()} cores, load average ${load()}`);
   const results = new Map<string, number>();
   for (const backend of backends) {
     await useBackend(backend);
@@ -91,6 +95,7 @@ async function main(): Promise<void> {
     }
     model.dispose();
   }
+  console.log(`load average at the end ${load()}`);
   for (const size of sizes) {
     const c = results.get(`cpu@${size}`);
     const w = results.get(`wasm@${size}`);
