@@ -11,6 +11,7 @@ import {
   countParameters,
   dinov3Config,
   hubStateDictShapes,
+  inferConfig,
   loadDinov3Weights,
   setAttentionStrategy,
   toHubStateDict,
@@ -65,6 +66,21 @@ describe('presets and parameter counts', () => {
     tf.dispose([...Object.values(hub), ...Object.values(a), ...Object.values(b)]);
     model.dispose();
     copy.dispose();
+  });
+});
+
+describe('config inference from tensor shapes', () => {
+  it('reads depth, width, FFN type and registers under both naming schemes', () => {
+    const model = new DinoVisionTransformer({ embedDim: 128, depth: 3, numHeads: 2, ffn: 'swiglu', ffnHiddenDim: 344, numRegisterTokens: 2 });
+    const hf = model.stateDict();
+    const hub = toHubStateDict(model);
+    for (const sd of [hf, hub]) {
+      expect(inferConfig({ keys: () => Object.keys(sd), get: (k) => sd[k] }, undefined)).toMatchObject({
+        embedDim: 128, depth: 3, numHeads: 2, ffn: 'swiglu', ffnHiddenDim: 344, numRegisterTokens: 2, patchSize: 16,
+      });
+    }
+    tf.dispose([...Object.values(hf), ...Object.values(hub)]);
+    model.dispose();
   });
 });
 
