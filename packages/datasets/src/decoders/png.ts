@@ -88,50 +88,59 @@ export function decodePng(bytes: Uint8Array, options: PngOptions = {}): RasterIm
   if (raw.length < expected) {
     throw new DecodeError('png', `truncated image data: ${raw.length} of ${expected} bytes after inflate`);
   }
-  const pixels = unfilter(raw, height, stride, bpp);
+  unfilterInPlace(raw, height, stride, bpp);
   const n = width * height;
+  const rowStart = (y: number) => y * (stride + 1) + 1;
   if (colorType === 3) {
     if (!palette) throw new DecodeError('png', 'palette image without PLTE chunk');
     const out = new Uint8Array(n * 3);
     for (let i = 0; i < n; i++) {
-      const p = pixels[i] * 3;
-      if (p + 2 >= palette.length) throw new DecodeError('png', `palette index ${pixels[i]} out of range`);
+      const idx = raw[rowStart(Math.floor(i / width)) + (i % width)];
+      const p = idx * 3;
+      if (p + 2 >= palette.length) throw new DecodeError('png', `palette index ${idx} out of range`);
       out[i * 3] = palette[p];
       out[i * 3 + 1] = palette[p + 1];
       out[i * 3 + 2] = palette[p + 2];
     }
     return { width, height, channels: 3, bitDepth: 8, data: out };
   }
-  if (bitDepth === 8) return { width, height, channels, bitDepth: 8, data: pixels.subarray(0, n * channels) };
-  const count = n * channels;
-  const out = new Uint16Array(count);
-  for (let i = 0, j = 0; i < count; i++, j += 2) out[i] = (pixels[j] << 8) | pixels[j + 1];
+  if (bitDepth === 8) {
+    const out = new Uint8Array(n * channels);
+    for (let y = 0; y < height; y++) out.set(raw.subarray(rowStart(y), rowStart(y) + stride), y * stride);
+    return { width, height, channels, bitDepth: 8, data: out };
+  }
+  const perRow = width * channels;
+  const out = new Uint16Array(n * channels);
+  for (let y = 0; y < height; y++) {
+    let j = rowStart(y);
+    const o = y * perRow;
+    for (let i = 0; i < perRow; i++, j += 2) out[o + i] = (raw[j] << 8) | raw[j + 1];
+  }
   return { width, height, channels, bitDepth: 16, data: out };
 }
 
-/** Reverses the PNG per-row filters in place; returns the packed rows without filter bytes. */
-function unfilter(raw: Uint8Array, height: number, stride: number, bpp: number): Uint8Array {
-  const out = new Uint8Array(height * stride);
-  let prev = -1; // offset of previous row in out
+/**
+ * Reverses the PNG per-row filters in place: row y's bytes end up at raw[y·(stride+1) + 1 ...] (after its filter
+ * byte). Reading and writing the same bytes is safe because each byte depends only on itself and earlier bytes.
+ */
+function unfilterInPlace(raw: Uint8Array, height: number, stride: number, bpp: number): void {
+  const out = raw;
+  let prev = -1; // offset of the previous (already reconstructed) row
   for (let y = 0; y < height; y++) {
     const f = raw[y * (stride + 1)];
     const src = y * (stride + 1) + 1;
-    const dst = y * stride;
+    const dst = src;
     switch (f) {
       case 0:
-        out.set(raw.subarray(src, src + stride), dst);
         break;
       case 1:
-        for (let i = 0; i < bpp; i++) out[dst + i] = raw[src + i];
         for (let i = bpp; i < stride; i++) out[dst + i] = (raw[src + i] + out[dst + i - bpp]) & 255;
         break;
       case 2:
-        if (prev < 0) out.set(raw.subarray(src, src + stride), dst);
-        else for (let i = 0; i < stride; i++) out[dst + i] = (raw[src + i] + out[prev + i]) & 255;
+        if (prev >= 0) for (let i = 0; i < stride; i++) out[dst + i] = (raw[src + i] + out[prev + i]) & 255;
         break;
       case 3:
         if (prev < 0) {
-          for (let i = 0; i < bpp; i++) out[dst + i] = raw[src + i];
           for (let i = bpp; i < stride; i++) out[dst + i] = (raw[src + i] + (out[dst + i - bpp] >> 1)) & 255;
         } else {
           for (let i = 0; i < bpp; i++) out[dst + i] = (raw[src + i] + (out[prev + i] >> 1)) & 255;
@@ -141,7 +150,6 @@ function unfilter(raw: Uint8Array, height: number, stride: number, bpp: number):
       case 4:
         if (prev < 0) {
           // no row above: Paeth predicts the left byte
-          for (let i = 0; i < bpp; i++) out[dst + i] = raw[src + i];
           for (let i = bpp; i < stride; i++) out[dst + i] = (raw[src + i] + out[dst + i - bpp]) & 255;
         } else {
           // first pixel: left and upper-left are 0, Paeth predicts the byte above
@@ -171,7 +179,6 @@ function unfilter(raw: Uint8Array, height: number, stride: number, bpp: number):
     }
     prev = dst;
   }
-  return out;
 }
 
 /** How raw 16-bit PNG values become depth. */
