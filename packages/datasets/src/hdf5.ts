@@ -1,3 +1,4 @@
+import { open } from 'node:fs/promises';
 import { DecodeError } from './errors.js';
 import { halfTable } from './float16.js';
 import type { DepthMap } from './types.js';
@@ -20,11 +21,35 @@ async function h5wasm(): Promise<typeof import('h5wasm/node')> {
   return h5;
 }
 
+const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/** The HDF5 superblock signature sits at offset 0, 512, 1024, 2048, … (after an optional user block). */
+async function checkSignature(path: string): Promise<void> {
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch (e) {
+    throw new DecodeError('file', `cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  try {
+    const { size } = await fh.stat();
+    for (let off = 0; off + 8 <= size && off <= 1 << 20; off = off === 0 ? 512 : off * 2) {
+      const buf = new Uint8Array(8);
+      await fh.read(buf, 0, 8, off);
+      if (SIGNATURE.every((v, i) => buf[i] === v)) return;
+    }
+  } finally {
+    await fh.close();
+  }
+  throw new DecodeError('hdf5', `${path} is not an HDF5 file (no superblock signature)`);
+}
+
 /**
  * Reads a 2-D numeric HDF5 dataset as float32 (Node only, via h5wasm). Handles float16 itself (h5wasm cannot on
  * Node 20), float32/64 and integers. Default dataset name "dataset" (Hypersim).
  */
 export async function readHdf5Depth(path: string, dataset = 'dataset'): Promise<DepthMap> {
+  await checkSignature(path);
   const lib = await h5wasm();
   let file: InstanceType<typeof lib.File>;
   try {
@@ -68,6 +93,9 @@ export async function readHdf5Depth(path: string, dataset = 'dataset'): Promise<
     const valid = new Uint8Array(n);
     for (let i = 0; i < n; i++) valid[i] = Number.isFinite(data[i]) ? 1 : 0;
     return { width, height, data, valid };
+  } catch (e) {
+    if (e instanceof DecodeError) throw e;
+    throw new DecodeError('hdf5', `cannot read dataset '${dataset}' of ${path} (${(e as Error).message ?? e})`);
   } finally {
     file.close();
   }

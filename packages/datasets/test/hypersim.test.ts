@@ -48,3 +48,18 @@ describe('Hypersim distance-to-camera → planar depth', () => {
     expect(diff).toBeGreaterThan(1e-3);
   });
 });
+
+describe('HDF5 errors', () => {
+  it('a non-HDF5 file, a missing file and a truncated HDF5 file fail with clear errors', async () => {
+    const { mkdtempSync, writeFileSync, readFileSync: rf } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'h5-'));
+    writeFileSync(join(dir, 'bad.hdf5'), 'not an hdf5 file'.repeat(100));
+    await expect(readDepth(join(dir, 'bad.hdf5'), { format: 'hdf5' })).rejects.toThrow(/not an HDF5 file/);
+    await expect(readDepth(join(dir, 'missing.hdf5'), { format: 'hdf5' })).rejects.toThrow(/cannot read .*ENOENT/);
+    const full = rf(data(HDF5));
+    writeFileSync(join(dir, 'cut.hdf5'), full.subarray(0, Math.floor(full.length / 2)));
+    await expect(readDepth(join(dir, 'cut.hdf5'), { format: 'hdf5' })).rejects.toThrow(/hdf5/);
+  });
+});
