@@ -31,7 +31,7 @@ export class Progress {
     const secs = (Date.now() - this.start) / 1000;
     const rate = secs > 0 ? this.done / secs : 0;
     const left = this.total - this.done;
-    const eta = rate > 0 ? formatDuration(left / rate) : '?';
+    const eta = left <= 0 ? '0:00' : rate > 0 ? formatDuration(left / rate) : '?';
     const frac = this.total > 0 ? this.done / this.total : 1;
     const head = bar ? `[${'#'.repeat(Math.round(frac * 30)).padEnd(30, '.')}] ` : '';
     return `${head}${this.label} ${this.done}/${this.total} (${(frac * 100).toFixed(1)}%) ${rate.toFixed(1)} maps/s ETA ${eta}`;
