@@ -1,0 +1,81 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { SafetensorsFile, encodeSafetensors, tensorToHostSync } from '@anydepth/core';
+import { writeFileAtomic } from '@anydepth/core/node';
+import type { FeatureMap } from '../anydepth.js';
+
+/**
+ * Frozen-encoder features on disk, one safetensors file per (sample, augmentation), so that each
+ * epoch after the first skips the encoder. Files are written atomically; a key's file name is the key
+ * with unsafe characters replaced. The metadata records the model signature: a cache built for
+ * another encoder/resolution is refused instead of silently reused.
+ */
+export class FeatureCache {
+  hits = 0;
+  misses = 0;
+
+  constructor(
+    readonly dir: string,
+    /** Identifies the encoder configuration and input size (stored and checked). */
+    readonly signature: string,
+  ) {
+    mkdirSync(dir, { recursive: true });
+  }
+
+  private path(key: string): string {
+    return join(this.dir, `${key.replace(/[^A-Za-z0-9._-]/g, '_')}.safetensors`);
+  }
+
+  has(key: string): boolean {
+    return existsSync(this.path(key));
+  }
+
+  /** Features [1, …] of one sample, or null when not cached. The caller disposes them. */
+  get(key: string): FeatureMap[] | null {
+    const path = this.path(key);
+    if (!existsSync(path)) {
+      this.misses++;
+      return null;
+    }
+    const file = SafetensorsFile.fromBytes(new Uint8Array(readFileSync(path)));
+    const sig = file.metadata?.['anydepth.signature'];
+    if (sig !== this.signature) throw new Error(`feature cache ${path} was written for '${sig}', this run is '${this.signature}': use another --cache-dir or delete it`);
+    const layers = Number(file.metadata?.['anydepth.layers']);
+    const out: FeatureMap[] = [];
+    for (let i = 0; i < layers; i++) {
+      const patches = file.tensor(`${i}.patches`);
+      const cls = file.keys().includes(`${i}.cls`) ? file.tensor(`${i}.cls`) : undefined;
+      out.push(cls ? { patches, cls } : { patches });
+    }
+    this.hits++;
+    return out;
+  }
+
+  /** Stores one sample's features (batch 1). */
+  put(key: string, features: FeatureMap[]): void {
+    const tensors: Record<string, ReturnType<typeof tensorToHostSync>> = {};
+    features.forEach((f, i) => {
+      if (f.patches.shape[0] !== 1) throw new Error(`FeatureCache.put: expected batch 1, got [${f.patches.shape}]`);
+      tensors[`${i}.patches`] = tensorToHostSync(f.patches);
+      if (f.cls) tensors[`${i}.cls`] = tensorToHostSync(f.cls);
+    });
+    writeFileAtomic(this.path(key), encodeSafetensors(tensors, { 'anydepth.signature': this.signature, 'anydepth.layers': String(features.length) }));
+  }
+}
+
+/** Concatenates per-sample features along the batch axis (disposes nothing). */
+export function concatFeatures(perSample: FeatureMap[][]): FeatureMap[] {
+  return perSample[0].map((_, layer) => {
+    const patches = tf.concat(perSample.map((f) => f[layer].patches), 0); // [B, h, w, D]
+    const hasCls = perSample.every((f) => f[layer].cls);
+    return hasCls ? { patches, cls: tf.concat(perSample.map((f) => f[layer].cls!), 0) } : { patches }; // cls [B, D]
+  });
+}
+
+export function disposeFeatures(features: FeatureMap[]): void {
+  for (const f of features) {
+    f.patches.dispose();
+    f.cls?.dispose();
+  }
+}
