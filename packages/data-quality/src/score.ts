@@ -69,21 +69,35 @@ export function scoreDepthMap(data: DepthInput, width: number, height: number, o
   const half = options.float16 ? halfTable() : undefined;
   const scale = options.scale ?? 1;
 
-  // Pass 1: validity, count, min, max.
+  // Pass 1: values as float64, validity, count, min, max. The common cases get their own tight loops.
   let count = 0;
   let lo = Infinity;
   let hi = -Infinity;
-  for (let i = 0; i < n; i++) {
-    const raw = half ? half[(data as ArrayLike<number>)[i] & 0xffff] : +(data as ArrayLike<number>)[i];
-    const d = scale === 1 ? raw : raw / scale;
-    v[i] = d;
-    // d > 0 is false for NaN; d <= maxDepth rejects +Inf unless maxDepth is Inf, so test finiteness explicitly.
-    const good = d > 0 && d !== Infinity && d <= maxDepth && (mask === undefined || mask[i] !== 0);
-    ok[i] = good ? 1 : 0;
-    if (good) {
-      count++;
-      if (d < lo) lo = d;
-      if (d > hi) hi = d;
+  const src = data as ArrayLike<number>;
+  if (!half && mask === undefined && maxDepth === Infinity) {
+    for (let i = 0; i < n; i++) {
+      const d = scale === 1 ? +src[i] : src[i] / scale;
+      v[i] = d;
+      // d > 0 is false for NaN; +Inf is excluded explicitly
+      if (d > 0 && d !== Infinity) {
+        ok[i] = 1;
+        count++;
+        if (d < lo) lo = d;
+        if (d > hi) hi = d;
+      } else ok[i] = 0;
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const raw = half ? half[src[i] & 0xffff] : +src[i];
+      const d = scale === 1 ? raw : raw / scale;
+      v[i] = d;
+      const good = d > 0 && d !== Infinity && d <= maxDepth && (mask === undefined || mask[i] !== 0);
+      ok[i] = good ? 1 : 0;
+      if (good) {
+        count++;
+        if (d < lo) lo = d;
+        if (d > hi) hi = d;
+      }
     }
   }
   const validRatio = count / n;
