@@ -1,10 +1,16 @@
 import { CliError, UsageError } from './errors.js';
+import { EVAL_HELP, runEval } from './commands/eval.js';
 import { PREDICT_HELP, runPredict } from './commands/predict.js';
+import { TRAIN_HELP, runTrain } from './commands/train.js';
+import { QUALITY_HELP, runQuality } from './commands/quality.js';
 
 export const HELP = `Usage: anydepth <command> [options]
 
 Commands:
   predict <images...>   predict depth for images and write PNG/NPY/PLY outputs
+  train                 train the decoder (procedural scenes or a dataset), resumable
+  eval                  zero-shot evaluation on NYUv2, KITTI, ETH3D, ScanNet or DIODE (Table 2 columns)
+  quality score|filter  Depth Distribution / Gradient Continuity scores and the 20 % filtering rule
   help [command]        show help for a command
 
 Run 'anydepth <command> --help' for the options of a command.
@@ -14,6 +20,9 @@ type Command = (argv: string[], log: (line: string) => void) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; help: string }> = {
   predict: { run: runPredict, help: PREDICT_HELP },
+  train: { run: runTrain, help: TRAIN_HELP },
+  eval: { run: runEval, help: EVAL_HELP },
+  quality: { run: runQuality, help: QUALITY_HELP },
 };
 
 /** Runs the CLI; returns the exit code. Errors print one line to stderr. */

@@ -63,3 +63,35 @@ describe('anydepth predict', () => {
     expect(unknown.stderr).toMatch(/unknown command 'frobnicate'/);
   });
 });
+
+describe('anydepth eval', () => {
+  it('evaluates a model on the NYUv2 samples and prints the Table 2 columns', () => {
+    const json = join(work, 'nyu.json');
+    const r = cli('eval', '--weights', weights, '--dataset', 'nyu', '--root', sharedPath('data', 'nyu_metric3d'), '--size', '64', '--backend', 'cpu', '--json', json);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/\| Method \| NYUv2 AbsRel ↓ \| NYUv2 δ1 ↑ \|/);
+    expect(r.stdout).toMatch(/\(3 images, 0 skipped/);
+    const summary = JSON.parse(readFileSync(json, 'utf8')).summary;
+    expect(summary.count).toBe(3);
+    expect(summary.metrics.absRel).toBeGreaterThan(0);
+    expect(summary.metrics.delta1).toBeGreaterThan(0);
+    expect(summary.metrics.delta1).toBeLessThanOrEqual(1);
+  });
+
+  it('rejects an unknown dataset and a root without samples', () => {
+    expect(cli('eval', '--weights', weights, '--dataset', 'middlebury', '--root', work).code).toBe(2);
+    const empty = cli('eval', '--weights', weights, '--dataset', 'nyu', '--root', join(work, 'ok'), '--backend', 'cpu');
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toMatch(/^anydepth: no nyu samples found under /);
+  });
+});
+
+describe('anydepth quality', () => {
+  it('mounts the data-quality CLI: scores a real NYU depth map', () => {
+    const out = join(work, 'scores.jsonl');
+    const r = cli('quality', 'score', sharedPath('data', 'nyu_metric3d', 'depth', 'sync_depth_00050.png'), '--dataset', 'nyuv2', '--out', out, '--workers', '1');
+    expect(r.code, r.stderr).toBe(0);
+    const rec = JSON.parse(readFileSync(out, 'utf8').trim().split('\n')[0]);
+    expect(rec.totalScore).toBeCloseTo(0.6062, 3); // spec data-quality.md public check value
+  });
+});
