@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module } from '@anydepth/core';
+import { SDTHead } from '@anydepth/sdt';
 import { centerPad } from './center-padding.js';
 import type { AnyDepthConfig } from './presets.js';
+import { type TiledHeadOptions, sdtForwardTiled } from './tiled-sdt.js';
 
 /** Token maps of one encoder layer, as SDT (or any head) consumes them. */
 export interface FeatureMap {
@@ -50,6 +52,12 @@ export class AnyDepth extends Module {
   readonly freezeEncoder: boolean;
   readonly patchSize: number;
   readonly config?: AnyDepthConfig;
+  /**
+   * Row-band execution of an SDT head's full-resolution tail (exact). Default `{}`: bands only
+   * where a tensor would exceed the backend's buffer limit (WebGPU `maxStorageBufferBindingSize`);
+   * `'off'` never tiles.
+   */
+  tiling: TiledHeadOptions | 'off' = {};
 
   constructor(options: AnyDepthOptions) {
     super();
@@ -81,7 +89,7 @@ export class AnyDepth extends Module {
 
   /** Head logits [B, H', W', 1] (H', W' = padded size). */
   forwardLogits(image: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => this.decoder.forward(this.encode(image)));
+    return tf.tidy(() => this.runHead(this.encode(image)));
   }
 
   /** Disparity `relu(logits) + minDepth`, [B, H', W', 1]. */
@@ -91,7 +99,11 @@ export class AnyDepth extends Module {
 
   /** Disparity from precomputed encoder features (used with feature caching in training). */
   forwardFeatures(features: FeatureMap[]): tf.Tensor {
-    return tf.tidy(() => this.depthFromLogits(this.decoder.forward(features)));
+    return tf.tidy(() => this.depthFromLogits(this.runHead(features)));
+  }
+
+  private runHead(features: FeatureMap[]): tf.Tensor {
+    return this.decoder instanceof SDTHead && this.tiling !== 'off' ? sdtForwardTiled(this.decoder, features, this.tiling) : this.decoder.forward(features);
   }
 
   depthFromLogits(logits: tf.Tensor): tf.Tensor {

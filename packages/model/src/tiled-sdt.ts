@@ -1,0 +1,160 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { BatchNorm2d, Conv2d, type Layer, ReLU, Sequential } from '@anydepth/core';
+import { DySample, gridSample } from '@anydepth/dysample';
+import { type HeadFeature, SDTHead } from '@anydepth/sdt';
+
+/**
+ * Row-band (tiled) execution of the SDT head's full-resolution tail, for backends whose buffers
+ * are limited (WebGPU: `maxStorageBufferBindingSize`). At 768×768 with C = 256 every tensor after
+ * `upsample_2.dysample2`'s DySample (its conv, `refinement_2`, `output_conv`) is 604 MB; here they
+ * are computed band by band along H and only the 1-channel logits are concatenated.
+ *
+ * Exact: the half-resolution source of the last DySample stays whole (its learned offsets may point
+ * anywhere), each band computes its own offsets (1×1 convs, row-local) and grid rows with the full
+ * image's normalisation, and every 3×3 conv gets the real neighbouring rows (halo) inside the image
+ * and zero rows outside it, as its zero padding would. BatchNorm (eval) and ReLU are pointwise.
+ * What stays whole: tensors at half resolution and below (at 768 px, C = 256: 151 MB).
+ */
+
+/** The backend's largest storage-buffer binding in bytes (WebGPU), else Infinity. */
+export function maxTensorBytesForBackend(): number {
+  if (tf.getBackend() !== 'webgpu') return Number.POSITIVE_INFINITY;
+  const device = (tf.backend() as unknown as { device?: { limits?: { maxStorageBufferBindingSize?: number; maxBufferSize?: number } } }).device;
+  const limits = device?.limits;
+  if (!limits) return Number.POSITIVE_INFINITY;
+  return Math.min(limits.maxStorageBufferBindingSize ?? Number.POSITIVE_INFINITY, limits.maxBufferSize ?? Number.POSITIVE_INFINITY);
+}
+
+type RowOp = { kind: 'conv'; conv: Conv2d; pad: number } | { kind: 'pointwise'; layer: Layer };
+
+/** The layers after the last DySample, as row operations; null if one is not a plain conv/BN/ReLU. */
+function tailOps(head: SDTHead): RowOp[] | null {
+  const block = head.upsample2.dysample2.layers;
+  const layers = [...block.slice(1), ...head.refinement2.layers, ...head.outputConv.layers];
+  const ops: RowOp[] = [];
+  for (const layer of layers) {
+    if (layer instanceof Conv2d) {
+      const [kh, kw] = layer.kernelSize;
+      const pad = layer.padding;
+      if (layer.groups !== 1 || layer.stride[0] !== 1 || layer.stride[1] !== 1 || layer.dilation[0] !== 1 || layer.dilation[1] !== 1) return null;
+      if (!Array.isArray(pad) || kh !== kw || kh !== 2 * pad[0] + 1 || pad[0] !== pad[1]) return null;
+      ops.push({ kind: 'conv', conv: layer, pad: pad[0] });
+    } else if (layer instanceof BatchNorm2d || layer instanceof ReLU) {
+      ops.push({ kind: 'pointwise', layer });
+    } else return null;
+  }
+  return ops;
+}
+
+/** DySample output rows [s·a, s·b) of `x` [B, H, W, C] (the full input stays the sampling source). */
+export function dysampleRows(ds: DySample, x: tf.Tensor4D, a: number, b: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [B, H, W, C] = x.shape;
+    const s = ds.scale;
+    const G = ds.groups;
+    const n = b - a;
+    const offset = ds.offsets(tf.slice(x, [0, a, 0, 0], [B, n, W, C]) as tf.Tensor4D); // [B, n, W, 2·G·s²]
+    // As DySample.sample, with the band's rows a..b-1 and the full image's normalisation.
+    const xs = tf.reshape(tf.add(tf.range(0, W, 1, 'float32'), 0.5), [1, 1, W, 1, 1]);
+    const ys = tf.reshape(tf.add(tf.range(a, b, 1, 'float32'), 0.5), [1, n, 1, 1, 1]);
+    const base = tf.concat([tf.broadcastTo(xs, [1, n, W, 1, 1]), tf.broadcastTo(ys, [1, n, W, 1, 1])], 3); // [1, n, W, 2, 1]
+    const norm = tf.reshape(tf.tensor1d([2 / W, 2 / H]), [1, 1, 1, 2, 1]);
+    const off = tf.reshape(offset, [B, n, W, 2, G * s * s]); // [B, n, W, 2, G·s²]
+    const coords = tf.sub(tf.mul(tf.add(off, base), norm), 1); // [B, n, W, 2, G·s²]
+    const t1 = tf.transpose(tf.reshape(coords, [B * n, W, 2, G, s, s]), [0, 3, 4, 1, 5, 2]); // [B·n, G, i, W, j, 2]
+    const t2 = tf.transpose(tf.reshape(t1, [B, n, G, s * W * s * 2]), [0, 2, 1, 3]); // [B, G, n, i·W·j·2]
+    const grid = tf.reshape(t2, [B * G, n * s, W * s, 2]);
+    return gridSample(x, grid, { mode: 'bilinear', paddingMode: 'border', alignCorners: false, groups: G }) as tf.Tensor4D; // [B, s·n, s·W, C]
+  });
+}
+
+/** A band of rows [lo, lo + t.shape[1]) of an NHWC tensor of full height `height`. */
+interface Band {
+  t: tf.Tensor4D;
+  lo: number;
+}
+
+/** Conv output rows [lo, hi) from an input band that covers the rows they need inside the image. */
+function convRows(op: { conv: Conv2d; pad: number }, input: Band, lo: number, hi: number, height: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const p = op.pad;
+    const need0 = Math.max(0, lo - p);
+    const need1 = Math.min(height, hi + p);
+    const [B, , W, C] = input.t.shape;
+    let x = tf.slice(input.t, [0, need0 - input.lo, 0, 0], [B, need1 - need0, W, C]) as tf.Tensor4D;
+    const top = need0 - (lo - p); // zero rows above the image
+    const bottom = hi + p - need1; // zero rows below it
+    if (p > 0 || top > 0 || bottom > 0) {
+      x = tf.pad(x, [
+        [0, 0],
+        [top, bottom],
+        [p, p],
+        [0, 0],
+      ]);
+    }
+    const y = tf.conv2d(x, op.conv.weight as tf.Tensor4D, 1, 'valid'); // [B, hi - lo, W, O]
+    return (op.conv.bias ? tf.add(y, op.conv.bias) : y) as tf.Tensor4D;
+  });
+}
+
+export interface TiledHeadOptions {
+  /** Largest tensor in bytes (default: the backend's storage-buffer binding limit). */
+  maxTensorBytes?: number;
+  /** Output rows per band (overrides the size-derived choice; rounded up to the upsampling factor). */
+  bandRows?: number;
+}
+
+/**
+ * `head.forward(features)`, but with the full-resolution tail run in row bands when one of its
+ * tensors would exceed `maxTensorBytes` (or when `bandRows` is given). Identical results.
+ */
+export function sdtForwardTiled(head: SDTHead, features: readonly HeadFeature[], options: TiledHeadOptions = {}): tf.Tensor {
+  const ops = tailOps(head);
+  const ds = head.upsample2.dysample2.layers[0];
+  const maxBytes = options.maxTensorBytes ?? maxTensorBytesForBackend();
+  if (!ops || !(ds instanceof DySample) || (options.bandRows === undefined && !Number.isFinite(maxBytes))) return head.forward(features);
+  return tf.tidy(() => {
+    const fused = head.weightedFusion.forward(features); // [B, h, w, C]
+    const ref1 = head.refinement1.forward(head.upsample1.forward(head.detailEnhancer.forward(fused))); // [B, 4h, 4w, C]
+    const x = head.upsample2.dysample1.forward(ref1) as tf.Tensor4D; // [B, 8h, 8w, C]: the DySample source
+    const [B, Hx, Wx] = x.shape;
+    const s = ds.scale;
+    const H = Hx * s;
+    const W = Wx * s;
+    const widest = Math.max(head.fusionChannels, ...ops.map((op) => (op.kind === 'conv' ? op.conv.outChannels : 0)));
+    const halo = ops.reduce((a, op) => a + (op.kind === 'conv' ? op.pad : 0), 0);
+    const rowBytes = B * (W + 2) * widest * 4;
+    let rows = options.bandRows ?? Math.floor(maxBytes / rowBytes) - 2 * halo - 2 * s;
+    if (options.bandRows === undefined && rows >= H) return head.forward(features);
+    rows = Math.max(s, Math.ceil(Math.max(1, rows) / s) * s);
+    const bands: tf.Tensor[] = [];
+    for (let r0 = 0; r0 < H; r0 += rows) {
+      const r1 = Math.min(H, r0 + rows);
+      bands.push(
+        tf.tidy(() => {
+          // Rows each op must produce, from the last op back to the first.
+          const want: [number, number][] = new Array(ops.length);
+          let lo = r0;
+          let hi = r1;
+          for (let i = ops.length - 1; i >= 0; i--) {
+            want[i] = [lo, hi];
+            const p = (ops[i] as { pad?: number }).pad ?? 0;
+            lo = Math.max(0, lo - p);
+            hi = Math.min(H, hi + p);
+          }
+          const a = Math.floor(lo / s);
+          const b = Math.ceil(hi / s);
+          let band: Band = { t: dysampleRows(ds, x, a, b), lo: a * s }; // DySample rows [s·a, s·b)
+          ops.forEach((op, i) => {
+            const [l, h] = want[i];
+            const t = op.kind === 'conv' ? convRows(op, band, l, h, H) : (op.layer.forward(tf.slice(band.t, [0, l - band.lo, 0, 0], [-1, h - l, -1, -1])) as tf.Tensor4D);
+            band = { t, lo: l };
+          });
+          return band.t; // [B, r1 - r0, W, out]
+        }),
+      );
+    }
+    return tf.concat(bands, 1); // [B, H, W, out]
+  });
+}
+
