@@ -115,3 +115,71 @@ export function quantileLinearNonNegative(a: Float64Array, n: number, q: number)
   const diff = upper - lower;
   return gamma >= 0.5 ? upper - diff * (1 - gamma) : lower + diff * gamma;
 }
+
+/** Radix bucket of a non-negative float64 stored at `words[2i], words[2i+1]` (little-endian): its top 16 bits. */
+export const BUCKETS = 65536;
+
+/**
+ * Statistics of the "smooth region" x ≤ q, q = numpy-linear quantile of `a[0..n)` (non-negative values), in one
+ * pass over `a` after a radix histogram `counts` (top 16 bits of each float64, built by the caller): values in
+ * buckets below the quantile's bucket are smooth for sure, those above are not, and only the one or two buckets
+ * holding the order statistics are selected exactly. Returns q, the count, the sum and the sum of squares
+ * (shifted by `shift` for accuracy) of the smooth values.
+ */
+export function smoothRegionStats(
+  a: Float64Array,
+  n: number,
+  counts: Uint32Array,
+  quantile: number,
+): { q: number; k: number; sum: number; sumSqShifted: number; shift: number } {
+  const virtual = n * quantile + (1 - quantile) - 1;
+  let prev = Math.floor(virtual);
+  const gamma = virtual - prev;
+  prev = Math.min(Math.max(prev, 0), n - 1);
+  const next = Math.min(prev + 1, n - 1);
+  let base = 0;
+  let bLo = 0;
+  while (base + counts[bLo] <= prev) base += counts[bLo++];
+  let bHi = bLo;
+  let upto = base + counts[bLo];
+  while (upto <= next) upto += counts[++bHi];
+  const mIn = upto - base;
+  if (bucketScratch.length < mIn) bucketScratch = new Float64Array(Math.max(mIn, 1024));
+  const sub = bucketScratch;
+  const words = new Uint32Array(a.buffer, a.byteOffset, n * 2);
+  // Shift for the sum of squares: the smallest value of bucket bLo (a typical smooth magnitude scale).
+  const shiftWords = new Uint32Array([0, (bLo << 16) >>> 0]);
+  const shift = new Float64Array(shiftWords.buffer)[0] / 2;
+  let j = 0;
+  let k = 0;
+  let sum = 0;
+  let sumSq = 0;
+  for (let i = 0; i < n; i++) {
+    const b = words[2 * i + 1] >>> 16;
+    if (b < bLo) {
+      const x = a[i];
+      k++;
+      sum += x;
+      sumSq += (x - shift) * (x - shift);
+    } else if (b <= bHi) sub[j++] = a[i];
+  }
+  const lower = select(sub, prev - base, 0, mIn - 1);
+  let upper = lower;
+  if (next !== prev) {
+    upper = Infinity;
+    for (let i = prev - base + 1; i < mIn; i++) if (sub[i] < upper) upper = sub[i];
+  }
+  const diff = upper - lower;
+  const q = gamma >= 0.5 ? upper - diff * (1 - gamma) : lower + diff * gamma;
+  for (let i = 0; i < mIn; i++) {
+    const x = sub[i];
+    if (x <= q) {
+      k++;
+      sum += x;
+      sumSq += (x - shift) * (x - shift);
+    }
+  }
+  return { q, k, sum, sumSqShifted: sumSq, shift };
+}
+
+export const IS_LITTLE_ENDIAN = LITTLE_ENDIAN;

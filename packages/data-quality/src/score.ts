@@ -1,5 +1,5 @@
 import { halfTable } from '@anydepth/datasets';
-import { quantileLinearNonNegative } from './quantile.js';
+import { BUCKETS, IS_LITTLE_ENDIAN, quantileLinear, smoothRegionStats } from './quantile.js';
 
 /** The per-sample scores of data-quality.md. */
 export interface QualityScores {
@@ -40,6 +40,8 @@ export type DepthInput = Float32Array | Float64Array | Uint16Array | Uint32Array
 let scratchValues = new Float64Array(0);
 let scratchValid = new Uint8Array(0);
 let scratchGrad = new Float64Array(0);
+let scratchGradWords = new Uint32Array(0);
+const gradBuckets = new Uint32Array(BUCKETS);
 
 /**
  * Scores one depth map (H×W, row-major) exactly as data-quality.md defines it: Depth Distribution Score
@@ -107,8 +109,16 @@ export function scoreDepthMap(data: DepthInput, width: number, height: number, o
   // and D[i+1,j] are all valid.
   const hist = new Float64Array(K);
   const maxG = (height - 1) * (width - 1);
-  if (scratchGrad.length < maxG) scratchGrad = new Float64Array(maxG);
+  if (scratchGrad.length < maxG) {
+    scratchGrad = new Float64Array(maxG);
+    scratchGradWords = new Uint32Array(scratchGrad.buffer);
+  }
   const g = scratchGrad;
+  const gw = scratchGradWords;
+  // Radix histogram of the gradient magnitudes (top 16 bits of the float64, monotonic for values ≥ 0) for the
+  // exact selection of the quantile; built as the magnitudes are produced.
+  const radix = IS_LITTLE_ENDIAN;
+  if (radix) gradBuckets.fill(0);
   let m = 0;
   if (count > 0) {
     const flat = hi === lo;
@@ -136,7 +146,9 @@ export function scoreDepthMap(data: DepthInput, width: number, height: number, o
         if (gradRow && x < width - 1 && ok[i + 1] !== 0 && ok[i + width] !== 0) {
           const dx = v[i + 1] - d;
           const dy = v[i + width] - d;
-          g[m++] = Math.sqrt(dx * dx + dy * dy);
+          g[m] = Math.sqrt(dx * dx + dy * dy);
+          if (radix) gradBuckets[gw[2 * m + 1] >>> 16]++;
+          m++;
         }
       }
     }
@@ -166,8 +178,18 @@ export function scoreDepthMap(data: DepthInput, width: number, height: number, o
 
   // Gradient Continuity Score: smooth region G ≤ 90th percentile (numpy linear quantile, by selection).
   let gradScore = 0;
-  if (m > 0) {
-    const q = quantileLinearNonNegative(g, m, 1 - edgeFraction);
+  if (m > 0 && radix) {
+    const st = smoothRegionStats(g, m, gradBuckets, 1 - edgeFraction);
+    const mu = st.sum / st.k;
+    if (mu === 0) gradScore = 1;
+    else {
+      // Σ(x − μ)² from sums shifted by c: Σ(x − c)² − k(μ − c)²
+      const variance = Math.max(0, st.sumSqShifted / st.k - (mu - st.shift) * (mu - st.shift));
+      gradScore = 1 / (1 + Math.sqrt(variance) / mu);
+    }
+  } else if (m > 0) {
+    // Portable path (big-endian hosts): selection on a copy, then two passes over the smooth region.
+    const q = quantileLinear(g.slice(0, m), m, 1 - edgeFraction);
     let sum = 0;
     let k = 0;
     for (let i = 0; i < m; i++) {
@@ -180,12 +202,8 @@ export function scoreDepthMap(data: DepthInput, width: number, height: number, o
     if (mu === 0) gradScore = 1;
     else {
       let ss = 0;
-      for (let i = 0; i < m; i++) {
-        const x = g[i];
-        if (x <= q) ss += (x - mu) * (x - mu);
-      }
-      const sigma = Math.sqrt(ss / k);
-      gradScore = 1 / (1 + sigma / mu);
+      for (let i = 0; i < m; i++) if (g[i] <= q) ss += (g[i] - mu) * (g[i] - mu);
+      gradScore = 1 / (1 + Math.sqrt(ss / k) / mu);
     }
   }
   return {
