@@ -20,6 +20,8 @@ export interface ConvGeometry {
   dilationWidth: number;
   padTop: number;
   padLeft: number;
+  padBottom: number;
+  padRight: number;
 }
 
 /** tfjs' own `computeConv2DInfo`, so padding ('same', 'valid', a number, explicit) and rounding match exactly. */
@@ -58,6 +60,8 @@ export function convGeometry(
     dilationWidth: info.dilationWidth,
     padTop: info.padInfo.top,
     padLeft: info.padInfo.left,
+    padBottom: info.padInfo.bottom,
+    padRight: info.padInfo.right,
   };
 }
 
@@ -75,4 +79,21 @@ export function validRange(offset: number, stride: number, size: number, outSize
   const lo = Math.max(0, Math.ceil(-offset / stride));
   const hi = Math.min(outSize, Math.ceil((size - offset) / stride));
   return [lo, Math.max(lo, hi)];
+}
+
+/**
+ * Flips a filter spatially and swaps its last two axes: [KH, KW, A, B] → [KH, KW, B, A] with
+ * out[kh, kw, b, a] = w[KH−1−kh, KW−1−kw, a, b] (the filter of the input-gradient convolution).
+ */
+export function flipFilter(w: Float32Array, shape: number[]): Float32Array {
+  const [kh, kw, a, b] = shape;
+  const out = new Float32Array(w.length);
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      const src = (i * kw + j) * a * b;
+      const dst = ((kh - 1 - i) * kw + (kw - 1 - j)) * a * b;
+      for (let p = 0; p < a; p++) for (let q = 0; q < b; q++) out[dst + q * a + p] = w[src + p * b + q];
+    }
+  }
+  return out;
 }

@@ -1,6 +1,6 @@
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { assertNHWC, convGeometry, validRange, type ConvGeometry } from './conv-info.js';
-import { type WasmBackendLike, disposeTemp, heapF32, wasmBatchMatMul } from './wasm-backend.js';
+import { type WasmBackendLike, disposeTemp, heapF32, wasmBatchMatMul, wasmKernel } from './wasm-backend.js';
 
 /** Default floats of gathered input taps held at once (64 MiB); larger problems are split into tap groups. */
 export const TAP_BUFFER_FLOATS = 16 * 1024 * 1024;
@@ -55,9 +55,10 @@ export function gatherTap(x: Float32Array, g: ConvGeometry, kh: number, kw: numb
 
 /**
  * Conv2DBackpropFilter for the wasm backend: dW[kh, kw] = X_tapᵀ · dY for every filter tap, where X_tap
- * [N·OH·OW, Ci] is the input shifted by the tap (gathered in one pass) and dY is [N·OH·OW, Co]. The taps are
- * stacked into one batched matmul [g, M, Ci]ᵀ × [1, M, Co] → [g, Ci, Co] run by the wasm backend's own
- * BatchMatMul kernel, which is exactly the HWIO filter layout. A 1×1, stride-1, unpadded conv needs no gather.
+ * [M = N·OH·OW, Ci] is the input shifted by the tap (gathered in one pass) and dY is [M, Co]. The wasm
+ * BatchMatMul is fast only without transposes, so dY is transposed once to [Co, M] and the taps are stacked
+ * into one batched matmul dYᵀ [1, Co, M] × X_taps [g, M, Ci] → [g, Co, Ci], transposed back to HWIO
+ * [g, Ci, Co] by the wasm Transpose kernel. A 1×1, stride-1, unpadded conv needs no gather.
  */
 export function conv2DBackpropFilterWasm(args: { inputs: { x: TensorInfo; dy: TensorInfo }; backend: WasmBackendLike; attrs: Record<string, unknown> }): TensorInfo {
   const { inputs, backend, attrs } = args;
@@ -68,41 +69,43 @@ export function conv2DBackpropFilterWasm(args: { inputs: { x: TensorInfo; dy: Te
   const { filterHeight: kh, filterWidth: kw, inChannels: ci, outChannels: co } = g;
   const m = g.batch * g.outHeight * g.outWidth;
   const taps = kh * kw;
-  const dy3: TensorInfo = { dataId: dy.dataId, shape: [1, m, co], dtype: 'float32' };
+  const dyT = wasmKernel('Transpose', backend, { x: { dataId: dy.dataId, shape: [1, m, co], dtype: 'float32' } }, { perm: [0, 2, 1] }); // [1, Co, M]
+  /** dYᵀ · taps [n, M, Ci] → [n, Ci, Co]. */
+  const product = (taps3: TensorInfo): TensorInfo => {
+    const res = wasmBatchMatMul(backend, dyT, taps3, false, false); // [n, Co, Ci]
+    const out = wasmKernel('Transpose', backend, { x: res }, { perm: [0, 2, 1] }); // [n, Ci, Co]
+    disposeTemp(backend, res);
+    return out;
+  };
 
   const identityTap = taps === 1 && g.strideHeight === 1 && g.strideWidth === 1 && g.padTop === 0 && g.padLeft === 0 && g.outHeight === g.inHeight && g.outWidth === g.inWidth;
   if (identityTap) {
-    const x3: TensorInfo = { dataId: x.dataId, shape: [1, m, ci], dtype: 'float32' };
-    const res = wasmBatchMatMul(backend, x3, dy3, true, false); // [1, Ci, Co]
+    const res = product({ dataId: x.dataId, shape: [1, m, ci], dtype: 'float32' });
+    disposeTemp(backend, dyT);
     res.shape = filterShape;
     return res;
   }
 
   const group = Math.max(1, Math.min(taps, Math.floor(tapBufferFloats / Math.max(1, m * ci))));
-  if (group === taps) {
-    const a = backend.makeOutput([taps, m, ci], 'float32');
-    const xs = heapF32(backend, x);
-    const av = heapF32(backend, a);
-    for (let t = 0; t < taps; t++) gatherTap(xs, g, Math.floor(t / kw), t % kw, av, t * m * ci);
-    const res = wasmBatchMatMul(backend, a, dy3, true, false); // [KH·KW, Ci, Co]
-    disposeTemp(backend, a);
-    res.shape = filterShape;
-    return res;
-  }
-
-  const out = backend.makeOutput(filterShape, 'float32');
+  let out: TensorInfo | null = group === taps ? null : backend.makeOutput(filterShape, 'float32');
   for (let t0 = 0; t0 < taps; t0 += group) {
     const n = Math.min(group, taps - t0);
     const a = backend.makeOutput([n, m, ci], 'float32');
     const xs = heapF32(backend, x);
     const av = heapF32(backend, a);
     for (let t = 0; t < n; t++) gatherTap(xs, g, Math.floor((t0 + t) / kw), (t0 + t) % kw, av, t * m * ci);
-    const res = wasmBatchMatMul(backend, a, dy3, true, false); // [n, Ci, Co]
-    heapF32(backend, out).set(heapF32(backend, res), t0 * ci * co);
+    const res = product(a); // [n, Ci, Co]
     disposeTemp(backend, a);
-    disposeTemp(backend, res);
+    if (out === null) {
+      out = res;
+      out.shape = filterShape;
+    } else {
+      heapF32(backend, out).set(heapF32(backend, res), t0 * ci * co);
+      disposeTemp(backend, res);
+    }
   }
-  return out;
+  disposeTemp(backend, dyT);
+  return out!;
 }
 
 export const conv2DBackpropFilterWasmConfig: KernelConfig = {

@@ -1,6 +1,6 @@
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { convGeometry, validRange, type ConvGeometry } from './conv-info.js';
-import { type WasmBackendLike, heapF32 } from './wasm-backend.js';
+import { convGeometry, flipFilter, validRange, type ConvGeometry } from './conv-info.js';
+import { type WasmBackendLike, heapF32, wasmKernel } from './wasm-backend.js';
 
 type Attrs = Record<string, unknown>;
 
@@ -99,10 +99,27 @@ export function depthwiseBackpropFilterWasm(args: { inputs: { x: TensorInfo; dy:
   return backend.makeOutput(filterShape, 'float32', undefined, dw);
 }
 
+/**
+ * DepthwiseConv2dNativeBackpropInput for the wasm backend: stride 1 with multiplier 1 runs the wasm forward
+ * depthwise kernel on the flipped filter; other cases use the typed-array scatter `depthwiseInputGrad`.
+ */
 export function depthwiseBackpropInputWasm(args: { inputs: { dy: TensorInfo; filter: TensorInfo }; backend: WasmBackendLike; attrs: Attrs }): TensorInfo {
   const { inputs, backend, attrs } = args;
   const inputShape = attrs.inputShape as number[];
   const g = geometry(inputShape, inputs.filter.shape, attrs);
+  const [kh, kw] = [(g.filterHeight - 1) * g.dilationHeight, (g.filterWidth - 1) * g.dilationWidth];
+  const pads = [kh - g.padTop, kh - g.padBottom, kw - g.padLeft, kw - g.padRight];
+  if (g.strideHeight === 1 && g.strideWidth === 1 && g.outChannels === g.inChannels && pads.every((p) => p >= 0)) {
+    // Stride 1, multiplier 1: a forward depthwise conv of dY with the flipped filter (the XNNPACK kernel).
+    const flipped = backend.makeOutput(inputs.filter.shape, 'float32', undefined, flipFilter(heapF32(backend, inputs.filter), inputs.filter.shape));
+    const out = wasmKernel('DepthwiseConv2dNative', backend, { x: inputs.dy, filter: flipped }, {
+      strides: 1,
+      pad: [[0, 0], [pads[0], pads[1]], [pads[2], pads[3]], [0, 0]],
+      dilations: [g.dilationHeight, g.dilationWidth],
+    }); // [N, H, W, C]
+    backend.disposeData(flipped.dataId, true);
+    return out;
+  }
   const out = backend.makeOutput(inputShape, 'float32');
   depthwiseInputGrad(heapF32(backend, inputs.dy), heapF32(backend, inputs.filter), g, heapF32(backend, out));
   return out;

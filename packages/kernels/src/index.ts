@@ -17,5 +17,6 @@ export {
   depthwiseInputGrad,
 } from './depthwise-backprop.js';
 export { unsortedSegmentSumCpu, unsortedSegmentSumWasm, unsortedSegmentSumCpuConfig, unsortedSegmentSumWasmConfig, segmentSum } from './unsorted-segment-sum.js';
-export { convGeometry, type ConvGeometry } from './conv-info.js';
+export { conv2DBackpropInputWasm, conv2DBackpropInputWasmConfig } from './conv2d-backprop-input.js';
+export { convGeometry, flipFilter, type ConvGeometry } from './conv-info.js';
 export type { WasmBackendLike } from './wasm-backend.js';

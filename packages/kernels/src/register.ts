@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { conv2DBackpropFilterWasmConfig, setTapBufferFloats } from './conv2d-backprop-filter.js';
+import { conv2DBackpropInputWasmConfig } from './conv2d-backprop-input.js';
+import { stockKernels } from './stock.js';
 import { depthwiseBackpropFilterWasmConfig, depthwiseBackpropInputWasmConfig } from './depthwise-backprop.js';
 import { unsortedSegmentSumCpuConfig, unsortedSegmentSumWasmConfig } from './unsorted-segment-sum.js';
 
@@ -9,6 +11,7 @@ export type TrainingKernelBackend = 'wasm' | 'cpu';
 /** Every kernel this package provides, by backend. */
 export const TRAINING_KERNELS: readonly KernelConfig[] = [
   conv2DBackpropFilterWasmConfig,
+  conv2DBackpropInputWasmConfig,
   depthwiseBackpropFilterWasmConfig,
   depthwiseBackpropInputWasmConfig,
   unsortedSegmentSumWasmConfig,
@@ -19,9 +22,10 @@ export interface RegisterTrainingKernelsOptions {
   /** Backends to register for (default both: 'wasm' and 'cpu'). */
   backends?: readonly TrainingKernelBackend[];
   /**
-   * Replace a kernel the backend already has. Default: false for wasm (a future tfjs-backend-wasm with its own
-   * kernel keeps it) and always true for the cpu `UnsortedSegmentSum`, whose stock kernel is the slow one
-   * this package exists to replace.
+   * Replace a kernel the backend already has. Default: only the two stock kernels this package exists to
+   * replace are replaced — the cpu `UnsortedSegmentSum` (one op per segment) and the wasm
+   * `Conv2DBackpropInput` (a plain loop; ours delegates to it for strides > 1); any other kernel a future
+   * backend version ships is kept.
    */
   replaceExisting?: boolean;
   /**
@@ -31,8 +35,9 @@ export interface RegisterTrainingKernelsOptions {
   tapBufferFloats?: number;
 }
 
-/** Kernels that were registered before ours replaced them, to restore on unregister. */
-const replaced = new Map<string, KernelConfig>();
+/** Kernels replaced by default (see `replaceExisting`). */
+const REPLACED_BY_DEFAULT = new Set(['UnsortedSegmentSum/cpu', 'Conv2DBackpropInput/wasm']);
+const replaced = stockKernels;
 /** Keys of kernels we registered. */
 const ours = new Set<string>();
 const key = (c: KernelConfig) => `${c.kernelName}/${c.backendName}`;
@@ -51,7 +56,7 @@ export function registerTrainingKernels(options: RegisterTrainingKernelsOptions 
     const existing = tf.getKernel(config.kernelName, config.backendName);
     if (existing?.kernelFunc === config.kernelFunc) continue;
     if (existing) {
-      const replace = options.replaceExisting ?? config.backendName === 'cpu';
+      const replace = options.replaceExisting ?? REPLACED_BY_DEFAULT.has(key(config));
       if (!replace) continue;
       replaced.set(key(config), existing);
       tf.unregisterKernel(config.kernelName, config.backendName);
@@ -84,7 +89,8 @@ export function registeredTrainingKernels(): string[] {
 }
 
 /**
- * The kernel a backend had before ours replaced it (only the cpu `UnsortedSegmentSum` by default), or the one
+ * The kernel a backend had before ours replaced it (the cpu `UnsortedSegmentSum` and wasm `Conv2DBackpropInput`
+ * by default), or the one
  * registered now when ours is not: the stock reference the tests compare against.
  */
 export function originalKernel(kernelName: string, backendName: string): KernelConfig | undefined {

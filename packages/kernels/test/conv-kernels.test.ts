@@ -75,6 +75,22 @@ describe('Conv2DBackpropFilter (wasm) vs the cpu reference kernel', () => {
   });
 });
 
+describe('Conv2DBackpropInput (wasm: flipped-filter forward conv for stride 1, stock kernel otherwise) vs the cpu reference kernel', () => {
+  it.each(convCases)('$name', async (c) => {
+    const dyShape = outShape(c, false);
+    const inputs = {
+      dy: { values: randomValues(size(dyShape), 11), shape: dyShape },
+      filter: { values: randomValues(size(c.filter), 12), shape: c.filter },
+    };
+    const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: c.dimRoundingMode, inputShape: c.x };
+    const ref = await runOn('cpu', 'Conv2DBackpropInput', inputs, attrs);
+    const got = await runOn('wasm', 'Conv2DBackpropInput', inputs, attrs);
+    expect(got.shape).toEqual(c.x);
+    const r = compareClose(got.values, ref.values, { ...TOL, label: c.name });
+    expect(r.ok, r.message).toBe(true);
+  });
+});
+
 const dwCases: Array<ConvCase & { mult: number }> = [
   { name: '3x3 pad 1', x: [2, 9, 11, 6], filter: [3, 3, 6, 1], strides: 1, pad: 1, mult: 1 },
   { name: '1x1', x: [2, 5, 4, 7], filter: [1, 1, 7, 1], strides: 1, pad: 'valid', mult: 1 },

@@ -12,19 +12,21 @@ describe('registration', () => {
     expect(kernels.registeredTrainingKernels()).toEqual([]);
     for (const name of WASM) expect(tf.getKernel(name, 'wasm'), name).toBeUndefined(); // tfjs-backend-wasm 4.22 lacks all four
     expect(tf.getKernel('UnsortedSegmentSum', 'cpu')?.kernelFunc).not.toBe(kernels.unsortedSegmentSumCpuConfig.kernelFunc);
+    expect(tf.getKernel('Conv2DBackpropInput', 'wasm')?.kernelFunc).not.toBe(kernels.conv2DBackpropInputWasmConfig.kernelFunc);
   });
 
   it('registers every kernel once; a second call is a harmless no-op; unregister restores the stock kernels', async () => {
     const stockCpu = tf.getKernel('UnsortedSegmentSum', 'cpu');
+    const stockInput = tf.getKernel('Conv2DBackpropInput', 'wasm');
     const first = kernels.registerTrainingKernels();
-    expect(first.sort()).toEqual([...WASM.map((n) => `${n}/wasm`), 'UnsortedSegmentSum/cpu'].sort());
+    expect(first.sort()).toEqual([...WASM.map((n) => `${n}/wasm`), 'Conv2DBackpropInput/wasm', 'UnsortedSegmentSum/cpu'].sort());
     expect(kernels.registerTrainingKernels()).toEqual([]);
     expect(kernels.registeredTrainingKernels().sort()).toEqual(first.sort());
     for (const name of WASM) expect(tf.getKernel(name, 'wasm')).toBeDefined();
 
     // Still computes correctly after the repeated registration.
     await setBackend('wasm');
-    const dw = tf.tidy(() => tf.conv2d(tf.ones([1, 4, 4, 2]), tf.ones([3, 3, 2, 1]), 1, 'same'));
+    const dw = tf.tidy(() => tf.conv2d(tf.ones([1, 4, 4, 2]) as tf.Tensor4D, tf.ones([3, 3, 2, 1]) as tf.Tensor4D, 1, 'same'));
     expect(dw.shape).toEqual([1, 4, 4, 1]);
     dw.dispose();
 
@@ -32,6 +34,7 @@ describe('registration', () => {
     expect(kernels.registeredTrainingKernels()).toEqual([]);
     for (const name of WASM) expect(tf.getKernel(name, 'wasm')).toBeUndefined();
     expect(tf.getKernel('UnsortedSegmentSum', 'cpu')).toBe(stockCpu);
+    expect(tf.getKernel('Conv2DBackpropInput', 'wasm')).toBe(stockInput);
     kernels.unregisterTrainingKernels(); // twice is harmless too
   });
 
@@ -39,7 +42,9 @@ describe('registration', () => {
     expect(kernels.registerTrainingKernels({ backends: ['cpu'] })).toEqual(['UnsortedSegmentSum/cpu']);
     const custom = { kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: () => ({ dataId: {}, shape: [], dtype: 'float32' as const }) };
     tf.registerKernel(custom);
-    expect(kernels.registerTrainingKernels({ backends: ['wasm'] }).sort()).toEqual(WASM.filter((n) => n !== 'UnsortedSegmentSum').map((n) => `${n}/wasm`).sort());
+    expect(kernels.registerTrainingKernels({ backends: ['wasm'] }).sort()).toEqual(
+      [...WASM.filter((n) => n !== 'UnsortedSegmentSum'), 'Conv2DBackpropInput'].map((n) => `${n}/wasm`).sort(),
+    );
     expect(tf.getKernel('UnsortedSegmentSum', 'wasm')?.kernelFunc).toBe(custom.kernelFunc);
     expect(kernels.registerTrainingKernels({ backends: ['wasm'], replaceExisting: true })).toEqual(['UnsortedSegmentSum/wasm']);
     kernels.unregisterTrainingKernels();

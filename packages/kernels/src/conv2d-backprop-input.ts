@@ -1,0 +1,40 @@
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { assertNHWC, convGeometry, flipFilter } from './conv-info.js';
+import { stockKernels } from './stock.js';
+import { type WasmBackendLike, heapF32, wasmKernel } from './wasm-backend.js';
+
+/**
+ * Conv2DBackpropInput for the wasm backend. tfjs-backend-wasm ships one, but it is a plain C++ loop several
+ * times slower than its XNNPACK forward conv. For stride 1 the input gradient is a forward convolution of dY
+ * with the spatially flipped, in/out-swapped filter and padding K−1−pad, so this runs the wasm Conv2D kernel
+ * on that; other strides go to the stock kernel.
+ */
+export function conv2DBackpropInputWasm(args: { inputs: { dy: TensorInfo; filter: TensorInfo }; backend: WasmBackendLike; attrs: Record<string, unknown> }): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const { dy, filter } = inputs;
+  const inputShape = attrs.inputShape as number[];
+  assertNHWC('Conv2DBackpropInput', attrs.dataFormat as string | undefined);
+  const g = convGeometry(inputShape, filter.shape, attrs.strides as number, 1, attrs.pad as 'same', attrs.dimRoundingMode as undefined, false);
+  const [kh, kw] = [g.filterHeight, g.filterWidth];
+  const pads = [kh - 1 - g.padTop, kh - 1 - g.padBottom, kw - 1 - g.padLeft, kw - 1 - g.padRight];
+  if (g.strideHeight !== 1 || g.strideWidth !== 1 || pads.some((p) => p < 0)) {
+    const stock = stockKernels.get('Conv2DBackpropInput/wasm');
+    if (!stock) throw new Error('@anydepth/kernels Conv2DBackpropInput: strides > 1 need the stock wasm kernel, which is not registered');
+    return stock.kernelFunc(args as never) as TensorInfo;
+  }
+  const flipped = backend.makeOutput([kh, kw, g.outChannels, g.inChannels], 'float32', undefined, flipFilter(heapF32(backend, filter), filter.shape)); // [KH, KW, Co, Ci]
+  const out = wasmKernel('Conv2D', backend, { x: dy, filter: flipped }, {
+    strides: 1,
+    pad: [[0, 0], [pads[0], pads[1]], [pads[2], pads[3]], [0, 0]],
+    dataFormat: 'NHWC',
+    dilations: 1,
+  }); // [N, H, W, Ci]
+  backend.disposeData(flipped.dataId, true);
+  return out;
+}
+
+export const conv2DBackpropInputWasmConfig: KernelConfig = {
+  kernelName: 'Conv2DBackpropInput',
+  backendName: 'wasm',
+  kernelFunc: conv2DBackpropInputWasm as unknown as KernelFunc,
+};
