@@ -7,16 +7,16 @@ import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
-import { Rng, encodeSafetensors, tensorToHostSync } from '@anydepth/core';
+import { encodeSafetensors, tensorToHostSync } from '@anydepth/core';
 import { writeFileAtomic } from '@anydepth/core/node';
 import { registerTrainingKernels } from '@anydepth/kernels';
-import { anyDepthTinyConfig, createAnyDepth } from '../src/index.js';
-import { proceduralSource, trainAnyDepth, trainingVariables } from '../src/train/index.js';
+import { anyDepthTinyConfig } from '../src/index.js';
+import { createSeededAnyDepth, proceduralSource, trainAnyDepth, trainingVariables } from '../src/train/index.js';
 
 const [outDir, killAt] = process.argv.slice(2);
 await tf.setBackend('wasm');
 registerTrainingKernels();
-const model = createAnyDepth(anyDepthTinyConfig(), { rng: new Rng(3) });
+const model = createSeededAnyDepth(anyDepthTinyConfig(), 3);
 let writes = 0;
 await trainAnyDepth({
   model,

@@ -87,7 +87,7 @@ export class AdamW {
         const data = store[name];
         if (!data) throw new Error(`AdamW.setState: no '${which}' moment for parameter '${name}'`);
         if (data.length !== p.size) throw new Error(`AdamW.setState: '${which}' moment of '${name}' has ${data.length} values, the parameter ${p.size}`);
-        (which === 'm' ? this.m : this.v).get(name)!.assign(tf.tensor(data, p.shape, 'float32'));
+        tf.tidy(() => (which === 'm' ? this.m : this.v).get(name)!.assign(tf.tensor(data, p.shape, 'float32')));
       }
     }
     this.t = state.step;

@@ -7,9 +7,12 @@ import * as tf from '@tensorflow/tfjs-core';
  */
 export function clipByGlobalNorm(grads: Record<string, tf.Tensor>, maxNorm: number | undefined): { grads: Record<string, tf.Tensor>; norm: number } {
   const names = Object.keys(grads);
-  const norm = names.length
-    ? tf.tidy(() => tf.sqrt(tf.addN(names.map((n) => tf.sum(tf.square(grads[n])))))).dataSync()[0]
-    : 0;
+  let norm = 0;
+  if (names.length) {
+    const total = tf.tidy(() => tf.sqrt(tf.addN(names.map((n) => tf.sum(tf.square(grads[n]))))));
+    norm = total.dataSync()[0];
+    total.dispose();
+  }
   if (!maxNorm || !(norm > maxNorm)) return { grads, norm };
   const factor = maxNorm / (norm + 1e-6);
   const out: Record<string, tf.Tensor> = {};

@@ -44,9 +44,10 @@ export class FeatureCache {
     const layers = Number(file.metadata?.['anydepth.layers']);
     const out: FeatureMap[] = [];
     for (let i = 0; i < layers; i++) {
-      const patches = file.tensor(`${i}.patches`);
-      const cls = file.keys().includes(`${i}.cls`) ? file.tensor(`${i}.cls`) : undefined;
-      out.push(cls ? { patches, cls } : { patches });
+      const map: Record<string, tf.Tensor> = {};
+      for (const key of file.keys()) if (key.startsWith(`${i}.`)) map[key.slice(String(i).length + 1)] = file.tensor(key);
+      if (!map.patches) throw new Error(`feature cache ${path}: layer ${i} has no patches`);
+      out.push(map as unknown as FeatureMap);
     }
     this.hits++;
     return out;
@@ -57,25 +58,26 @@ export class FeatureCache {
     const tensors: Record<string, ReturnType<typeof tensorToHostSync>> = {};
     features.forEach((f, i) => {
       if (f.patches.shape[0] !== 1) throw new Error(`FeatureCache.put: expected batch 1, got [${f.patches.shape}]`);
-      tensors[`${i}.patches`] = tensorToHostSync(f.patches);
-      if (f.cls) tensors[`${i}.cls`] = tensorToHostSync(f.cls);
+      // every tensor of the map: patches, cls, and any extras the encoder returns (DINOv3: registers)
+      for (const [name, t] of Object.entries(f)) if (t instanceof tf.Tensor) tensors[`${i}.${name}`] = tensorToHostSync(t);
     });
     writeFileAtomic(this.path(key), encodeSafetensors(tensors, { 'anydepth.signature': this.signature, 'anydepth.layers': String(features.length) }));
   }
 }
 
-/** Concatenates per-sample features along the batch axis (disposes nothing). */
+/** Concatenates per-sample features (every tensor of each map) along the batch axis (disposes nothing). */
 export function concatFeatures(perSample: FeatureMap[][]): FeatureMap[] {
-  return perSample[0].map((_, layer) => {
-    const patches = tf.concat(perSample.map((f) => f[layer].patches), 0); // [B, h, w, D]
-    const hasCls = perSample.every((f) => f[layer].cls);
-    return hasCls ? { patches, cls: tf.concat(perSample.map((f) => f[layer].cls!), 0) } : { patches }; // cls [B, D]
+  return perSample[0].map((first, layer) => {
+    const out: Record<string, tf.Tensor> = {};
+    for (const [name, t] of Object.entries(first)) {
+      if (!(t instanceof tf.Tensor)) continue;
+      out[name] = tf.concat(perSample.map((f) => (f[layer] as unknown as Record<string, tf.Tensor>)[name]), 0); // [B, …]
+    }
+    return out as unknown as FeatureMap;
   });
 }
 
+/** Disposes every tensor of the feature maps (patches, cls, registers, …). */
 export function disposeFeatures(features: FeatureMap[]): void {
-  for (const f of features) {
-    f.patches.dispose();
-    f.cls?.dispose();
-  }
+  for (const f of features) for (const t of Object.values(f)) if (t instanceof tf.Tensor) t.dispose();
 }

@@ -20,3 +20,4 @@ export { TRAIN_STATE_KEY, type TrainProgressState, type TrainCheckpointContents,
 export { type ValidationResult, evaluateModel, constantDisparityBaseline } from './validate.js';
 export { trainingChartPng, type Series } from './chart.js';
 export { type TrainOptions, type TrainProgress, type TrainResult, trainAnyDepth, trainingVariables } from './trainer.js';
+export { createSeededAnyDepth } from './seeded-model.js';

@@ -47,6 +47,14 @@ export interface TrainOptions {
   /** Continue from outDir/checkpoint.safetensors when it exists (default true). */
   resume?: boolean;
   loss?: AnyDepthLossOptions;
+  /**
+   * At a fresh start, set the decoder's last bias (the output conv before `ReLU(x) + 0.001`) to this
+   * value (default 1; null keeps the initialiser's). The SSI loss is shift-invariant, so that bias gets
+   * no gradient: with the initialiser's ≈0 bias about half the logits start below zero, and on
+   * random or weak features the head drifts into the dead-ReLU region (constant output, zero gradient).
+   * A positive offset keeps every pixel in the linear part without changing what the loss can express.
+   */
+  outputBiasInit?: number | null;
   /** Called after every step (progress bars). */
   onProgress?: (info: TrainProgress) => void;
   /** Called after each validation. */
@@ -176,6 +184,12 @@ export async function trainAnyDepth(options: TrainOptions): Promise<TrainResult>
     say(`resumed from ${checkpointPath} at step ${state.step}/${totalSteps}`);
   } else {
     writeFileAtomic(logPath, '');
+    const biasInit = options.outputBiasInit === undefined ? 1 : options.outputBiasInit;
+    if (biasInit !== null) {
+      const biases = model.decoder.namedParameters('decoder').filter(([n, v]) => n.endsWith('.bias') && v.trainable);
+      const last = biases[biases.length - 1];
+      if (last) tf.tidy(() => last[1].assign(tf.fill(last[1].shape, biasInit)));
+    }
   }
   const startStep = state.step;
 
