@@ -2,17 +2,6 @@ import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core
 import { assertNHWC, convGeometry, validRange, type ConvGeometry } from './conv-info.js';
 import { type WasmBackendLike, disposeTemp, heapF32, wasmBatchMatMul, wasmKernel } from './wasm-backend.js';
 
-/** Default floats of gathered input taps held at once (64 MiB); larger problems are split into tap groups. */
-export const TAP_BUFFER_FLOATS = 16 * 1024 * 1024;
-
-let tapBufferFloats = TAP_BUFFER_FLOATS;
-
-/** Sets how many floats of gathered taps the filter gradient may hold at once (memory vs fewer matmul calls). */
-export function setTapBufferFloats(n: number): void {
-  if (!(n > 0)) throw new Error(`@anydepth/kernels: tapBufferFloats must be positive, got ${n}`);
-  tapBufferFloats = n;
-}
-
 /**
  * Copies the input pixels that filter tap (kh, kw) meets into rows [M = N·OH·OW, Ci] of `dst` (zero where
  * the tap falls in the padding): one strided gather, contiguous runs of Ci floats (whole rows when stride 1).
@@ -55,10 +44,10 @@ export function gatherTap(x: Float32Array, g: ConvGeometry, kh: number, kw: numb
 
 /**
  * Conv2DBackpropFilter for the wasm backend: dW[kh, kw] = X_tapᵀ · dY for every filter tap, where X_tap
- * [M = N·OH·OW, Ci] is the input shifted by the tap (gathered in one pass) and dY is [M, Co]. The wasm
- * BatchMatMul is fast only without transposes, so dY is transposed once to [Co, M] and the taps are stacked
- * into one batched matmul dYᵀ [1, Co, M] × X_taps [g, M, Ci] → [g, Co, Ci], transposed back to HWIO
- * [g, Ci, Co] by the wasm Transpose kernel. A 1×1, stride-1, unpadded conv needs no gather.
+ * [M = N·OH·OW, Ci] is the input shifted by the tap (gathered in one pass) and dY is
+ * [M, Co]. The wasm BatchMatMul is fast only for a single, untransposed product, so dY is transposed once to
+ * [Co, M] (wasm Transpose) and each tap is one matmul dYᵀ [Co, M] × X_tap [M, Ci] → [Co, Ci], written
+ * transposed into the HWIO output. A 1×1, stride-1, unpadded conv needs no gather.
  */
 export function conv2DBackpropFilterWasm(args: { inputs: { x: TensorInfo; dy: TensorInfo }; backend: WasmBackendLike; attrs: Record<string, unknown> }): TensorInfo {
   const { inputs, backend, attrs } = args;
@@ -70,42 +59,32 @@ export function conv2DBackpropFilterWasm(args: { inputs: { x: TensorInfo; dy: Te
   const m = g.batch * g.outHeight * g.outWidth;
   const taps = kh * kw;
   const dyT = wasmKernel('Transpose', backend, { x: { dataId: dy.dataId, shape: [1, m, co], dtype: 'float32' } }, { perm: [0, 2, 1] }); // [1, Co, M]
-  /** dYᵀ · taps [n, M, Ci] → [n, Ci, Co]. */
-  const product = (taps3: TensorInfo): TensorInfo => {
-    const res = wasmBatchMatMul(backend, dyT, taps3, false, false); // [n, Co, Ci]
-    const out = wasmKernel('Transpose', backend, { x: res }, { perm: [0, 2, 1] }); // [n, Ci, Co]
+  const out = backend.makeOutput(filterShape, 'float32'); // [KH, KW, Ci, Co]
+  /** out[tap] = (dYᵀ · taps)ᵀ. */
+  const product = (tap: number, a: TensorInfo): void => {
+    const res = wasmBatchMatMul(backend, dyT, a, false, false); // [1, Co, Ci]
+    const r = heapF32(backend, res);
+    const o = heapF32(backend, out);
+    const base = tap * ci * co;
+    for (let i = 0; i < ci; i++) for (let j = 0; j < co; j++) o[base + i * co + j] = r[j * ci + i];
     disposeTemp(backend, res);
-    return out;
   };
 
   const identityTap = taps === 1 && g.strideHeight === 1 && g.strideWidth === 1 && g.padTop === 0 && g.padLeft === 0 && g.outHeight === g.inHeight && g.outWidth === g.inWidth;
   if (identityTap) {
-    const res = product({ dataId: x.dataId, shape: [1, m, ci], dtype: 'float32' });
-    disposeTemp(backend, dyT);
-    res.shape = filterShape;
-    return res;
-  }
-
-  const group = Math.max(1, Math.min(taps, Math.floor(tapBufferFloats / Math.max(1, m * ci))));
-  let out: TensorInfo | null = group === taps ? null : backend.makeOutput(filterShape, 'float32');
-  for (let t0 = 0; t0 < taps; t0 += group) {
-    const n = Math.min(group, taps - t0);
-    const a = backend.makeOutput([n, m, ci], 'float32');
-    const xs = heapF32(backend, x);
-    const av = heapF32(backend, a);
-    for (let t = 0; t < n; t++) gatherTap(xs, g, Math.floor((t0 + t) / kw), (t0 + t) % kw, av, t * m * ci);
-    const res = product(a); // [n, Ci, Co]
-    disposeTemp(backend, a);
-    if (out === null) {
-      out = res;
-      out.shape = filterShape;
-    } else {
-      heapF32(backend, out).set(heapF32(backend, res), t0 * ci * co);
-      disposeTemp(backend, res);
+    product(0, { dataId: x.dataId, shape: [1, m, ci], dtype: 'float32' });
+  } else {
+    for (let t = 0; t < taps; t++) {
+      // A fresh tensor per tap: the wasm matmul caches XNNPACK's packed right operand by tensor id, so a
+      // reused buffer with new contents would be multiplied as its first contents.
+      const a = backend.makeOutput([1, m, ci], 'float32'); // [1, M, Ci]
+      gatherTap(heapF32(backend, x), g, Math.floor(t / kw), t % kw, heapF32(backend, a), 0);
+      product(t, a);
+      disposeTemp(backend, a);
     }
   }
   disposeTemp(backend, dyT);
-  return out!;
+  return out;
 }
 
 export const conv2DBackpropFilterWasmConfig: KernelConfig = {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
-import { conv2DBackpropFilterWasmConfig, setTapBufferFloats } from './conv2d-backprop-filter.js';
+import { conv2DBackpropFilterWasmConfig } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputWasmConfig } from './conv2d-backprop-input.js';
 import { stockKernels } from './stock.js';
 import { depthwiseBackpropFilterWasmConfig, depthwiseBackpropInputWasmConfig } from './depthwise-backprop.js';
@@ -28,11 +28,6 @@ export interface RegisterTrainingKernelsOptions {
    * backend version ships is kept.
    */
   replaceExisting?: boolean;
-  /**
-   * Floats of gathered input taps the wasm Conv2DBackpropFilter holds at once (default 16 Mi = 64 MiB): all
-   * taps of a layer go into one batched matmul when they fit, else they are split into groups.
-   */
-  tapBufferFloats?: number;
 }
 
 /** Kernels replaced by default (see `replaceExisting`). */
@@ -50,7 +45,6 @@ const key = (c: KernelConfig) => `${c.kernelName}/${c.backendName}`;
 export function registerTrainingKernels(options: RegisterTrainingKernelsOptions = {}): string[] {
   const backends = new Set(options.backends ?? ['wasm', 'cpu']);
   const added: string[] = [];
-  if (options.tapBufferFloats !== undefined) setTapBufferFloats(options.tapBufferFloats);
   for (const config of TRAINING_KERNELS) {
     if (!backends.has(config.backendName as TrainingKernelBackend)) continue;
     const existing = tf.getKernel(config.kernelName, config.backendName);
