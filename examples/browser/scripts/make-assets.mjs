@@ -6,7 +6,7 @@
 //   Its last conv is rescaled and shifted so that the sample's logits span ~1 and 98 % are positive (an untrained head's
 //   logits are all negative, and relu would give a constant map that tests nothing).
 // - sample.png: a procedural scene (scripts/sample-image.mjs).
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Rng } from '@anydepth/core';
 import { anyDepthTinyConfig, createAnyDepth, encodePng, imageToTensor, networkInputSize, preprocessImage, saveAnyDepth } from '@anydepth/model';
@@ -18,9 +18,15 @@ const here = import.meta.dirname;
 const pub = join(here, '..', 'public');
 mkdirSync(pub, { recursive: true });
 const weights = join(pub, 'model.safetensors');
+// Atomic writes: the build and the test task may run this at the same time.
+function writeAtomic(path, bytes) {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, bytes);
+  renameSync(tmp, path);
+}
 const demo = resolve(here, '../../../out/demo/model.safetensors');
 if (existsSync(demo)) {
-  copyFileSync(demo, weights);
+  writeAtomic(weights, readFileSync(demo));
   console.log(`weights: ${demo} (the demo's trained model)`);
 } else {
   await tf.setBackend('cpu');
@@ -32,10 +38,10 @@ if (existsSync(demo)) {
   const param = (name) => model.namedParameters().find(([n]) => n === `decoder.output_conv.4.${name}`)[1];
   param('weight').assign(tf.mul(param('weight'), scale));
   param('bias').assign(tf.sub(tf.mul(param('bias'), scale), q(0.02) * scale - 0.01));
-  writeFileSync(weights, await saveAnyDepth(model, { 'anydepth.note': 'seeded tiny model (seed 0), untrained, last bias shifted' }));
+  writeAtomic(weights, await saveAnyDepth(model, { 'anydepth.note': 'seeded tiny model (seed 0), untrained, last conv rescaled and shifted' }));
   model.dispose();
   console.log('weights: seeded tiny model (untrained; run `npm run demo` first for trained weights)');
 }
 const img = sampleImage();
-writeFileSync(join(pub, 'sample.png'), encodePng(img.data, img.width, img.height, { colorType: 2, bitDepth: 8 }));
+writeAtomic(join(pub, 'sample.png'), encodePng(img.data, img.width, img.height, { colorType: 2, bitDepth: 8 }));
 console.log(`wrote ${pub}/{model.safetensors,sample.png}`);

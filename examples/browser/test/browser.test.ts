@@ -10,7 +10,7 @@ import { sampleImage } from '../scripts/sample-image.mjs';
 import { serveStatic } from './static-server.js';
 
 /**
- * Loads the BUILT page (dist/, made by `npm run build`, which `npm test` runs first) in Debian's
+ * Loads the BUILT page (test-output/dist, built by this package's `npm test` script) in Debian's
  * Chromium through playwright-core, lets it predict the sample scene on WebGPU (SwiftShader in
  * headless CI) and on the wasm fallback, and compares the page's disparity with the same weights and
  * image predicted in Node on the cpu backend. Screenshots go to test-output/.
@@ -18,8 +18,9 @@ import { serveStatic } from './static-server.js';
  */
 
 const here = import.meta.dirname;
-const dist = join(here, '..', 'dist');
 const outDir = join(here, '..', 'test-output');
+// `npm test` builds the page into test-output/dist first (not dist/, which turbo's build task may be writing meanwhile).
+const dist = process.env.ANYDEPTH_PAGE_DIST ?? join(outDir, 'dist');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SIZE = 96; // network input 96×64: fast enough on a software GPU
 const ARGS = [
@@ -89,7 +90,7 @@ async function runPage(query: string, screenshot: string): Promise<PageResult> {
 
 describe('the built browser page', () => {
   beforeAll(async () => {
-    if (!existsSync(join(dist, 'index.html'))) throw new Error('dist/ is missing: run `npm run build` in examples/browser first (its `npm test` does)');
+    if (!existsSync(join(dist, 'index.html'))) throw new Error(`${dist} is missing: run \`npm test\` in examples/browser (it builds the page first)`);
     if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
     mkdirSync(outDir, { recursive: true });
     // The reference: the page's weights and image, predicted in Node on the cpu backend.
