@@ -113,20 +113,23 @@ export function sdtForwardTiled(head: SDTHead, features: readonly HeadFeature[],
   const ds = head.upsample2.dysample2.layers[0];
   const maxBytes = options.maxTensorBytes ?? maxTensorBytesForBackend();
   if (!ops || !(ds instanceof DySample) || (options.bandRows === undefined && !Number.isFinite(maxBytes))) return head.forward(features);
+  // Output size from the token grid and the four ×s DySample steps, before any work is done.
+  const scales = [head.upsample1.dysample1, head.upsample1.dysample2, head.upsample2.dysample1, head.upsample2.dysample2].map((b) => (b.layers[0] as DySample).scale ?? 2);
+  const [B, h, w] = features[0].patches.shape as number[];
+  const s = ds.scale;
+  const H = h * scales.reduce((a, b) => a * b, 1);
+  const W = w * scales.reduce((a, b) => a * b, 1);
+  const widest = Math.max(head.fusionChannels, ...ops.map((op) => (op.kind === 'conv' ? op.conv.outChannels : 0)));
+  const halo = ops.reduce((a, op) => a + (op.kind === 'conv' ? op.pad : 0), 0);
+  const rowBytes = B * (W + 2) * widest * 4;
+  let rows = options.bandRows ?? Math.floor(maxBytes / rowBytes) - 2 * halo - 2 * s;
+  if (options.bandRows === undefined && rows >= H) return head.forward(features);
+  rows = Math.max(s, Math.ceil(Math.max(1, rows) / s) * s);
   return tf.tidy(() => {
     const fused = head.weightedFusion.forward(features); // [B, h, w, C]
     const ref1 = head.refinement1.forward(head.upsample1.forward(head.detailEnhancer.forward(fused))); // [B, 4h, 4w, C]
-    const x = head.upsample2.dysample1.forward(ref1) as tf.Tensor4D; // [B, 8h, 8w, C]: the DySample source
-    const [B, Hx, Wx] = x.shape;
-    const s = ds.scale;
-    const H = Hx * s;
-    const W = Wx * s;
-    const widest = Math.max(head.fusionChannels, ...ops.map((op) => (op.kind === 'conv' ? op.conv.outChannels : 0)));
-    const halo = ops.reduce((a, op) => a + (op.kind === 'conv' ? op.pad : 0), 0);
-    const rowBytes = B * (W + 2) * widest * 4;
-    let rows = options.bandRows ?? Math.floor(maxBytes / rowBytes) - 2 * halo - 2 * s;
-    if (options.bandRows === undefined && rows >= H) return head.forward(features);
-    rows = Math.max(s, Math.ceil(Math.max(1, rows) / s) * s);
+    const x = head.upsample2.dysample1.forward(ref1) as tf.Tensor4D; // [B, H/s, W/s, C]: the DySample source
+    if (x.shape[1] * s !== H || x.shape[2] * s !== W) throw new Error(`sdtForwardTiled: unexpected DySample source [${x.shape}] for output ${H}×${W}`);
     const bands: tf.Tensor[] = [];
     for (let r0 = 0; r0 < H; r0 += rows) {
       const r1 = Math.min(H, r0 + rows);
