@@ -1,0 +1,213 @@
+/**
+ * AnyDepth decoder training-step time (SDT head, ViT-S width 384, C = 256, batch 2, 256 px: four 16×16 feature
+ * maps in, a 256×256 depth map out; loss = MSE, AdamW step) measured in one run:
+ *   1. wasm with @anydepth/kernels' training kernels vs the cpu backend (ratio of medians; goal ≥ 10×),
+ *   2. on wasm, with feature caching (features computed once; a step = head forward + backward + AdamW) vs
+ *      without (each step also runs the frozen DINOv3 ViT-S/16 encoder forward, random init) (goal ≥ 2×).
+ * Medians over the timed steps after warm-up (cpu: 1 warm-up + 3 timed steps by default).
+ *
+ *   npx turbo run build --filter=@anydepth/sdt... --filter=@anydepth/dinov3... --filter=@anydepth/kernels...
+ *   npx tsx bench/train-step.ts [--size 256] [--batch 2] [--fusion 256] [--steps 5] [--cpu-steps 3] [--skip-cpu] [--profile]
+ *
+ * Memory: the wasm heap is capped at 4 GiB (and tfjs-backend-wasm does not check malloc, so running out corrupts
+ * the heap: "memory access out of bounds"). The full 256 px, batch-2, C = 256 head step needs more than that;
+ * this script reports the wasm heap size after each phase.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { ensureGradients, useBackend } from '@anydepth/core';
+import { DinoVisionTransformer } from '@anydepth/dinov3';
+import { registerTrainingKernels } from '@anydepth/kernels';
+import { type HeadFeature, SDTHead, countSdtFlops } from '@anydepth/sdt';
+
+const args = process.argv.slice(2);
+const opt = (name: string, fallback: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const size = Number(opt('size', '256'));
+const batch = Number(opt('batch', '2'));
+const steps = Number(opt('steps', '5'));
+const cpuSteps = Number(opt('cpu-steps', '3'));
+const skipCpu = args.includes('--skip-cpu');
+const profile = args.includes('--profile');
+const WIDTH = 384; // ViT-S
+const FUSION = Number(opt('fusion', '256')); // C
+const LAYERS = [2, 5, 8, 11]; // AnyDepth's ViT-S intermediate layers
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** Minimal AdamW (decoupled weight decay), the trainer's update rule; state lives in tf.Variables. */
+class AdamW {
+  private t = 0;
+  private readonly m = new Map<string, tf.Variable>();
+  private readonly v = new Map<string, tf.Variable>();
+  constructor(
+    private readonly lr = 1e-3,
+    private readonly weightDecay = 1e-2,
+    private readonly beta1 = 0.9,
+    private readonly beta2 = 0.999,
+    private readonly eps = 1e-8,
+  ) {}
+  step(params: tf.Variable[], grads: Record<string, tf.Tensor>): void {
+    this.t++;
+    const bc1 = 1 - this.beta1 ** this.t;
+    const bc2 = 1 - this.beta2 ** this.t;
+    tf.tidy(() => {
+      for (const p of params) {
+        const g = grads[p.name];
+        if (!g) continue;
+        if (!this.m.has(p.name)) {
+          this.m.set(p.name, tf.variable(tf.zerosLike(p), false));
+          this.v.set(p.name, tf.variable(tf.zerosLike(p), false));
+        }
+        const m = this.m.get(p.name)!;
+        const v = this.v.get(p.name)!;
+        m.assign(tf.add(tf.mul(m, this.beta1), tf.mul(g, 1 - this.beta1)));
+        v.assign(tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2)));
+        const update = tf.div(tf.div(m, bc1), tf.add(tf.sqrt(tf.div(v, bc2)), this.eps));
+        p.assign(tf.sub(tf.mul(p, 1 - this.lr * this.weightDecay), tf.mul(update, this.lr)));
+      }
+    });
+  }
+  dispose(): void {
+    tf.dispose([...this.m.values(), ...this.v.values()]);
+  }
+}
+
+interface Setup {
+  head: SDTHead;
+  optimizer: AdamW;
+  features: HeadFeature[];
+  image: tf.Tensor4D;
+  target: tf.Tensor4D;
+  encoder?: DinoVisionTransformer;
+}
+
+function makeSetup(withEncoder: boolean): Setup {
+  const grid = size / 16;
+  const head = new SDTHead({ inChannels: WIDTH, fusionChannels: FUSION });
+  head.train();
+  const features = LAYERS.map((_, i) => ({
+    patches: tf.randomNormal([batch, grid, grid, WIDTH], 0, 1, 'float32', 10 + i) as tf.Tensor4D, // [B, h, w, D]
+    cls: tf.randomNormal([batch, WIDTH], 0, 1, 'float32', 20 + i) as tf.Tensor2D, // [B, D]
+  }));
+  const image = tf.randomUniform([batch, size, size, 3], 0, 1, 'float32', 1) as tf.Tensor4D; // [B, H, W, 3]
+  const target = tf.randomUniform([batch, size, size, 1], 0, 1, 'float32', 2) as tf.Tensor4D; // [B, H, W, 1]
+  const encoder = withEncoder ? new DinoVisionTransformer('vits16') : undefined;
+  encoder?.eval();
+  encoder?.requiresGrad(false);
+  return { head, optimizer: new AdamW(), features, image, target, encoder };
+}
+
+/** Frozen encoder forward (no gradient), as the trainer runs it without a feature cache. */
+function encode(s: Setup): HeadFeature[] {
+  const outs = s.encoder!.getIntermediateLayers(s.image, { layers: LAYERS });
+  return outs.map((o) => {
+    if (o.registers) tf.dispose(o.registers);
+    return { patches: o.patches, cls: o.cls };
+  });
+}
+
+/** One training step; returns its wall time in ms (waits for the loss value). */
+async function step(s: Setup, withEncoder: boolean): Promise<number> {
+  const t0 = performance.now();
+  const features = withEncoder ? encode(s) : s.features;
+  const params = s.head.trainableParameters();
+  const { value, grads } = tf.variableGrads(() => {
+    const pred = s.head.forward(features); // [B, H, W, 1]
+    return tf.mean(tf.square(tf.sub(pred, s.target))) as tf.Scalar;
+  }, params);
+  s.optimizer.step(params, grads);
+  await value.data();
+  const ms = performance.now() - t0;
+  tf.dispose([value, ...Object.values(grads)]);
+  if (withEncoder) tf.dispose(features.flatMap((f) => [f.patches, f.cls!]));
+  return ms;
+}
+
+async function timeSteps(label: string, s: Setup, withEncoder: boolean, warmup: number, runs: number): Promise<number> {
+  for (let i = 0; i < warmup; i++) {
+    const ms = await step(s, withEncoder);
+    console.log(`  ${label}: warm-up ${ms.toFixed(0)} ms`);
+  }
+  const before = tf.memory().numTensors;
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    times.push(await step(s, withEncoder));
+    console.log(`  ${label}: step ${i + 1}/${runs} ${times[i].toFixed(0)} ms`);
+  }
+  const leaked = tf.memory().numTensors - before;
+  const med = median(times);
+  const heap = (tf.backend() as unknown as { wasm?: { HEAPU8: Uint8Array } }).wasm?.HEAPU8.length;
+  console.log(`${label}: median ${med.toFixed(0)} ms over ${runs} steps (numTensors change ${leaked}${heap ? `, wasm heap ${(heap / 2 ** 20).toFixed(0)} MiB` : ''})`);
+  return med;
+}
+
+function disposeSetup(s: Setup): void {
+  s.optimizer.dispose();
+  tf.dispose([s.image, s.target, ...s.features.flatMap((f) => [f.patches, f.cls!])]);
+  tf.dispose(s.head.parameters());
+  if (s.encoder) tf.dispose(s.encoder.parameters());
+}
+
+async function main(): Promise<void> {
+  tf.env().set('IS_TEST', true);
+  await ensureGradients();
+  const probe = new SDTHead({ inChannels: WIDTH, fusionChannels: FUSION });
+  const flops = countSdtFlops(probe, { height: size, width: size, batch });
+  tf.dispose(probe.parameters());
+  console.log(
+    `SDT head ViT-S (D=${WIDTH}) C=${FUSION}, ${size}×${size} px, batch ${batch}: ${(flops.macs / 1e9).toFixed(1)} GMAC forward ` +
+      `(${Object.entries(flops.parts).map(([k, v]) => `${k} ${(v / 1e9).toFixed(1)}`).join(', ')})`,
+  );
+
+  const vit = new DinoVisionTransformer('vits16');
+  const encoderGflop = (vit.flops(size, size) * batch) / 1e9;
+  tf.dispose(vit.parameters());
+  console.log(
+    `frozen ViT-S/16 encoder forward: ${encoderGflop.toFixed(1)} GFLOP; head training step ≈ 3 × ${((2 * flops.macs) / 1e9).toFixed(1)} GFLOP ` +
+      `(forward + two backward products) → caching can save at most ${((encoderGflop + 6 * flops.macs / 1e9) / (6 * flops.macs / 1e9)).toFixed(2)}× by FLOPs`,
+  );
+
+  await useBackend('wasm');
+  const added = registerTrainingKernels();
+  console.log(`registered ${added.join(', ')}`);
+  const wasm = makeSetup(true);
+  const wasmCached = await timeSteps('wasm, cached features (head step)', wasm, false, 1, steps);
+  const wasmEncoder = await timeSteps('wasm, encoder + head step', wasm, true, 1, steps);
+  disposeSetup(wasm);
+  if (profile) {
+    const p = makeSetup(false);
+    await step(p, false);
+    const info = await tf.profile(async () => {
+      await step(p, false);
+    });
+    const byKernel = new Map<string, number>();
+    for (const k of info.kernels) byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + (k.kernelTimeMs as number));
+    console.log([...byKernel].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([k, ms]) => `${k} ${ms.toFixed(0)} ms`).join('\n'));
+    disposeSetup(p);
+  }
+
+  let cpu = NaN;
+  if (!skipCpu) {
+    await useBackend('cpu');
+    const c = makeSetup(false);
+    cpu = await timeSteps('cpu, cached features (head step)', c, false, 1, cpuSteps);
+    disposeSetup(c);
+  }
+
+  console.log('\nResults (medians, one run):');
+  console.log(`  head step, wasm + training kernels: ${wasmCached.toFixed(0)} ms`);
+  if (!skipCpu) console.log(`  head step, cpu backend:             ${cpu.toFixed(0)} ms`);
+  console.log(`  encoder + head step, wasm:          ${wasmEncoder.toFixed(0)} ms`);
+  if (!skipCpu) console.log(`  wasm speed-up over cpu:  ${(cpu / wasmCached).toFixed(2)}×  (goal ≥ 10×)`);
+  console.log(`  feature-caching speed-up: ${(wasmEncoder / wasmCached).toFixed(2)}×  (goal ≥ 2×)`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
