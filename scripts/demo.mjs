@@ -104,6 +104,7 @@ say(`tiny AnyDepth: ${model.numParameters()} parameters, ${model.numParameters({
 const runDir = join(outDir, 'run');
 rmSync(runDir, { recursive: true, force: true });
 let progress;
+say(`training ${steps} steps…`);
 const result = await train.trainAnyDepth({
   model,
   train: trainSource,
@@ -116,8 +117,8 @@ const result = await train.trainAnyDepth({
   resume: false,
   ...recipe,
   onProgress: (p) => {
-    progress ??= new Progress(p.totalSteps, 'train', process.stderr, 1000);
-    progress.tick(1, `loss ${p.loss.toFixed(4)}`);
+    if (!progress) progress = new Progress(p.totalSteps - 1, 'train', process.stderr, 1000); // rate and ETA from step 2 on
+    else progress.tick(1, `loss ${p.loss.toFixed(4)}`);
   },
 });
 const first = result.losses.slice(0, stepsPerEpoch);

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type BackendName, Rng, useBackend } from '@anydepth/core';
+import { type BackendName, useBackend } from '@anydepth/core';
 import { openSafetensors, writeFileAtomic } from '@anydepth/core/node';
 import { listSamples } from '@anydepth/datasets/node';
 import { registerTrainingKernels } from '@anydepth/kernels';
@@ -10,12 +10,11 @@ import {
   type AnyDepth,
   type AnyDepthPresetName,
   anyDepthTinyConfig,
-  createAnyDepth,
   loadAnyDepthWeights,
   loadEncoderWeights,
   saveAnyDepth,
 } from '@anydepth/model';
-import { type SampleSource, constantDisparityBaseline, datasetSource, proceduralSource, trainAnyDepth } from '@anydepth/model/train';
+import { type SampleSource, constantDisparityBaseline, createSeededAnyDepth, datasetSource, proceduralSource, trainAnyDepth } from '@anydepth/model/train';
 import { CliError, UsageError } from '../errors.js';
 import { Progress } from '../progress.js';
 
@@ -123,9 +122,9 @@ function num(s: Record<string, unknown>, key: string, fallback: number | undefin
 const positiveInt = (n: number) => Number.isInteger(n) && n > 0;
 
 function buildModel(name: string, seed: number): AnyDepth {
-  if (name === 'tiny') return createAnyDepth(anyDepthTinyConfig(), { rng: new Rng(seed) });
+  if (name === 'tiny') return createSeededAnyDepth(anyDepthTinyConfig(), seed);
   if (!ANYDEPTH_PRESETS.includes(name as AnyDepthPresetName)) throw new UsageError(`train: unknown model '${name}' (choose tiny, ${ANYDEPTH_PRESETS.join(', ')})`);
-  return createAnyDepth(name as AnyDepthPresetName, { rng: new Rng(seed) });
+  return createSeededAnyDepth(name as AnyDepthPresetName, seed);
 }
 
 function loadInitialWeights(model: AnyDepth, path: string, log: (s: string) => void): void {
@@ -216,8 +215,9 @@ export async function runTrain(argv: string[], log: (line: string) => void): Pro
     resume: !s.noResume,
     log,
     onProgress: (p) => {
-      progress ??= new Progress(p.totalSteps - p.step + 1, 'train');
-      progress.tick(1, `loss ${p.loss.toFixed(4)} lr ${p.lr.toExponential(2)}`);
+      // The bar starts after the first step (the total is known from then on, and the first step's set-up is not a rate).
+      if (!progress) progress = p.step < p.totalSteps ? new Progress(p.totalSteps - p.step, 'train') : undefined;
+      else progress.tick(1, `loss ${p.loss.toFixed(4)} lr ${p.lr.toExponential(2)}`);
     },
     onValidation: (step, r) => log(`step ${step}: validation AbsRel ${r.metrics.absRel.toFixed(4)} δ1 ${r.metrics.delta1.toFixed(4)} (${r.images} images)`),
   });

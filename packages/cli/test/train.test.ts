@@ -1,0 +1,50 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SafetensorsFile } from '@anydepth/core';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../src/index.js';
+
+async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runCli(argv, { log: (s) => (out += `${s}\n`), error: (s) => (err += `${s}\n`) });
+  return { code, out, err };
+}
+
+describe('anydepth train', () => {
+  it('trains on procedural scenes from a config file with flag overrides, writes the model, log and chart, and resumes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'anydepth-cli-train-'));
+    const config = join(dir, 'config.json');
+    writeFileSync(config, JSON.stringify({ procedural: 8, valProcedural: 2, size: 32, epochs: 1, batchSize: 4, seed: 3, backend: 'wasm' }));
+    const out = join(dir, 'run');
+    const r = await cli(['train', '--config', config, '--out', out, '--epochs', '2']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/backend wasm; 8 training sample\(s\), 2 validation at 32×32/);
+    expect(r.out).toMatch(/held-out AbsRel \d\.\d{4} δ1 \d\.\d{4}; constant-disparity baseline AbsRel/);
+    for (const f of ['model.safetensors', 'checkpoint.safetensors', 'train.jsonl', 'curves.png']) expect(existsSync(join(out, f))).toBe(true);
+    const steps = readFileSync(join(out, 'train.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((x) => x.type === 'train');
+    expect(steps).toHaveLength(4); // 2 epochs × 2 steps
+    const model = SafetensorsFile.fromBytes(new Uint8Array(readFileSync(join(out, 'model.safetensors'))));
+    expect(model.keys().some((k) => k.startsWith('encoder.'))).toBe(true);
+    expect(model.keys().some((k) => k.startsWith('decoder.'))).toBe(true);
+    // running it again resumes at the end: nothing more to train
+    const again = await cli(['train', '--config', config, '--out', out, '--epochs', '2']);
+    expect(again.code).toBe(0);
+    expect(again.out).toContain('resumed from');
+  });
+
+  it('rejects bad options with one-line usage errors', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'anydepth-cli-train-'));
+    expect((await cli(['train'])).err).toMatch(/--out is required/);
+    const bad = await cli(['train', '--out', dir, '--size', '30']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--size must be a positive multiple of 16, got '30'/);
+    const config = join(dir, 'c.json');
+    writeFileSync(config, JSON.stringify({ batchsize: 4 }));
+    expect((await cli(['train', '--config', config, '--out', dir])).err).toMatch(/unknown option\(s\) in .*c\.json: batchsize/);
+    expect((await cli(['train', '--out', dir, '--backend', 'gpu'])).err).toMatch(/unknown backend 'gpu'/);
+    expect((await cli(['help', 'train'])).out).toMatch(/tfjs-node-gpu/);
+  });
+});
