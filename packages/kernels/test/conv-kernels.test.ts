@@ -40,6 +40,8 @@ const convCases: ConvCase[] = [
   { name: '16x16 stride 16 patch embed', x: [2, 32, 48, 3], filter: [16, 16, 3, 12], strides: 16, pad: 'valid' },
   { name: '5x5 stride 3 odd', x: [1, 17, 14, 3], filter: [5, 5, 3, 2], strides: 3, pad: 'same' },
   { name: 'explicit padding, strides [2, 1], 3x2 filter', x: [2, 9, 8, 4], filter: [3, 2, 4, 5], strides: [2, 1], pad: [[0, 0], [1, 2], [2, 0], [0, 0]] },
+  { name: 'explicit asymmetric padding, stride 1', x: [2, 7, 9, 3], filter: [3, 3, 3, 4], strides: 1, pad: [[0, 0], [0, 2], [1, 0], [0, 0]] },
+  { name: '2x2 same stride 1 (asymmetric same padding)', x: [1, 6, 7, 5], filter: [2, 2, 5, 3], strides: 1, pad: 'same' },
   { name: 'stride 2 pad 1 stride-ceil rounding', x: [1, 10, 9, 6], filter: [3, 3, 6, 4], strides: 2, pad: 1, dimRoundingMode: 'ceil' },
 ];
 
