@@ -39,6 +39,18 @@ export type DepthInput = Float32Array | Float64Array | Uint16Array | Uint32Array
 // Scratch buffers reused across calls (scoring runs millions of maps; allocations would dominate).
 let scratchValues = new Float64Array(0);
 let scratchValid = new Uint8Array(0);
+let divTable: Float64Array | undefined;
+let divScale = NaN;
+
+function divisionTable(scale: number): Float64Array {
+  if (divTable && divScale === scale) return divTable;
+  const t = new Float64Array(65536);
+  for (let i = 0; i < 65536; i++) t[i] = i / scale;
+  divTable = t;
+  divScale = scale;
+  return t;
+}
+
 let scratchGrad = new Float64Array(0);
 let scratchGradWords = new Uint32Array(0);
 const gradBuckets = new Uint32Array(BUCKETS);
@@ -76,7 +88,20 @@ export function scoreDepthMap(data: DepthInput, width: number, height: number, o
   let lo = Infinity;
   let hi = -Infinity;
   const src = data as ArrayLike<number>;
-  if (!half && mask === undefined && maxDepth === Infinity) {
+  if (!half && mask === undefined && maxDepth === Infinity && scale !== 1 && data instanceof Uint16Array) {
+    // 16-bit integers ÷ scale: a cached table of all 65536 quotients (the same float64 divisions, done once).
+    const table = divisionTable(scale);
+    for (let i = 0; i < n; i++) {
+      const d = table[data[i]];
+      v[i] = d;
+      if (d > 0) {
+        ok[i] = 1;
+        count++;
+        if (d < lo) lo = d;
+        if (d > hi) hi = d;
+      } else ok[i] = 0;
+    }
+  } else if (!half && mask === undefined && maxDepth === Infinity) {
     for (let i = 0; i < n; i++) {
       const d = scale === 1 ? +src[i] : src[i] / scale;
       v[i] = d;
@@ -137,7 +162,7 @@ export function scoreDepthMap(data: DepthInput, width: number, height: number, o
         const d = v[i];
         if (flat) hist[0]++;
         else {
-          let k = Math.floor((d - lo) * norm);
+          let k = ((d - lo) * norm) | 0; // ≥ 0 and ≤ K: truncation = floor
           if (k > last) k = last;
           if (d < edges[k]) k--;
           else if (k !== last && d >= edges[k + 1]) k++;
