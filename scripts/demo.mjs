@@ -8,7 +8,7 @@
 //   4. evaluates on held-out scenes against the constant-disparity baseline (AbsRel, δ1),
 //   5. writes out/demo/model.safetensors (the whole model, encoder included), a depth image of a held-out
 //      scene, the training log (train.jsonl) and the curves (curves.png).
-// Options: --minutes <m> training budget (default 4), --size <px> (default 64), --scenes <n> (default 160),
+// Options: --minutes <m> training budget (default 3), --size <px> (default 64), --scenes <n> (default 160),
 //          --out <dir> (default out/demo), --no-build (skip `turbo run build`).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 const root = resolve(import.meta.dirname, '..');
 const { values: args } = parseArgs({
   options: {
-    minutes: { type: 'string', default: '4' },
+    minutes: { type: 'string', default: '3' },
     size: { type: 'string', default: '64' },
     scenes: { type: 'string', default: '160' },
     val: { type: 'string', default: '32' },
@@ -121,8 +121,9 @@ const result = await train.trainAnyDepth({
     else progress.tick(1, `loss ${p.loss.toFixed(4)}`);
   },
 });
-const first = result.losses.slice(0, stepsPerEpoch);
-const last = result.losses.slice(-stepsPerEpoch);
+const k = Math.max(3, Math.floor(result.losses.length / 10));
+const first = result.losses.slice(0, k);
+const last = result.losses.slice(-k);
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 // 4. Held-out evaluation against the best constant disparity.
@@ -138,7 +139,7 @@ console.log(
     row('constant disparity (oracle mean)', baseline.metrics),
     row(`tiny AnyDepth, ${result.totalSteps} steps`, ours.metrics),
     '',
-    `training loss: first epoch mean ${mean(first).toFixed(4)} → last epoch mean ${mean(last).toFixed(4)} (×${(mean(first) / mean(last)).toFixed(2)} lower)`,
+    `training loss (batch means): first ${k} steps ${mean(first).toFixed(4)} → last ${k} steps ${mean(last).toFixed(4)} (×${(mean(first) / mean(last)).toFixed(2)} lower)`,
   ].join('\n'),
 );
 
@@ -152,7 +153,26 @@ const pred = model.forward(batch.images);
 const disparity = pred.dataSync();
 tf.dispose([pred, batch.images, batch.target, batch.mask]);
 const gtDisp = Float32Array.from(sample.depth, (d) => (d > 0 && Number.isFinite(d) ? 1 / d : 0));
-const panels = [Uint8ClampedArray.from(sample.rgb), colorize(gtDisp), colorize(Float32Array.from(disparity))];
+// The prediction is affine-invariant disparity (its scale, even its sign, is free under the SSI loss):
+// show it after the evaluation's least-squares alignment to the ground-truth disparity, on one colour range.
+let [sxx, sx, sxy, sy, n] = [0, 0, 0, 0, 0];
+for (let i = 0; i < gtDisp.length; i++) {
+  if (!(gtDisp[i] > 0)) continue;
+  sxx += disparity[i] * disparity[i];
+  sx += disparity[i];
+  sxy += disparity[i] * gtDisp[i];
+  sy += gtDisp[i];
+  n++;
+}
+const det = sxx * n - sx * sx;
+const scale = det ? (sxy * n - sx * sy) / det : 0;
+const shift = det ? (sxx * sy - sx * sxy) / det : sy / n;
+const aligned = Float32Array.from(disparity, (d) => scale * d + shift);
+let lo = Infinity;
+let hi = -Infinity;
+for (const d of gtDisp) if (d > 0) (lo = Math.min(lo, d)), (hi = Math.max(hi, d));
+const panels = [Uint8ClampedArray.from(sample.rgb), colorize(gtDisp, { min: lo, max: hi }), colorize(aligned, { min: lo, max: hi })];
+say(`sample: raw prediction → ground-truth disparity by least squares: scale ${scale.toExponential(3)}, shift ${shift.toFixed(4)}`);
 const W = size * 3 + 8;
 const image = new Uint8Array(W * size * 3).fill(255);
 panels.forEach((p, k) => {
@@ -161,5 +181,5 @@ panels.forEach((p, k) => {
 const depthPath = join(outDir, 'depth.png');
 writeFileAtomic(depthPath, encodePng(image, W, size, { colorType: 2, bitDepth: 8 }));
 model.dispose();
-say(`wrote ${weightsPath}, ${depthPath} (RGB | ground truth | prediction), ${result.logPath}, ${result.chartPath}`);
+say(`wrote ${weightsPath}, ${depthPath} (RGB | ground-truth disparity | aligned prediction), ${result.logPath}, ${result.chartPath}`);
 say(`done in ${elapsed()}`);
