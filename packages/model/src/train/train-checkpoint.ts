@@ -40,12 +40,18 @@ export function encodeTrainCheckpoint(c: TrainCheckpointContents): Uint8Array {
  * Returns the progress and the optimiser state (for `AdamW.setState`). Validates every name and size
  * before assigning anything.
  */
-export function restoreTrainCheckpoint(path: string, variables: Record<string, tf.Variable>): { progress: TrainProgressState; optimizer: AdamWState } {
+export function restoreTrainCheckpoint(
+  path: string,
+  variables: Record<string, tf.Variable>,
+  /** Called with the checkpoint's progress before anything is assigned; throw to refuse it. */
+  check?: (progress: TrainProgressState) => void,
+): { progress: TrainProgressState; optimizer: AdamWState } {
   if (!existsSync(path)) throw new Error(`no training checkpoint at ${path}`);
   const file = SafetensorsFile.fromBytes(new Uint8Array(readFileSync(path)));
   const raw = file.metadata[TRAIN_STATE_KEY];
   if (!raw) throw new Error(`${path} is not a training checkpoint (no '${TRAIN_STATE_KEY}' metadata)`);
   const meta = JSON.parse(raw) as TrainProgressState & { adamStep: number };
+  check?.(meta);
   const keys = new Set(file.keys());
   for (const [name, v] of Object.entries(variables)) {
     const key = `var.${name}`;

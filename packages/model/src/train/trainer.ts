@@ -171,10 +171,16 @@ export async function trainAnyDepth(options: TrainOptions): Promise<TrainResult>
   let state: TrainProgressState = { step: 0, rng: rng.getState(), order: [], orderEpoch: -1, fingerprint };
 
   if ((options.resume ?? true) && existsSync(checkpointPath)) {
-    const restored = restoreTrainCheckpoint(checkpointPath, variables);
-    if (restored.progress.fingerprint !== fingerprint) {
+    let restored;
+    try {
+      restored = restoreTrainCheckpoint(checkpointPath, variables, (p) => {
+        if (p.fingerprint !== fingerprint) {
+          throw new Error(`trainAnyDepth: ${checkpointPath} belongs to a run with other options (${p.fingerprint}); use another --out or delete it`);
+        }
+      });
+    } catch (e) {
       optimizer.dispose();
-      throw new Error(`trainAnyDepth: ${checkpointPath} belongs to a run with other options (${restored.progress.fingerprint}); use another --out or delete it`);
+      throw e;
     }
     optimizer.setState(restored.optimizer);
     state = restored.progress;
