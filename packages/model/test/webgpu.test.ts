@@ -16,7 +16,8 @@ import { adapterDescription, setupWebGPU } from './webgpu-setup.js';
 const fixture = SafetensorsFile.fromBytes(new Uint8Array(readFileSync(fixturePath('anydepth_tiny.safetensors'))), 'anydepth_tiny');
 let model: AnyDepth;
 
-describe('AnyDepth tiny on webgpu', () => {
+// Software WebGPU (SwiftShader) is slow, and CI runs two packages' tests at once: generous limits.
+describe('AnyDepth tiny on webgpu', { timeout: 600_000 }, () => {
   beforeAll(async () => {
     const why = await setupWebGPU();
     if (why) throw new Error(`WebGPU unavailable: ${why}`);
