@@ -95,8 +95,8 @@ async function loadWeights(bytes: Uint8Array, name: string): Promise<void> {
   model?.dispose();
   model = next;
   state.weights = name;
-  const params = next.numParameters();
-  $('weights-status').textContent = `${name}: ${(params / 1e6).toFixed(2)} M parameters`;
+  const count = next.numParameters();
+  $('weights-status').textContent = `${name}: ${(count / 1e6).toFixed(2)} M parameters`;
   weightsMs = performance.now() - t0;
 }
 
