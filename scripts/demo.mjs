@@ -126,6 +126,15 @@ const first = result.losses.slice(0, k);
 const last = result.losses.slice(-k);
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
+// The SSI loss leaves the sign of the output free; orient it (exactly, on training scenes) so that the saved
+// model's raw output is near = large disparity, as viewers of raw outputs expect.
+const orientation = await train.orientDisparity(model, train.subsetSource(trainSource, Array.from({ length: Math.min(16, trainSource.length) }, (_, i) => i)));
+say(
+  orientation.flipped
+    ? `the model learned inverted disparity on ${orientation.negative}/${orientation.negative + orientation.positive} training scenes: negated its 1×1 output conv (an exact affine flip)`
+    : `output orientation: near = large disparity on ${orientation.positive}/${orientation.negative + orientation.positive} training scenes`,
+);
+
 // 4. Held-out evaluation against the best constant disparity.
 const ours = await train.evaluateModel(model, valSource);
 const baseline = await train.constantDisparityBaseline(valSource);

@@ -14,7 +14,16 @@ import {
   loadEncoderWeights,
   saveAnyDepth,
 } from '@anydepth/model';
-import { type SampleSource, constantDisparityBaseline, createSeededAnyDepth, datasetSource, proceduralSource, trainAnyDepth } from '@anydepth/model/train';
+import {
+  type SampleSource,
+  constantDisparityBaseline,
+  createSeededAnyDepth,
+  datasetSource,
+  orientDisparity,
+  proceduralSource,
+  subsetSource,
+  trainAnyDepth,
+} from '@anydepth/model/train';
 import { CliError, UsageError } from '../errors.js';
 import { Progress } from '../progress.js';
 
@@ -221,6 +230,9 @@ export async function runTrain(argv: string[], log: (line: string) => void): Pro
     },
     onValidation: (step, r) => log(`step ${step}: validation AbsRel ${r.metrics.absRel.toFixed(4)} δ1 ${r.metrics.delta1.toFixed(4)} (${r.images} images)`),
   });
+  // The SSI loss leaves the output's sign free: orient it on training samples (an exact flip of the 1×1 output conv).
+  const orientation = await orientDisparity(model, subsetSource(train, Array.from({ length: Math.min(32, train.length) }, (_, i) => i)));
+  if (orientation.flipped) log(`the model learned inverted disparity (${orientation.negative}/${orientation.negative + orientation.positive} samples): negated its output conv`);
   const weightsPath = join(out, 'model.safetensors');
   writeFileAtomic(weightsPath, await saveAnyDepth(model, { 'anydepth.trained_steps': String(result.totalSteps) }));
   if (val && result.validation) {

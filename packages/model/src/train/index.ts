@@ -21,3 +21,4 @@ export { type ValidationResult, evaluateModel, constantDisparityBaseline } from 
 export { trainingChartPng, type Series } from './chart.js';
 export { type TrainOptions, type TrainProgress, type TrainResult, trainAnyDepth, trainingVariables } from './trainer.js';
 export { createSeededAnyDepth } from './seeded-model.js';
+export { type OrientationResult, orientDisparity } from './orient.js';
