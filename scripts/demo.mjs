@@ -82,18 +82,20 @@ const recipe = {
   seed,
 };
 
-// Calibrate the step time on this machine (three throwaway steps), then size the run to the budget.
-const calibration = await train.trainAnyDepth({
+// Calibrate the step time on this machine (steps 2–4 of a throwaway run), then size the run to the budget.
+const marks = [];
+await train.trainAnyDepth({
   model: train.createSeededAnyDepth(anyDepthTinyConfig(), seed + 1),
   train: trainSource,
   outDir: join(outDir, 'calibration'),
   epochs: 1,
-  maxSteps: 3,
+  maxSteps: 4,
   resume: false,
   ...recipe,
+  onProgress: (p) => marks.push(p.elapsedSeconds),
 });
 rmSync(join(outDir, 'calibration'), { recursive: true, force: true });
-const stepSeconds = calibration.seconds / 3;
+const stepSeconds = (marks[3] - marks[0]) / 3;
 const stepsPerEpoch = Math.floor(trainSource.length / batchSize);
 const steps = Math.max(stepsPerEpoch, Math.floor(budgetSeconds / stepSeconds));
 const epochs = Math.ceil(steps / stepsPerEpoch);
