@@ -12,7 +12,7 @@ import {
   gridSampleForward,
   hasGridSampleKernel,
 } from '../src/index.js';
-import { adapterDescription, setupWebGPU } from './webgpu-setup.js';
+import { adapterDescription, setupWebGPU } from '@anydepth/test-utils/webgpu';
 
 /**
  * The WGSL kernels against the typed-array reference and the DySample fixtures. Needs a WebGPU

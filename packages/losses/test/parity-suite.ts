@@ -9,7 +9,7 @@ import {
   trimmedMaeLoss,
   trimmedProcrustesLossTerms,
 } from '../src/index.js';
-import { type FixtureTensor, get, readFixture } from './safetensors-reader.js';
+import { type FixtureTensor, get, readFixture } from '@anydepth/test-utils/fixture-reader';
 
 const RTOL = 1e-5;
 /**

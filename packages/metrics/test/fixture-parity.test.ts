@@ -1,7 +1,7 @@
 import { compareClose } from '@anydepth/test-utils';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type DepthMetrics, DepthMetricAccumulator, evaluateDepth } from '../src/index.js';
-import { get, readFixture } from './safetensors-reader.js';
+import { get, readFixture } from '@anydepth/test-utils/fixture-reader';
 
 /** Acceptance: every metric within 1e-6 relative of the Marigold float64 reference (stored as float32). */
 const RTOL = 1e-6;

@@ -4,7 +4,7 @@ import { SafetensorsFile } from '@anydepth/core';
 import { compareClose, fixturePath } from '@anydepth/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AnyDepth, anyDepthTinyConfig, createAnyDepth, loadAnyDepthWeights, maxTensorBytesForBackend, predict } from '../src/index.js';
-import { adapterDescription, setupWebGPU } from './webgpu-setup.js';
+import { adapterDescription, setupWebGPU } from '@anydepth/test-utils/webgpu';
 
 /**
  * The whole AnyDepth inference path on tfjs' 'webgpu' backend (Dawn via the `webgpu` package; on

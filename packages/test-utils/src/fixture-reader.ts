@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { fixturePath } from '@anydepth/test-utils';
+import { fixturePath } from './index.js';
 
 export interface FixtureTensor {
   dtype: string;
