@@ -51,6 +51,7 @@ function divisionTable(scale: number): Float64Array {
   return t;
 }
 
+let codeCounts: Uint32Array | undefined;
 let scratchGrad = new Float64Array(0);
 let scratchGradWords = new Uint32Array(0);
 const gradBuckets = new Uint32Array(BUCKETS);
@@ -84,6 +85,7 @@ export function scoreDepthMap(data: DepthInput, width: number, height: number, o
   const scale = options.scale ?? 1;
 
   // Pass 1: values as float64, validity, count, min, max. The common cases get their own tight loops.
+  let usedCodeCounts = false;
   let count = 0;
   let lo = Infinity;
   let hi = -Infinity;
@@ -91,12 +93,18 @@ export function scoreDepthMap(data: DepthInput, width: number, height: number, o
   if (!half && mask === undefined && maxDepth === Infinity && scale !== 1 && data instanceof Uint16Array) {
     // 16-bit integers ÷ scale: a cached table of all 65536 quotients (the same float64 divisions, done once).
     const table = divisionTable(scale);
+    // 16-bit maps hold at most 65,536 distinct depths: count codes here, bin each code once later.
+    codeCounts ??= new Uint32Array(65536);
+    codeCounts.fill(0);
+    usedCodeCounts = true;
     for (let i = 0; i < n; i++) {
-      const d = table[data[i]];
+      const code = data[i];
+      const d = table[code];
       v[i] = d;
       if (d > 0) {
         ok[i] = 1;
         count++;
+        codeCounts[code]++;
         if (d < lo) lo = d;
         if (d > hi) hi = d;
       } else ok[i] = 0;
@@ -153,6 +161,19 @@ export function scoreDepthMap(data: DepthInput, width: number, height: number, o
     for (let k = 0; k < K; k++) edges[k] = k * step + lo;
     edges[K] = hi;
     const last = K - 1;
+    const binOf = (d: number): number => {
+      if (flat) return 0;
+      let k = ((d - lo) * norm) | 0; // ≥ 0 and ≤ K: truncation = floor
+      if (k > last) k = last;
+      if (d < edges[k]) k--;
+      else if (k !== last && d >= edges[k + 1]) k++;
+      return k;
+    };
+    if (usedCodeCounts) {
+      const table = divisionTable(scale);
+      for (let code = 0; code < 65536; code++) if (codeCounts![code] !== 0) hist[binOf(table[code])] += codeCounts![code];
+    }
+    const histogramPerPixel = !usedCodeCounts;
     for (let y = 0; y < height; y++) {
       const row = y * width;
       const gradRow = y < height - 1;
@@ -160,14 +181,7 @@ export function scoreDepthMap(data: DepthInput, width: number, height: number, o
         const i = row + x;
         if (ok[i] === 0) continue;
         const d = v[i];
-        if (flat) hist[0]++;
-        else {
-          let k = ((d - lo) * norm) | 0; // ≥ 0 and ≤ K: truncation = floor
-          if (k > last) k = last;
-          if (d < edges[k]) k--;
-          else if (k !== last && d >= edges[k + 1]) k++;
-          hist[k]++;
-        }
+        if (histogramPerPixel) hist[binOf(d)]++;
         if (gradRow && x < width - 1 && ok[i + 1] !== 0 && ok[i + width] !== 0) {
           const dx = v[i + 1] - d;
           const dy = v[i + width] - d;
