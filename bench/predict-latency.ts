@@ -1,7 +1,7 @@
 // Latency of one `predict` for AnyDepth ViT-S (random weights; same cost as trained ones) at 384 and 768 px,
 // on the wasm and cpu backends, with per-stage timings. Reports medians; prints the cpu/wasm ratio per size.
 //
-//   npx tsx bench/predict-latency.ts [--sizes 384,768] [--backends wasm,cpu] [--runs 3] [--cpu-runs 1]
+//   npx tsx bench/predict-latency.ts [--sizes 384,768] [--backends wasm,cpu] [--runs 3] [--cpu-runs 1] [--cpu-warmup 0]
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@anydepth/core';
@@ -13,6 +13,8 @@ const { values } = parseArgs({
     backends: { type: 'string', default: 'wasm,cpu' },
     runs: { type: 'string', default: '3' },
     'cpu-runs': { type: 'string', default: '1' },
+    /** Warm-up predictions before timing (compiles wasm/webgpu kernels); the cpu backend needs none. */
+    'cpu-warmup': { type: 'string', default: '0' },
   },
 });
 tf.env().set('IS_TEST', true);
@@ -29,7 +31,8 @@ for (const backend of values.backends!.split(',')) {
     const height = Math.round((size * 3) / 4);
     const data = new Uint8Array(width * height * 3).map((_, i) => (i * 7919) % 251);
     const runs = backend === 'cpu' ? Number(values['cpu-runs']) : Number(values.runs);
-    await predict(model, { data, width, height, channels: 3 }, { size }); // warm-up (kernel compilation, allocations)
+    const warmups = backend === 'cpu' ? Number(values['cpu-warmup']) : 1;
+    for (let w = 0; w < warmups; w++) await predict(model, { data, width, height, channels: 3 }, { size }); // kernel compilation, allocations
     const totals: number[] = [];
     const inference: number[] = [];
     for (let r = 0; r < runs; r++) {
