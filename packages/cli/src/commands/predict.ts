@@ -11,7 +11,7 @@ export const PREDICT_HELP = `Usage: anydepth predict <images...> --weights <file
 Predicts affine-invariant disparity (near = bright) for each image.
 
 Options:
-  --weights <file>     AnyDepth checkpoint (.safetensors file or folder)            (required)
+  --weights <file|id>  AnyDepth checkpoint: .safetensors file, folder, or Hugging Face repo id (required)
   --out <dir>          output folder                                                (required)
   --size <px>          longer side of the network input, rounded to 16 (default 768)
   --colormap <name>    ${COLORMAPS.join(' | ')} (default turbo)
