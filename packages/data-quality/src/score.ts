@@ -1,5 +1,6 @@
 import { halfTable } from '@anydepth/datasets';
-import { BUCKETS, IS_LITTLE_ENDIAN, quantileLinear, smoothRegionStats } from './quantile.js';
+import { codeMapStatistics, type MapStatistics } from './score-codes.js';
+import { floatMapStatistics } from './score-float.js';
 
 /** The per-sample scores of data-quality.md. */
 export interface QualityScores {
@@ -36,26 +37,6 @@ export interface ScoreOptions {
 
 export type DepthInput = Float32Array | Float64Array | Uint16Array | Uint32Array | Int32Array | ArrayLike<number>;
 
-// Scratch buffers reused across calls (scoring runs millions of maps; allocations would dominate).
-let scratchValues = new Float64Array(0);
-let scratchValid = new Uint8Array(0);
-let divTable: Float64Array | undefined;
-let divScale = NaN;
-
-function divisionTable(scale: number): Float64Array {
-  if (divTable && divScale === scale) return divTable;
-  const t = new Float64Array(65536);
-  for (let i = 0; i < 65536; i++) t[i] = i / scale;
-  divTable = t;
-  divScale = scale;
-  return t;
-}
-
-let codeCounts: Uint32Array | undefined;
-let scratchGrad = new Float64Array(0);
-let scratchGradWords = new Uint32Array(0);
-const gradBuckets = new Uint32Array(BUCKETS);
-
 /**
  * Scores one depth map (H×W, row-major) exactly as data-quality.md defines it: Depth Distribution Score
  * (χ², concentration, range over K equal-width bins of the per-sample [min, max]) and Gradient Continuity Score
@@ -75,123 +56,18 @@ export function scoreDepthMap(data: DepthInput, width: number, height: number, o
   const maxDepth = options.maxDepth ?? Infinity;
   const edgeFraction = options.edgeFraction ?? 0.1;
 
-  if (scratchValues.length < n) {
-    scratchValues = new Float64Array(n);
-    scratchValid = new Uint8Array(n);
-  }
-  const v = scratchValues;
-  const ok = scratchValid;
   const half = options.float16 ? halfTable() : undefined;
   const scale = options.scale ?? 1;
 
-  // Pass 1: values as float64, validity, count, min, max. The common cases get their own tight loops.
-  let usedCodeCounts = false;
-  let count = 0;
-  let lo = Infinity;
-  let hi = -Infinity;
-  const src = data as ArrayLike<number>;
-  if (!half && mask === undefined && maxDepth === Infinity && scale !== 1 && data instanceof Uint16Array) {
-    // 16-bit integers ÷ scale: a cached table of all 65536 quotients (the same float64 divisions, done once).
-    const table = divisionTable(scale);
-    // 16-bit maps hold at most 65,536 distinct depths: count codes here, bin each code once later.
-    codeCounts ??= new Uint32Array(65536);
-    codeCounts.fill(0);
-    usedCodeCounts = true;
-    for (let i = 0; i < n; i++) {
-      const code = data[i];
-      const d = table[code];
-      v[i] = d;
-      if (d > 0) {
-        ok[i] = 1;
-        count++;
-        codeCounts[code]++;
-        if (d < lo) lo = d;
-        if (d > hi) hi = d;
-      } else ok[i] = 0;
-    }
-  } else if (!half && mask === undefined && maxDepth === Infinity) {
-    for (let i = 0; i < n; i++) {
-      const d = scale === 1 ? +src[i] : src[i] / scale;
-      v[i] = d;
-      // d > 0 is false for NaN; +Inf is excluded explicitly
-      if (d > 0 && d !== Infinity) {
-        ok[i] = 1;
-        count++;
-        if (d < lo) lo = d;
-        if (d > hi) hi = d;
-      } else ok[i] = 0;
-    }
+  let stats: MapStatistics;
+  if (!half && mask === undefined && data instanceof Uint16Array && scale > 0 && Number.isFinite(scale)) {
+    // 16-bit integer codes (PNG depth): scored on the integers, no per-pixel float64 map.
+    stats = codeMapStatistics(data, width, height, scale, maxDepth, K, edgeFraction);
   } else {
-    for (let i = 0; i < n; i++) {
-      const raw = half ? half[src[i] & 0xffff] : +src[i];
-      const d = scale === 1 ? raw : raw / scale;
-      v[i] = d;
-      const good = d > 0 && d !== Infinity && d <= maxDepth && (mask === undefined || mask[i] !== 0);
-      ok[i] = good ? 1 : 0;
-      if (good) {
-        count++;
-        if (d < lo) lo = d;
-        if (d > hi) hi = d;
-      }
-    }
+    stats = floatMapStatistics(data, width, height, { half, mask, maxDepth, scale, bins: K, edgeFraction });
   }
-  const validRatio = count / n;
+  const { count, hist, smooth } = stats;
 
-  // Pass 2 (fused): histogram of the valid values (numpy.histogram: index from (v − lo)·K/(hi − lo), corrected
-  // against the linspace edges) and the gradient magnitudes at positions i < H−1, j < W−1 where D[i,j], D[i,j+1]
-  // and D[i+1,j] are all valid.
-  const hist = new Float64Array(K);
-  const maxG = (height - 1) * (width - 1);
-  if (scratchGrad.length < maxG) {
-    scratchGrad = new Float64Array(maxG);
-    scratchGradWords = new Uint32Array(scratchGrad.buffer);
-  }
-  const g = scratchGrad;
-  const gw = scratchGradWords;
-  // Radix histogram of the gradient magnitudes (top 16 bits of the float64, monotonic for values ≥ 0) for the
-  // exact selection of the quantile; built as the magnitudes are produced.
-  const radix = IS_LITTLE_ENDIAN;
-  if (radix) gradBuckets.fill(0);
-  let m = 0;
-  if (count > 0) {
-    const flat = hi === lo;
-    const norm = K / (hi - lo);
-    const step = (hi - lo) / K;
-    const edges = new Float64Array(K + 1);
-    for (let k = 0; k < K; k++) edges[k] = k * step + lo;
-    edges[K] = hi;
-    const last = K - 1;
-    const binOf = (d: number): number => {
-      if (flat) return 0;
-      let k = ((d - lo) * norm) | 0; // ≥ 0 and ≤ K: truncation = floor
-      if (k > last) k = last;
-      if (d < edges[k]) k--;
-      else if (k !== last && d >= edges[k + 1]) k++;
-      return k;
-    };
-    if (usedCodeCounts) {
-      const table = divisionTable(scale);
-      for (let code = 0; code < 65536; code++) if (codeCounts![code] !== 0) hist[binOf(table[code])] += codeCounts![code];
-    }
-    const histogramPerPixel = !usedCodeCounts;
-    for (let y = 0; y < height; y++) {
-      const row = y * width;
-      const gradRow = y < height - 1;
-      for (let x = 0; x < width; x++) {
-        const i = row + x;
-        if (ok[i] === 0) continue;
-        const d = v[i];
-        if (histogramPerPixel) hist[binOf(d)]++;
-        if (gradRow && x < width - 1 && ok[i + 1] !== 0 && ok[i + width] !== 0) {
-          const dx = v[i + 1] - d;
-          const dy = v[i + width] - d;
-          g[m] = Math.sqrt(dx * dx + dy * dy);
-          if (radix) gradBuckets[gw[2 * m + 1] >>> 16]++;
-          m++;
-        }
-      }
-    }
-  }
   let chi2Score = 0;
   let concScore = 0;
   let rangeScore = 0;
@@ -214,37 +90,9 @@ export function scoreDepthMap(data: DepthInput, width: number, height: number, o
     rangeScore = nonEmpty / K;
     distScore = wChi * chi2Score + wConc * concScore + wRange * rangeScore;
   }
-
-  // Gradient Continuity Score: smooth region G ≤ 90th percentile (numpy linear quantile, by selection).
-  let gradScore = 0;
-  if (m > 0 && radix) {
-    const st = smoothRegionStats(g, m, gradBuckets, 1 - edgeFraction);
-    const mu = st.sum / st.k;
-    if (mu === 0) gradScore = 1;
-    else {
-      // Σ(x − μ)² from sums shifted by c: Σ(x − c)² − k(μ − c)²
-      const variance = Math.max(0, st.sumSqShifted / st.k - (mu - st.shift) * (mu - st.shift));
-      gradScore = 1 / (1 + Math.sqrt(variance) / mu);
-    }
-  } else if (m > 0) {
-    // Portable path (big-endian hosts): selection on a copy, then two passes over the smooth region.
-    const q = quantileLinear(g.slice(0, m), m, 1 - edgeFraction);
-    let sum = 0;
-    let k = 0;
-    for (let i = 0; i < m; i++) {
-      if (g[i] <= q) {
-        sum += g[i];
-        k++;
-      }
-    }
-    const mu = sum / k;
-    if (mu === 0) gradScore = 1;
-    else {
-      let ss = 0;
-      for (let i = 0; i < m; i++) if (g[i] <= q) ss += (g[i] - mu) * (g[i] - mu);
-      gradScore = 1 / (1 + Math.sqrt(ss / k) / mu);
-    }
-  }
+  // Gradient Continuity Score: 1/(1 + σ/μ) over the smooth region; 1 when perfectly flat, 0 without positions.
+  const gradScore = smooth === undefined ? 0 : smooth.mean === 0 ? 1 : 1 / (1 + smooth.std / smooth.mean);
+  const validRatio = count / n;
   return {
     width,
     height,

@@ -93,6 +93,51 @@ describe('scoreDepthMap: hand-computed cases and the edge cases of data-quality.
   });
 });
 
+describe('16-bit integer maps (scored on the codes) equal the same maps as float64 depths', () => {
+  const KEYS = ['validRatio', 'chi2Score', 'concScore', 'rangeScore', 'distScore', 'gradScore', 'totalScore'] as const;
+  let seed = 11;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) / 2 ** 24;
+  const cases: Array<[string, (x: number, y: number) => number]> = [
+    // smooth slope with ±3 noise and 10 % holes: the 90th percentile falls among small differences
+    ['smooth', (x, y) => (rnd() < 0.1 ? 0 : 2000 + 7 * x + 3 * y + Math.floor(rnd() * 7) - 3)],
+    // white noise over the whole range: almost every difference is ≥ 128 codes (the listed squares)
+    ['noise', () => 1 + Math.floor(rnd() * 65535)],
+    // flat planes with a few steps: most squares are 0, the quantile sits in a large tie group
+    ['steps', (x, y) => (x < 20 ? 1000 : x < 35 ? 1001 : 40000) + (y > 30 && rnd() < 0.05 ? 300 : 0)],
+    // mixed: half noise, half smooth, some zeros and the largest code
+    ['mixed', (x, y) => (x < 24 ? 1 + Math.floor(rnd() * 65535) : rnd() < 0.05 ? (rnd() < 0.5 ? 0 : 65535) : 500 + x + y)],
+  ];
+  for (const [name, f] of cases) {
+    it(`${name}: every scale and far plane, within 1e-12 relative`, () => {
+      const w = 48, h = 40;
+      const codes = new Uint16Array(w * h);
+      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) codes[y * w + x] = f(x, y);
+      for (const scale of [1, 256, 1000, 5000, 1e-3]) {
+        for (const maxDepth of [undefined, 30, 1e300]) {
+          const got = scoreDepthMap(codes, w, h, { scale, maxDepth });
+          const want = scoreDepthMap(Float64Array.from(codes, (c) => (scale === 1 ? c : c / scale)), w, h, { maxDepth });
+          for (const k of KEYS) {
+            const err = Math.abs(got[k] - want[k]) / Math.max(Math.abs(want[k]), 1e-300);
+            expect(err, `${name} scale ${scale} maxDepth ${maxDepth} ${k}: ${got[k]} vs ${want[k]}`).toBeLessThanOrEqual(1e-12);
+          }
+        }
+      }
+    });
+  }
+
+  it('all invalid, one valid pixel, bins option and a bad-scale fallback', () => {
+    const zeros = new Uint16Array(12);
+    expect(scoreDepthMap(zeros, 4, 3, { scale: 1000 })).toEqual(scoreDepthMap(new Float64Array(12), 4, 3));
+    const one = new Uint16Array(12);
+    one[5] = 7000;
+    expect(scoreDepthMap(one, 4, 3, { scale: 1000 })).toEqual(scoreDepthMap(Float64Array.from(one, (c) => c / 1000), 4, 3));
+    const ramp = Uint16Array.from({ length: 30 }, (_, i) => 100 + i * i);
+    expect(scoreDepthMap(ramp, 6, 5, { scale: 100, bins: 7 })).toEqual(scoreDepthMap(Float64Array.from(ramp, (c) => c / 100), 6, 5, { bins: 7 }));
+    // a negative or non-finite scale is not a code map: per-pixel division as before (every depth ≤ 0 → invalid)
+    expect(scoreDepthMap(ramp, 6, 5, { scale: -1 }).validRatio).toBe(0);
+  });
+});
+
 describe('quantileLinear (selection) equals numpy linear quantile via full sort', () => {
   it('random data with ties, many sizes', () => {
     let seed = 3;
