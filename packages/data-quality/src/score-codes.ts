@@ -89,7 +89,6 @@ export function codeMapStatistics(
   let nLarge = 0;
 
   if (span >= 0) {
-    for (let i = 0; i < n; i++) counts[data[i]]++;
     // Kept positions counted by their difference vector (dx, dy) while both are small: a table increment without
     // a multiplication; larger differences (edges) are listed by their square.
     for (let y = 0; y < height - 1; y++) {
@@ -98,6 +97,7 @@ export function codeMapStatistics(
       for (let i = y * width; i < end; i++) {
         const c = right;
         right = data[i + 1];
+        counts[c]++;
         if ((c - first) >>> 0 > span || (right - first) >>> 0 > span) continue;
         const below = data[i + width];
         if ((below - first) >>> 0 > span) continue;
@@ -106,7 +106,9 @@ export function codeMapStatistics(
         if ((dx | dy) >>> 0 < GRID) grid[(dy << GRID_BITS) | dx]++;
         else large[nLarge++] = (dx - HALF) * (dx - HALF) + (dy - HALF) * (dy - HALF); // ≥ HALF², exact in float64
       }
+      counts[right]++;
     }
+    for (let i = (height - 1) * width; i < n; i++) counts[data[i]]++;
     // Difference vectors → squares: below HALF² into the dense table (everything listed is ≥ HALF²), the rest listed.
     for (let dy = 0; dy < GRID; dy++) {
       for (let dx = 0; dx < GRID; dx++) {
