@@ -1,5 +1,6 @@
 import { checkDims, DecodeError } from '../errors.js';
 import { fflateInflate } from '../inflate.js';
+import { unfilterWasm, unfilterWasm16 } from '../wasm/unfilter.js';
 import { DEFAULT_MAX_PIXELS, type DecodeLimits, type DepthMap, type Inflate, type RasterImage } from '../types.js';
 
 const SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
@@ -88,8 +89,17 @@ export function decodePng(bytes: Uint8Array, options: PngOptions = {}): RasterIm
   if (raw.length < expected) {
     throw new DecodeError('png', `truncated image data: ${raw.length} of ${expected} bytes after inflate`);
   }
-  unfilterInPlace(raw, height, stride, bpp);
   const n = width * height;
+  const invalidFilter = (row: number) => new DecodeError('png', `invalid filter type ${raw[row * (stride + 1)]} on row ${row}`);
+  if (bitDepth === 16 && colorType !== 3) {
+    // the WebAssembly kernel reverses the filters and byte-swaps in one go
+    const samples = unfilterWasm16(raw, height, stride, bpp);
+    if (typeof samples === 'number') throw invalidFilter(samples);
+    if (samples) return { width, height, channels, bitDepth: 16, data: samples };
+  }
+  const badRow = unfilterWasm(raw, height, stride, bpp);
+  if (badRow === null) unfilterInPlace(raw, height, stride, bpp);
+  else if (badRow >= 0) throw invalidFilter(badRow);
   const rowStart = (y: number) => y * (stride + 1) + 1;
   if (colorType === 3) {
     if (!palette) throw new DecodeError('png', 'palette image without PLTE chunk');
@@ -120,10 +130,11 @@ export function decodePng(bytes: Uint8Array, options: PngOptions = {}): RasterIm
 }
 
 /**
- * Reverses the PNG per-row filters in place: row y's bytes end up at raw[y·(stride+1) + 1 ...] (after its filter
+ * Reverses the PNG per-row filters in place (the JavaScript path, used where WebAssembly is unavailable; exported
+ * for the tests that hold the WebAssembly kernel to it): row y's bytes end up at raw[y·(stride+1) + 1 ...] (after its filter
  * byte). Reading and writing the same bytes is safe because each byte depends only on itself and earlier bytes.
  */
-function unfilterInPlace(raw: Uint8Array, height: number, stride: number, bpp: number): void {
+export function unfilterInPlace(raw: Uint8Array, height: number, stride: number, bpp: number): void {
   const out = raw;
   let prev = -1; // offset of the previous (already reconstructed) row
   for (let y = 0; y < height; y++) {
