@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { compileWat } from '../scripts/build-wasm.mjs';
 import { decodePng } from '../src/index.js';
 import { unfilterInPlace } from '../src/decoders/png.js';
@@ -84,6 +84,26 @@ describe('WebAssembly PNG unfilter', () => {
       const wasm = raw.slice();
       expect(unfilterWasm(wasm, height, stride, 2)).toBe(-1);
       expect(firstDifference(wasm, js)).toBe(-1);
+    }
+  });
+
+  it('without WebAssembly (e.g. a CSP without wasm-unsafe-eval) decodePng falls back to JavaScript, same pixels', async () => {
+    const w = 37;
+    const h = 9;
+    for (const [ch, bits] of [[1, 16], [3, 8], [3, 16]] as const) {
+      const vals = Array.from({ length: w * h * ch }, (_, i) => (i * 2654435761) % (bits === 16 ? 65536 : 256));
+      const png = encodePng(w, h, ch, bits, vals, (y) => y % 5);
+      vi.resetModules();
+      vi.stubGlobal('WebAssembly', undefined);
+      try {
+        const fresh = await import('../src/decoders/png.js');
+        const wasmless = await import('../src/wasm/unfilter.js');
+        expect(wasmless.unfilterWasm(new Uint8Array(2), 1, 1, 1)).toBeNull();
+        expect(Array.from(fresh.decodePng(png).data)).toEqual(vals);
+      } finally {
+        vi.unstubAllGlobals();
+      }
+      expect(Array.from(decodePng(png).data)).toEqual(vals);
     }
   });
 });
