@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
-import { compileWat } from '../scripts/build-wasm.mjs';
+import { compileWat } from '../../../scripts/build-wasm.mjs';
 import { decodePng } from '../src/index.js';
 import { unfilterInPlace } from '../src/decoders/png.js';
 import { unfilterWasm, unfilterWasm16 } from '../src/wasm/unfilter.js';
