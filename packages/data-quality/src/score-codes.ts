@@ -1,5 +1,6 @@
 import { histogramBinner } from './bins.js';
 import { select } from './quantile.js';
+import { CodeKernel, type CodeCounts } from './wasm/kernel.js';
 
 /**
  * What a scoring path hands to the score formulas: the valid-pixel count, the K-bin histogram of the valid depths,
@@ -61,7 +62,9 @@ function codeTable(scale: number, maxDepth: number): CodeTable {
  * for |dx|, |dy| < 128, a list of squares beyond), the ranks of the 90th percentile are read off the counts, and the
  * smooth region is summed per distinct s. Only the tie group(s) holding the percentile are revisited with their
  * float64 magnitudes, because inside a group of equal s the float64 values differ by rounding and that decides which
- * members are smooth; so the result equals a float64 evaluation on D = code / scale to ~1e-13 relative.
+ * members are smooth; so the result equals a float64 evaluation on D = code / scale to ~1e-13 relative. The two
+ * per-pixel passes run in WebAssembly (wasm/score-codes.wat, ≈ 1.7× faster) with the same loops in JavaScript as the
+ * fallback; both give identical records.
  */
 export function codeMapStatistics(
   data: Uint16Array,
@@ -74,50 +77,44 @@ export function codeMapStatistics(
 ): MapStatistics {
   const { depth, first, last } = codeTable(scale, maxDepth);
   const span = last - first; // valid ⇔ (code − first) >>> 0 ≤ span
-  codeCounts ??= new Uint32Array(CODES);
-  differenceCounts ??= new Uint32Array(GRID * GRID);
-  squareCounts ??= new Uint32Array(DENSE_SQUARES);
-  const counts = codeCounts;
-  const grid = differenceCounts;
-  const squares = squareCounts;
-  counts.fill(0);
-  grid.fill(0);
-  squares.fill(0);
-  const n = width * height;
-  if (largeSquares.length < n) largeSquares = new Float64Array(n);
-  const large = largeSquares;
-  let nLarge = 0;
+  if (span < 0) return { count: 0, hist: new Float64Array(bins), smooth: undefined }; // no code is valid
+  const kernel = CodeKernel.create();
+  try {
+    return statistics(kernel, data, width, height, scale, depth, first, last, bins, edgeFraction);
+  } finally {
+    kernel?.release();
+  }
+}
 
-  if (span >= 0) {
-    // Kept positions counted by their difference vector (dx, dy) while both are small: a table increment without
-    // a multiplication; larger differences (edges) are listed by their square.
-    for (let y = 0; y < height - 1; y++) {
-      const end = y * width + width - 1;
-      let right = data[y * width];
-      for (let i = y * width; i < end; i++) {
-        const c = right;
-        right = data[i + 1];
-        counts[c]++;
-        if ((c - first) >>> 0 > span || (right - first) >>> 0 > span) continue;
-        const below = data[i + width];
-        if ((below - first) >>> 0 > span) continue;
-        const dx = right - c + HALF;
-        const dy = below - c + HALF;
-        if ((dx | dy) >>> 0 < GRID) grid[(dy << GRID_BITS) | dx]++;
-        else large[nLarge++] = (dx - HALF) * (dx - HALF) + (dy - HALF) * (dy - HALF); // ≥ HALF², exact in float64
-      }
-      counts[right]++;
-    }
-    for (let i = (height - 1) * width; i < n; i++) counts[data[i]]++;
-    // Difference vectors → squares: below HALF² into the dense table (everything listed is ≥ HALF²), the rest listed.
-    for (let dy = 0; dy < GRID; dy++) {
-      for (let dx = 0; dx < GRID; dx++) {
-        const cnt = grid[(dy << GRID_BITS) | dx];
-        if (cnt === 0) continue;
-        const s = (dx - HALF) * (dx - HALF) + (dy - HALF) * (dy - HALF);
-        if (s < DENSE_SQUARES) squares[s] += cnt;
-        else for (let r = 0; r < cnt; r++) large[nLarge++] = s;
-      }
+function statistics(
+  kernel: CodeKernel | null,
+  data: Uint16Array,
+  width: number,
+  height: number,
+  scale: number,
+  depth: Float64Array,
+  first: number,
+  last: number,
+  bins: number,
+  edgeFraction: number,
+): MapStatistics {
+  const span = last - first;
+  // Codes and difference vectors (dx, dy) of the kept positions, while both are small (a table increment, no
+  // multiplication); larger differences (edges) listed by their square. WebAssembly where available.
+  const counted = kernel ? kernel.count(data, width, height, first, span) : countInJs(data, width, height, first, span);
+  const { counts, grid, large } = counted;
+  let nLarge = counted.nLarge;
+  // Difference vectors → squares: below HALF² into the dense table (everything listed is ≥ HALF²), the rest listed.
+  squareCounts ??= new Uint32Array(DENSE_SQUARES);
+  const squares = squareCounts;
+  squares.fill(0);
+  for (let dy = 0; dy < GRID; dy++) {
+    for (let dx = 0; dx < GRID; dx++) {
+      const cnt = grid[(dy << GRID_BITS) | dx];
+      if (cnt === 0) continue;
+      const s = (dx - HALF) * (dx - HALF) + (dy - HALF) * (dy - HALF);
+      if (s < DENSE_SQUARES) squares[s] += cnt;
+      else for (let r = 0; r < cnt; r++) large[nLarge++] = s;
     }
   }
 
@@ -156,8 +153,8 @@ export function codeMapStatistics(
   // D = code / scale differ by rounding, and the 90th percentile falls between two of them: which members of a
   // boundary group count as smooth is decided by those float64 values, as a float64 reference decides it. So the
   // boundary groups are gathered with their float64 magnitudes in a second pass and selected exactly.
-  if (boundary.length < m) boundary = new Float64Array(m);
-  const nBoundary = gatherBoundary(data, width, height, first, span, depth, sLower, sUpper, boundary);
+  const boundary = kernel ? kernel.gather(first, span, scale, sLower, sUpper) : gatherInJs(data, width, height, first, span, depth, sLower, sUpper);
+  const nBoundary = boundary.length;
   let below = 0; // positions with s < sLower: all smooth
   for (let s = 0; s < Math.min(sLower, DENSE_SQUARES); s++) below += squares[s];
   for (let i = 0; i < nLarge; i++) if (large[i] < sLower) below++;
@@ -211,10 +208,46 @@ export function codeMapStatistics(
 }
 
 /**
- * Second pass: the float64 magnitudes √((D[i,j+1] − D[i,j])² + (D[i+1,j] − D[i,j])²), D = depth[code], of the kept
- * positions whose integer square s is sA or sB, written to `out`; returns how many.
+ * JavaScript counting pass (hosts without WebAssembly), the same as the kernel's `count`: every code, and the
+ * difference vectors or squares of the kept positions.
  */
-function gatherBoundary(
+function countInJs(data: Uint16Array, width: number, height: number, first: number, span: number): CodeCounts {
+  codeCounts ??= new Uint32Array(CODES);
+  differenceCounts ??= new Uint32Array(GRID * GRID);
+  const counts = codeCounts;
+  const grid = differenceCounts;
+  counts.fill(0);
+  grid.fill(0);
+  const n = width * height;
+  if (largeSquares.length < n) largeSquares = new Float64Array(n);
+  const large = largeSquares;
+  let nLarge = 0;
+  for (let y = 0; y < height - 1; y++) {
+    const end = y * width + width - 1;
+    let right = data[y * width];
+    for (let i = y * width; i < end; i++) {
+      const c = right;
+      right = data[i + 1];
+      counts[c]++;
+      if ((c - first) >>> 0 > span || (right - first) >>> 0 > span) continue;
+      const below = data[i + width];
+      if ((below - first) >>> 0 > span) continue;
+      const dx = right - c + HALF;
+      const dy = below - c + HALF;
+      if ((dx | dy) >>> 0 < GRID) grid[(dy << GRID_BITS) | dx]++;
+      else large[nLarge++] = (dx - HALF) * (dx - HALF) + (dy - HALF) * (dy - HALF); // ≥ HALF², exact in float64
+    }
+    counts[right]++;
+  }
+  for (let i = (height - 1) * width; i < n; i++) counts[data[i]]++;
+  return { counts, grid, large, nLarge };
+}
+
+/**
+ * JavaScript tie-group pass, the same as the kernel's `gather`: the float64 magnitudes
+ * √((D[i,j+1] − D[i,j])² + (D[i+1,j] − D[i,j])²), D = depth[code], of the kept positions whose square is sA or sB.
+ */
+function gatherInJs(
   data: Uint16Array,
   width: number,
   height: number,
@@ -223,8 +256,9 @@ function gatherBoundary(
   depth: Float64Array,
   sA: number,
   sB: number,
-  out: Float64Array,
-): number {
+): Float64Array {
+  if (boundary.length < width * height) boundary = new Float64Array(width * height);
+  const out = boundary;
   let n = 0;
   for (let y = 0; y < height - 1; y++) {
     const end = y * width + width - 1;
@@ -245,7 +279,7 @@ function gatherBoundary(
       }
     }
   }
-  return n;
+  return out.subarray(0, n);
 }
 
 /** The square at rank r (0-based) of all kept positions: dense counts first (all < HALF²), then the listed ones (≥ 2¹⁶). */
