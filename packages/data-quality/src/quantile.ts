@@ -49,30 +49,64 @@ function swap(a: Float64Array, i: number, j: number): void {
   a[j] = t;
 }
 
+/** numpy's "linear" quantile q of n sorted values: the ranks either side of the virtual index, and the weight. */
+export function linearQuantileRanks(n: number, q: number): { prev: number; next: number; gamma: number } {
+  const virtual = n * q + (1 - q) - 1;
+  const floor = Math.floor(virtual);
+  const prev = Math.min(Math.max(floor, 0), n - 1);
+  return { prev, next: Math.min(prev + 1, n - 1), gamma: virtual - floor };
+}
+
+/** numpy's lerp between the order statistics at ranks prev (`lower`) and next (`upper`). */
+export function lerpOrderStatistics(lower: number, upper: number, gamma: number): number {
+  const diff = upper - lower;
+  return gamma >= 0.5 ? upper - diff * (1 - gamma) : lower + diff * gamma;
+}
+
+/**
+ * The order statistics of a[0..n) at rank k and, when `withNext`, k + 1, by selection: a[k] after `select`, then the
+ * smallest value right of it (select leaves everything there ≥ a[k]). Reorders a[0..n).
+ */
+export function orderStatisticPair(a: Float64Array, n: number, k: number, withNext: boolean): [lower: number, upper: number] {
+  const lower = select(a, k, 0, n - 1);
+  if (!withNext) return [lower, lower];
+  let upper = Infinity;
+  for (let i = k + 1; i < n; i++) if (a[i] < upper) upper = a[i];
+  return [lower, upper];
+}
+
 /**
  * numpy's default `np.quantile(x, q)` ("linear": virtual index n·q + (1 − q) − 1, numpy's lerp) over
  * `a[0..n)`, by selection. Reorders the first n elements of `a`. n must be ≥ 1.
  */
 export function quantileLinear(a: Float64Array, n: number, q: number): number {
-  const virtual = n * q + (1 - q) - 1;
-  let prev = Math.floor(virtual);
-  const gamma = virtual - prev;
-  prev = Math.min(Math.max(prev, 0), n - 1);
-  const next = Math.min(prev + 1, n - 1);
-  const lower = select(a, prev, 0, n - 1);
-  let upper = lower;
-  if (next !== prev) {
-    // smallest value right of prev (select left everything after prev ≥ a[prev])
-    upper = Infinity;
-    for (let i = prev + 1; i < n; i++) if (a[i] < upper) upper = a[i];
-  }
-  const diff = upper - lower;
-  return gamma >= 0.5 ? upper - diff * (1 - gamma) : lower + diff * gamma;
+  const { prev, next, gamma } = linearQuantileRanks(n, q);
+  const [lower, upper] = orderStatisticPair(a, n, prev, next !== prev);
+  return lerpOrderStatistics(lower, upper, gamma);
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 let bucketCounts = new Uint32Array(0);
 let bucketScratch = new Float64Array(0);
+
+/**
+ * The radix buckets [bLo, bHi] of `counts` that hold the values of ranks prev and next, and `base`, the number of
+ * values in the buckets below bLo.
+ */
+function bucketsHolding(counts: Uint32Array, prev: number, next: number): { base: number; bLo: number; bHi: number; size: number } {
+  let base = 0;
+  let bLo = 0;
+  while (base + counts[bLo] <= prev) base += counts[bLo++];
+  let bHi = bLo;
+  let upto = base + counts[bLo];
+  while (upto <= next) upto += counts[++bHi];
+  return { base, bLo, bHi, size: upto - base };
+}
+
+function scratch(size: number): Float64Array {
+  if (bucketScratch.length < size) bucketScratch = new Float64Array(Math.max(size, 1024));
+  return bucketScratch;
+}
 
 /**
  * Same result as `quantileLinear` for non-negative values (e.g. gradient magnitudes), without reordering `a` and
@@ -81,39 +115,21 @@ let bucketScratch = new Float64Array(0);
  */
 export function quantileLinearNonNegative(a: Float64Array, n: number, q: number): number {
   if (n < 8192 || !LITTLE_ENDIAN) return quantileLinear(a.slice(0, n), n, q);
-  const virtual = n * q + (1 - q) - 1;
-  let prev = Math.floor(virtual);
-  const gamma = virtual - prev;
-  prev = Math.min(Math.max(prev, 0), n - 1);
-  const next = Math.min(prev + 1, n - 1);
+  const { prev, next, gamma } = linearQuantileRanks(n, q);
   if (bucketCounts.length === 0) bucketCounts = new Uint32Array(65536);
   else bucketCounts.fill(0);
   const counts = bucketCounts;
   const words = new Uint32Array(a.buffer, a.byteOffset, n * 2);
   for (let i = 1; i < 2 * n; i += 2) counts[words[i] >>> 16]++;
-  // buckets holding ranks prev and next
-  let base = 0;
-  let bLo = 0;
-  while (base + counts[bLo] <= prev) base += counts[bLo++];
-  let bHi = bLo;
-  let upto = base + counts[bLo];
-  while (upto <= next) upto += counts[++bHi];
-  const m = upto - base;
-  if (bucketScratch.length < m) bucketScratch = new Float64Array(Math.max(m, 1024));
-  const sub = bucketScratch;
+  const { base, bLo, bHi, size } = bucketsHolding(counts, prev, next);
+  const sub = scratch(size);
   let k = 0;
   for (let i = 0; i < n; i++) {
     const b = words[2 * i + 1] >>> 16;
     if (b >= bLo && b <= bHi) sub[k++] = a[i];
   }
-  const lower = select(sub, prev - base, 0, m - 1);
-  let upper = lower;
-  if (next !== prev) {
-    upper = Infinity;
-    for (let i = prev - base + 1; i < m; i++) if (sub[i] < upper) upper = sub[i];
-  }
-  const diff = upper - lower;
-  return gamma >= 0.5 ? upper - diff * (1 - gamma) : lower + diff * gamma;
+  const [lower, upper] = orderStatisticPair(sub, size, prev - base, next !== prev);
+  return lerpOrderStatistics(lower, upper, gamma);
 }
 
 /** Radix bucket of a non-negative float64 stored at `words[2i], words[2i+1]` (little-endian): its top 16 bits. */
@@ -132,20 +148,9 @@ export function smoothRegionStats(
   counts: Uint32Array,
   quantile: number,
 ): { q: number; k: number; sum: number; sumSqShifted: number; shift: number } {
-  const virtual = n * quantile + (1 - quantile) - 1;
-  let prev = Math.floor(virtual);
-  const gamma = virtual - prev;
-  prev = Math.min(Math.max(prev, 0), n - 1);
-  const next = Math.min(prev + 1, n - 1);
-  let base = 0;
-  let bLo = 0;
-  while (base + counts[bLo] <= prev) base += counts[bLo++];
-  let bHi = bLo;
-  let upto = base + counts[bLo];
-  while (upto <= next) upto += counts[++bHi];
-  const mIn = upto - base;
-  if (bucketScratch.length < mIn) bucketScratch = new Float64Array(Math.max(mIn, 1024));
-  const sub = bucketScratch;
+  const { prev, next, gamma } = linearQuantileRanks(n, quantile);
+  const { base, bLo, bHi, size } = bucketsHolding(counts, prev, next);
+  const sub = scratch(size);
   const words = new Uint32Array(a.buffer, a.byteOffset, n * 2);
   // Shift for the sum of squares: the smallest value of bucket bLo (a typical smooth magnitude scale).
   const shiftWords = new Uint32Array([0, (bLo << 16) >>> 0]);
@@ -163,15 +168,9 @@ export function smoothRegionStats(
       sumSq += (x - shift) * (x - shift);
     } else if (b <= bHi) sub[j++] = a[i];
   }
-  const lower = select(sub, prev - base, 0, mIn - 1);
-  let upper = lower;
-  if (next !== prev) {
-    upper = Infinity;
-    for (let i = prev - base + 1; i < mIn; i++) if (sub[i] < upper) upper = sub[i];
-  }
-  const diff = upper - lower;
-  const q = gamma >= 0.5 ? upper - diff * (1 - gamma) : lower + diff * gamma;
-  for (let i = 0; i < mIn; i++) {
+  const [lower, upper] = orderStatisticPair(sub, size, prev - base, next !== prev);
+  const q = lerpOrderStatistics(lower, upper, gamma);
+  for (let i = 0; i < size; i++) {
     const x = sub[i];
     if (x <= q) {
       k++;

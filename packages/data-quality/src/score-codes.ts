@@ -1,5 +1,5 @@
 import { histogramBinner } from './bins.js';
-import { select } from './quantile.js';
+import { lerpOrderStatistics, linearQuantileRanks, orderStatisticPair, select } from './quantile.js';
 import { CodeKernel, type CodeCounts } from './wasm/kernel.js';
 
 /**
@@ -138,12 +138,7 @@ function statistics(
   for (let s = 0; s < DENSE_SQUARES; s++) nDense += squares[s];
   const m = nDense + nLarge;
   if (m === 0) return { count, hist, smooth: undefined };
-  const quantile = 1 - edgeFraction;
-  const virtual = m * quantile + (1 - quantile) - 1;
-  let prev = Math.floor(virtual);
-  const gamma = virtual - prev;
-  prev = Math.min(Math.max(prev, 0), m - 1);
-  const next = Math.min(prev + 1, m - 1);
+  const { prev, next, gamma } = linearQuantileRanks(m, 1 - edgeFraction);
   const sLower = squareAtRank(prev, squares, nDense, large, nLarge);
   const sUpper = next === prev ? sLower : squareAtRank(next, squares, nDense, large, nLarge);
 
@@ -158,31 +153,19 @@ function statistics(
   let below = 0; // positions with s < sLower: all smooth
   for (let s = 0; s < Math.min(sLower, DENSE_SQUARES); s++) below += squares[s];
   for (let i = 0; i < nLarge; i++) if (large[i] < sLower) below++;
-  const lower = select(boundary, prev - below, 0, nBoundary - 1);
-  let upper = lower;
-  if (next !== prev) {
-    upper = Infinity; // smallest value right of prev (select left everything after it ≥ lower)
-    for (let i = prev - below + 1; i < nBoundary; i++) if (boundary[i] < upper) upper = boundary[i];
-  }
-  const diff = upper - lower;
-  const q = gamma >= 0.5 ? upper - diff * (1 - gamma) : lower + diff * gamma; // numpy's lerp
+  const [lower, upper] = orderStatisticPair(boundary, nBoundary, prev - below, next !== prev);
+  const q = lerpOrderStatistics(lower, upper, gamma);
 
-  // Smooth region: every s < sLower, and the boundary members ≤ q. Two exact passes over the distinct values.
+  // Smooth region: every s < sLower (`below` positions), and the boundary members ≤ q. Two exact passes over the
+  // distinct values.
   const denseBelow = Math.min(sLower, DENSE_SQUARES);
-  let k = 0;
+  let k = below;
   let sum = 0;
   for (let s = 0; s < denseBelow; s++) {
     const cnt = squares[s];
-    if (cnt === 0) continue;
-    k += cnt;
-    sum += (cnt * Math.sqrt(s)) / scale;
+    if (cnt !== 0) sum += (cnt * Math.sqrt(s)) / scale;
   }
-  for (let i = 0; i < nLarge; i++) {
-    if (large[i] < sLower) {
-      k++;
-      sum += Math.sqrt(large[i]) / scale;
-    }
-  }
+  for (let i = 0; i < nLarge; i++) if (large[i] < sLower) sum += Math.sqrt(large[i]) / scale;
   for (let i = 0; i < nBoundary; i++) {
     if (boundary[i] <= q) {
       k++;
