@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import { deflateSync } from 'node:zlib';
+import { encodePng } from '@anydepth/test-utils/png';
 
 const arg = (name: string, def: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -21,36 +21,8 @@ const datasetsUrl = new URL(`file://${require.resolve('@anydepth/datasets')}`).h
 const nodeUrl = datasetsUrl.replace(/index\.js$/, 'node.js');
 const qualityUrl = new URL(`file://${require.resolve('@anydepth/data-quality')}`).href.replace(/index\.cjs$/, 'index.js');
 
-function png16(width: number, height: number, values: Uint16Array): Uint8Array {
-  // Up-filtered rows (like most writers produce for smooth depth), zlib level 6.
-  const stride = width * 2;
-  const raw = new Uint8Array(height * (stride + 1));
-  const bytes = new Uint8Array(values.length * 2);
-  for (let i = 0; i < values.length; i++) {
-    bytes[2 * i] = values[i] >> 8;
-    bytes[2 * i + 1] = values[i] & 255;
-  }
-  for (let y = 0; y < height; y++) {
-    raw[y * (stride + 1)] = y === 0 ? 0 : 2;
-    for (let i = 0; i < stride; i++) raw[y * (stride + 1) + 1 + i] = (bytes[y * stride + i] - (y ? bytes[(y - 1) * stride + i] : 0)) & 255;
-  }
-  const chunk = (type: string, body: Uint8Array) => {
-    const out = new Uint8Array(12 + body.length);
-    new DataView(out.buffer).setUint32(0, body.length);
-    for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
-    out.set(body, 8);
-    return out;
-  };
-  const ihdr = new Uint8Array(13);
-  new DataView(ihdr.buffer).setUint32(0, width);
-  new DataView(ihdr.buffer).setUint32(4, height);
-  ihdr[8] = 16;
-  const parts = [new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', new Uint8Array(deflateSync(raw))), chunk('IEND', new Uint8Array(0))];
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let o = 0;
-  for (const p of parts) (out.set(p, o), (o += p.length));
-  return out;
-}
+/** Up-filtered rows (like most writers produce for smooth depth), zlib level 6. */
+const png16 = (width: number, height: number, values: Uint16Array): Uint8Array => encodePng(width, height, 1, 16, values, (y) => (y === 0 ? 0 : 2));
 
 /** Smooth synthetic room-like depth in mm with noise and holes (Hypersim-size maps have no real 16-bit PNG here). */
 function synthetic(width: number, height: number, seed: number): Uint16Array {

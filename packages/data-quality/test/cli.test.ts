@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runQualityCli } from '../src/cli.js';
 import { parseRecords, scoreDepthMap } from '../src/index.js';
-import { encodePng16, syntheticDepthMm } from './helpers.js';
+import { encodePng } from '@anydepth/test-utils/png';
+import { syntheticDepthMm } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'anydepth-quality-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -28,9 +29,9 @@ const maps: Uint16Array[] = [];
 for (let i = 0; i < 12; i++) {
   const m = syntheticDepthMm(64, 48, i);
   maps.push(m);
-  writeFileSync(join(root, 'scene', `sync_depth_${String(i).padStart(5, '0')}.png`), encodePng16(64, 48, m));
+  writeFileSync(join(root, 'scene', `sync_depth_${String(i).padStart(5, '0')}.png`), encodePng(64, 48, 1, 16, m));
 }
-writeFileSync(join(root, 'scene', 'sync_depth_00099.png'), encodePng16(64, 48, maps[0]).subarray(0, 60));
+writeFileSync(join(root, 'scene', 'sync_depth_00099.png'), encodePng(64, 48, 1, 16, maps[0]).subarray(0, 60));
 
 describe('anydepth-quality score / filter', () => {
   it('scores a dataset root in the main thread; records equal scoreDepthMap; the corrupt file is an error record', async () => {

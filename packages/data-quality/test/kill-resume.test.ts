@@ -6,7 +6,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseRecords, type ScoreRecord } from '../src/index.js';
-import { encodePng16, syntheticDepthMm } from './helpers.js';
+import { encodePng } from '@anydepth/test-utils/png';
+import { syntheticDepthMm } from './helpers.js';
 
 // The scorer CLI as a real child process (from source through the tsx loader), killed with SIGKILL mid-run.
 const here = dirname(fileURLToPath(import.meta.url));
@@ -21,7 +22,7 @@ const W = 320;
 const H = 240;
 const files = join(tmp, 'maps');
 mkdirSync(files);
-for (let i = 0; i < N; i++) writeFileSync(join(files, `d${String(i).padStart(4, '0')}.png`), encodePng16(W, H, syntheticDepthMm(W, H, i)));
+for (let i = 0; i < N; i++) writeFileSync(join(files, `d${String(i).padStart(4, '0')}.png`), encodePng(W, H, 1, 16, syntheticDepthMm(W, H, i)));
 
 function run(out: string, workers: number, killWhenLines?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; linesAtKill?: number }> {
   return new Promise((resolve, reject) => {
