@@ -8,5 +8,5 @@ export default defineConfig({
   clean: true,
   target: 'es2022',
   treeshake: true,
-  external: ['@anydepth/core', '@tensorflow/tfjs-core'],
+  external: ['@anydepth/core', '@anydepth/hub', '@tensorflow/tfjs-core'],
 });

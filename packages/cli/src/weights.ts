@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { downloadPretrained } from '@anydepth/dinov3/node';
+import { downloadPretrained } from '@anydepth/hub/node';
 import type { AnyDepth } from '@anydepth/model';
 import { loadAnyDepthFromFile } from '@anydepth/model/node';
 import { CliError } from './errors.js';

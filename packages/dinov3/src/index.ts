@@ -45,4 +45,3 @@ export {
 export { inferConfig } from './infer-config.js';
 export { buildPretrained, type BuildPretrainedOptions } from './pretrained.js';
 export { fromPretrained, type FromPretrainedOptions } from './from-pretrained.js';
-export { DEFAULT_HUB_ENDPOINT, HubError, type HubOptions, hubFileUrl, isRepoId, isHttpUrl } from './hub.js';

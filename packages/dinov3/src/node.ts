@@ -1,3 +1,2 @@
-/** Node-only helpers: local checkpoints, a download cache and resumable hub downloads. */
-export { downloadFile, type DownloadOptions, type DownloadResult } from './node/download.js';
-export { fromPretrained, downloadPretrained, defaultCacheDir, type NodeFromPretrainedOptions } from './node/from-pretrained.js';
+/** Node-only: DINOv3 from local checkpoints, URLs and hub repos (downloads through `@anydepth/hub/node`). */
+export { fromPretrained, type NodeFromPretrainedOptions } from './node/from-pretrained.js';

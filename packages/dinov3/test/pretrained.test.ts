@@ -1,14 +1,14 @@
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { type HostTensor, encodeSafetensors } from '@anydepth/core';
 import { expectClose, setBackend } from '@anydepth/test-utils';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type DinoVisionTransformer, configToHf, dinov3Config, fromPretrained as fromPretrainedFetch, hubFileUrl } from '../src/index.js';
-import { downloadFile, fromPretrained } from '../src/node.js';
+import { type DinoVisionTransformer, configToHf, dinov3Config, fromPretrained as fromPretrainedFetch } from '../src/index.js';
+import { fromPretrained } from '../src/node.js';
 import { TINY, fixture, isFixtureData } from './helpers.js';
-import { HubServer } from './hub-server.js';
+import { HubServer } from '@anydepth/test-utils/hub-server';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const json = (v: unknown) => enc(JSON.stringify(v));
@@ -87,24 +87,6 @@ describe('fromPretrained (Node) against a local hub server', () => {
     expectFixtureOutputs(model);
     model.dispose();
     expect(server.log.filter((l) => l.status === 404).map((l) => l.url)).toEqual(['/org/tiny-sharded/resolve/main/model.safetensors']);
-  });
-
-  it('resumes an interrupted download with a Range request', async () => {
-    const url = hubFileUrl('org/tiny-hf', 'model.safetensors', { endpoint: server.url });
-    const dest = join(cacheDir, 'resume', 'model.safetensors');
-    const full = hfWeights();
-    server.cutAfter = 1_000_000;
-    await expect(downloadFile(url, dest, {})).rejects.toThrow(/interrupted after \d+ of \d+ bytes.*resumes it/);
-    expect(existsSync(dest)).toBe(false);
-    const partial = statSync(`${dest}.part`).size;
-    expect(partial).toBeGreaterThan(0);
-    expect(partial).toBeLessThan(full.length);
-    server.log.length = 0;
-    const result = await downloadFile(url, dest, {});
-    expect(result).toMatchObject({ downloaded: true, resumedFrom: partial, size: full.length });
-    expect(server.log.at(-1)).toMatchObject({ range: `bytes=${partial}-`, status: 206 });
-    expect(Buffer.compare(readFileSync(dest), Buffer.from(full))).toBe(0);
-    expect(existsSync(`${dest}.part`)).toBe(false);
   });
 
   it('gated repo: 401 without a token names HF_TOKEN; the token option and HF_TOKEN both work', async () => {

@@ -1,0 +1,17 @@
+/** The distinct shard file names of a `model.safetensors.index.json` (its `weight_map` values). */
+export function shardFilesOf(indexJson: string): string[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(indexJson);
+  } catch (e) {
+    throw new Error(`shard index: not JSON (${(e as Error).message})`);
+  }
+  const map = (parsed as { weight_map?: unknown } | null)?.weight_map;
+  if (!map || typeof map !== 'object') throw new Error('shard index: no weight_map object');
+  const files = new Set<string>();
+  for (const value of Object.values(map as Record<string, unknown>)) {
+    if (typeof value !== 'string') throw new Error('shard index: weight_map values must be file names');
+    files.add(value);
+  }
+  return [...files];
+}
