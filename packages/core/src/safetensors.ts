@@ -18,6 +18,11 @@ const ITEM_SIZE: Record<SafetensorsDType, number> = {
 
 /** Headers above this size are refused rather than parsed (the format's own readers use 100 MB). */
 export const MAX_HEADER_BYTES = 100 * 1024 * 1024;
+/**
+ * Deepest JSON nesting a header may have. The format needs 3 (header → tensor entry → shape); anything much deeper
+ * is hostile, and would overflow the stack in any recursive walk of the parsed value.
+ */
+export const MAX_HEADER_DEPTH = 8;
 
 export class SafetensorsError extends Error {
   constructor(message: string) {
@@ -49,6 +54,27 @@ function readU64(bytes: Uint8Array, offset: number): number {
   return hi * 2 ** 32 + lo;
 }
 
+/** Deepest `[`/`{` nesting of a JSON text, scanning past strings (and their escapes); stops early past `limit`. */
+function jsonDepth(bytes: Uint8Array, limit: number): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i];
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped byte
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) {
+        max = depth;
+        if (max > limit) return max;
+      }
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return max;
+}
+
 /**
  * Parses and validates a safetensors header. `prefix` holds at least the first 8 bytes (and the
  * header itself once its length is known); `fileSize` bounds every offset so a corrupt file fails
@@ -66,9 +92,13 @@ export function parseSafetensorsHeader(
   }
   if (headerLength > MAX_HEADER_BYTES) throw new SafetensorsError(`${label}: header length ${headerLength} is above the ${MAX_HEADER_BYTES}-byte limit`);
   if (prefix.length < 8 + headerLength) throw new SafetensorsError(`${label}: header is truncated`);
+  const headerBytes = prefix.subarray(8, 8 + headerLength);
+  if (jsonDepth(headerBytes, MAX_HEADER_DEPTH) > MAX_HEADER_DEPTH) {
+    throw new SafetensorsError(`${label}: header nests deeper than ${MAX_HEADER_DEPTH} levels`);
+  }
   let json: unknown;
   try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(prefix.subarray(8, 8 + headerLength)));
+    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(headerBytes));
   } catch (e) {
     throw new SafetensorsError(`${label}: header is not valid JSON (${(e as Error).message})`);
   }
@@ -78,11 +108,18 @@ export function parseSafetensorsHeader(
   const dataStart = 8 + headerLength;
   const dataLength = fileSize - dataStart;
   const entries = new Map<string, SafetensorsEntry>();
-  let metadata: Record<string, string> = {};
+  // Null-prototype records: a key such as `__proto__` stays an ordinary key.
+  const metadata: Record<string, string> = Object.create(null);
   for (const [name, raw] of Object.entries(json as Record<string, unknown>)) {
     if (name === '__metadata__') {
       if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new SafetensorsError(`${label}: __metadata__ must be an object`);
-      metadata = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, String(v)]));
+      for (const [k, v] of Object.entries(raw)) {
+        if (typeof v !== 'string') {
+          const kind = v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
+          throw new SafetensorsError(`${label}: __metadata__ value '${k}' must be a string, got ${kind}`);
+        }
+        metadata[k] = v;
+      }
       continue;
     }
     const info = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
@@ -109,13 +146,12 @@ export function parseSafetensorsHeader(
     }
     entries.set(name, { name, dtype, shape, begin, end });
   }
-  const sorted = [...entries.values()].sort((a, b) => a.begin - b.begin || a.end - b.end);
+  // Empty tensors hold no bytes and may sit anywhere; every other pair of ranges must be disjoint.
+  const sorted = [...entries.values()].filter((e) => e.end > e.begin).sort((a, b) => a.begin - b.begin || a.end - b.end);
   for (let i = 1; i < sorted.length; i++) {
     const prev = sorted[i - 1];
     const cur = sorted[i];
-    if (cur.begin < prev.end && cur.end > cur.begin && prev.end > prev.begin) {
-      throw new SafetensorsError(`${label}: tensors '${prev.name}' and '${cur.name}' overlap`);
-    }
+    if (cur.begin < prev.end) throw new SafetensorsError(`${label}: tensors '${prev.name}' and '${cur.name}' overlap`);
   }
   return { dataStart, entries, metadata };
 }
@@ -219,7 +255,7 @@ export function loadSafetensors(
 ): { tensors: Record<string, HostTensor>; metadata: Record<string, string> } {
   const file = SafetensorsFile.fromBytes(bytes);
   const names = options.names ? [...options.names] : file.keys();
-  const tensors: Record<string, HostTensor> = {};
+  const tensors: Record<string, HostTensor> = Object.create(null);
   for (const name of names) tensors[name] = file.require(name);
   return { tensors, metadata: file.metadata };
 }
@@ -256,7 +292,7 @@ function encodeData(t: HostTensor): Uint8Array {
  */
 export function encodeSafetensors(tensors: Record<string, HostTensor>, metadata: Record<string, string> = {}): Uint8Array {
   const names = Object.keys(tensors).sort((a, b) => ITEM_SIZE[tensors[b].dtype] - ITEM_SIZE[tensors[a].dtype]);
-  const header: Record<string, unknown> = {};
+  const header: Record<string, unknown> = Object.create(null);
   if (Object.keys(metadata).length) header.__metadata__ = metadata;
   const chunks: Uint8Array[] = [];
   let offset = 0;
@@ -294,10 +330,10 @@ export async function saveSafetensors(
   metadata: Record<string, string> = {},
   options: { dtypes?: Record<string, SafetensorsDType> } = {},
 ): Promise<Uint8Array> {
-  const host: Record<string, HostTensor> = {};
+  const host: Record<string, HostTensor> = Object.create(null);
   for (const [name, t] of Object.entries(tensors)) {
     const h = isHostTensor(t) ? t : await tensorToHost(t as tf.Tensor);
-    const dtype = options.dtypes?.[name];
+    const dtype = options.dtypes && Object.hasOwn(options.dtypes, name) ? options.dtypes[name] : undefined;
     host[name] = dtype ? { dtype, shape: h.shape, data: h.data } : h;
   }
   return encodeSafetensors(host, metadata);
@@ -341,8 +377,8 @@ export class ShardedSafetensors implements TensorSource {
   }
 
   private fileFor(name: string): SafetensorsFile | undefined {
-    const shard = this.index.weight_map[name];
-    return shard === undefined ? undefined : this.shards.get(shard);
+    if (!Object.hasOwn(this.index.weight_map, name)) return undefined;
+    return this.shards.get(this.index.weight_map[name]);
   }
 
   shapeOf(name: string): number[] | undefined {

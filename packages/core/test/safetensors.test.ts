@@ -185,6 +185,66 @@ describe('safetensors', () => {
       expect(() => SafetensorsFile.fromBytes(bytes)).toThrow(pattern);
     });
 
+    it('deeply nested __metadata__ values give the format error, not a stack overflow', () => {
+      const depth = 200_000;
+      const text = `{"__metadata__":{"a":${'['.repeat(depth)}${']'.repeat(depth)}}}`;
+      const bytes = header(text);
+      expect(() => SafetensorsFile.fromBytes(bytes)).toThrow(SafetensorsError);
+      expect(() => SafetensorsFile.fromBytes(bytes)).toThrow('safetensors: header nests deeper than 8 levels');
+      const nestedShape = header(`{"a":{"dtype":"F32","shape":${'['.repeat(depth)}${']'.repeat(depth)},"data_offsets":[0,0]}}`);
+      expect(() => SafetensorsFile.fromBytes(nestedShape)).toThrow('safetensors: header nests deeper than 8 levels');
+    });
+
+    it('metadata values must be strings (the format says so)', () => {
+      const bytes = header({ __metadata__: { format: 'pt', epoch: 3 } });
+      expect(() => SafetensorsFile.fromBytes(bytes)).toThrow("safetensors: __metadata__ value 'epoch' must be a string, got number");
+      const nested = header({ __metadata__: { a: [[1]] } });
+      expect(() => SafetensorsFile.fromBytes(nested)).toThrow("safetensors: __metadata__ value 'a' must be a string, got array");
+    });
+
+    it('overlapping tensors are rejected even when an empty tensor sorts between them', () => {
+      const bytes = header(
+        {
+          a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] },
+          e: { dtype: 'F32', shape: [0], data_offsets: [4, 4] },
+          b: { dtype: 'F32', shape: [2], data_offsets: [8, 16] },
+        },
+        16,
+      );
+      expect(() => SafetensorsFile.fromBytes(bytes)).toThrow("safetensors: tensors 'a' and 'b' overlap");
+      // empty tensors inside another tensor's range are fine: they hold no bytes
+      const ok = header({ a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] }, e: { dtype: 'F32', shape: [0], data_offsets: [4, 4] } }, 16);
+      expect(SafetensorsFile.fromBytes(ok).keys().sort()).toEqual(['a', 'e']);
+    });
+
+    it("a tensor named '__proto__' round-trips and never replaces the result's prototype", () => {
+      const t = (v: number): HostTensor => ({ dtype: 'F32', shape: [1], data: new Float32Array([v]) });
+      const input = Object.create(null) as Record<string, HostTensor>;
+      input.__proto__ = t(1);
+      input.w = t(2);
+      const bytes = encodeSafetensors(input, { note: 'x' });
+      const file = SafetensorsFile.fromBytes(bytes);
+      expect(file.keys().sort()).toEqual(['__proto__', 'w']);
+      const { tensors, metadata } = loadSafetensors(bytes);
+      expect(Object.keys(tensors).sort()).toEqual(['__proto__', 'w']);
+      expect(Object.hasOwn(tensors, '__proto__')).toBe(true);
+      expect([...(tensors.__proto__.data as Float32Array)]).toEqual([1]);
+      expect([...(tensors.w.data as Float32Array)]).toEqual([2]);
+      expect(Object.getPrototypeOf(tensors)).not.toBe(input.__proto__);
+      expect(metadata).toEqual({ note: 'x' });
+      // a header written by another tool, with `__proto__` as a metadata key and a tensor
+      const foreign = new TextEncoder().encode('{"__metadata__":{"__proto__":"m"},"__proto__":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}');
+      const raw = new Uint8Array(8 + foreign.length + 1);
+      new DataView(raw.buffer).setUint32(0, foreign.length, true);
+      raw.set(foreign, 8);
+      raw[raw.length - 1] = 7;
+      const loaded = loadSafetensors(raw);
+      expect(Object.keys(loaded.tensors)).toEqual(['__proto__']);
+      expect([...(loaded.tensors.__proto__.data as Uint8Array)]).toEqual([7]);
+      expect(Object.keys(loaded.metadata)).toEqual(['__proto__']);
+      expect(loaded.metadata.__proto__).toBe('m');
+    });
+
     it('reports corrupt files on disk the same way', () => {
       const dir = mkdtempSync(join(tmpdir(), 'anydepth-bad-'));
       const path = join(dir, 'bad.safetensors');
