@@ -42,7 +42,7 @@ const { proceduralScene } = await import('@anydepth/datasets');
 const { scoreDepthMap, selectSamples, selectionReport } = await import('@anydepth/data-quality');
 const { registerTrainingKernels } = await import('@anydepth/kernels');
 const { anyDepthTinyConfig, saveAnyDepth, colorize, encodePng } = await import('@anydepth/model');
-const train = await import('@anydepth/model/train');
+const train = await import('@anydepth/train');
 const { Progress } = await import('@anydepth/cli');
 
 const size = Number(args.size);

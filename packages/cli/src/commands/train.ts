@@ -23,7 +23,7 @@ import {
   proceduralSource,
   subsetSource,
   trainAnyDepth,
-} from '@anydepth/model/train';
+} from '@anydepth/train';
 import { CliError, UsageError } from '../errors.js';
 import { Progress } from '../progress.js';
 

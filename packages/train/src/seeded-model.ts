@@ -1,6 +1,6 @@
 import { Rng, manualSeed } from '@anydepth/core';
-import type { AnyDepth } from '../anydepth.js';
-import { type AnyDepthConfig, type AnyDepthPresetName, createAnyDepth } from '../presets.js';
+import type { AnyDepth } from '@anydepth/model';
+import { type AnyDepthConfig, type AnyDepthPresetName, createAnyDepth } from '@anydepth/model';
 
 /**
  * Builds an AnyDepth model whose every random initialisation follows `seed`: the encoder from its own

@@ -6,8 +6,8 @@ import { dinov3Config } from '@anydepth/dinov3';
 import { registerTrainingKernels } from '@anydepth/kernels';
 import { setBackend } from '@anydepth/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { AnyDepthConfig } from '../src/index.js';
-import { createSeededAnyDepth, proceduralSource, trainAnyDepth, trainingVariables } from '../src/train/index.js';
+import type { AnyDepthConfig } from '@anydepth/model';
+import { createSeededAnyDepth, proceduralSource, trainAnyDepth, trainingVariables } from '../src/index.js';
 
 /** A very small AnyDepth (D 32, 4 blocks, 1 head, C 8) so that loop-mechanics tests run many steps quickly. */
 const microConfig = (): AnyDepthConfig => ({

@@ -1,4 +1,4 @@
-import { encodePng } from '../png.js';
+import { encodePng } from '@anydepth/model';
 
 export interface Series {
   points: Array<[number, number]>;

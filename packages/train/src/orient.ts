@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { AnyDepth } from '../anydepth.js';
+import type { AnyDepth } from '@anydepth/model';
 import { type SampleSource, type TrainSample, disparityTarget, makeBatch } from './data.js';
 
 export interface OrientationResult {

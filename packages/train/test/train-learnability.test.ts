@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { registerTrainingKernels } from '@anydepth/kernels';
 import { setBackend } from '@anydepth/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { anyDepthTinyConfig } from '../src/index.js';
-import { constantDisparityBaseline, createSeededAnyDepth, evaluateModel, proceduralSource, trainAnyDepth } from '../src/train/index.js';
+import { anyDepthTinyConfig } from '@anydepth/model';
+import { constantDisparityBaseline, createSeededAnyDepth, evaluateModel, proceduralSource, trainAnyDepth } from '../src/index.js';
 
 beforeAll(async () => {
   await setBackend('wasm');

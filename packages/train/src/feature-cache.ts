@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { SafetensorsFile, encodeSafetensors, tensorToHostSync } from '@anydepth/core';
 import { writeFileAtomic } from '@anydepth/core/node';
-import type { FeatureMap } from '../anydepth.js';
+import type { FeatureMap } from '@anydepth/model';
 
 /**
  * Frozen-encoder features on disk, one safetensors file per (sample, augmentation), so that each

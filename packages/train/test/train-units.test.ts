@@ -13,7 +13,7 @@ import {
   proceduralSource,
   trainingChartPng,
   type TrainSample,
-} from '../src/train/index.js';
+} from '../src/index.js';
 
 beforeAll(async () => {
   await setBackend('cpu');

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { proceduralScene } from '@anydepth/datasets';
-import { IMAGENET_MEAN, IMAGENET_STD } from '../preprocess.js';
+import { IMAGENET_MEAN, IMAGENET_STD } from '@anydepth/model';
 
 /** One RGB-D training sample at the training resolution. */
 export interface TrainSample {

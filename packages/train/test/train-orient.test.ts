@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { dinov3Config } from '@anydepth/dinov3';
 import { setBackend } from '@anydepth/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createSeededAnyDepth, evaluateModel, orientDisparity, proceduralSource } from '../src/train/index.js';
+import { createSeededAnyDepth, evaluateModel, orientDisparity, proceduralSource } from '../src/index.js';
 
 beforeAll(() => setBackend('wasm'));
 

@@ -10,8 +10,8 @@ import '@tensorflow/tfjs-backend-wasm';
 import { encodeSafetensors, tensorToHostSync } from '@anydepth/core';
 import { writeFileAtomic } from '@anydepth/core/node';
 import { registerTrainingKernels } from '@anydepth/kernels';
-import { anyDepthTinyConfig } from '../src/index.js';
-import { createSeededAnyDepth, proceduralSource, trainAnyDepth, trainingVariables } from '../src/train/index.js';
+import { anyDepthTinyConfig } from '@anydepth/model';
+import { createSeededAnyDepth, proceduralSource, trainAnyDepth, trainingVariables } from '../src/index.js';
 
 const [outDir, killAt] = process.argv.slice(2);
 await tf.setBackend('wasm');

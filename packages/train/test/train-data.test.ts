@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { listSamples } from '@anydepth/datasets/node';
 import { sharedPath } from '@anydepth/test-utils';
 import { describe, expect, it } from 'vitest';
-import { datasetSource, keptSource, proceduralSource, subsetSource } from '../src/train/index.js';
+import { datasetSource, keptSource, proceduralSource, subsetSource } from '../src/index.js';
 
 describe('training sources', () => {
   it('reads real NYUv2 samples through the dataset adapters, resized to the training size with a valid mask', async () => {

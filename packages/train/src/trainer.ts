@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Rng, ensureGradients } from '@anydepth/core';
 import { writeFileAtomic } from '@anydepth/core/node';
 import { type AnyDepthLossOptions, anyDepthLoss } from '@anydepth/losses';
-import type { AnyDepth, FeatureMap } from '../anydepth.js';
+import type { AnyDepth, FeatureMap } from '@anydepth/model';
 import { AdamW } from './adamw.js';
 import { type AugmentOptions, type Augmentation, applyAugmentation, augmentationKey, drawAugmentation } from './augment.js';
 import { trainingChartPng } from './chart.js';

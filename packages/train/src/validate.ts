@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DepthMetricAccumulator, type DepthMetrics } from '@anydepth/metrics';
-import type { AnyDepth } from '../anydepth.js';
+import type { AnyDepth } from '@anydepth/model';
 import { type SampleSource, type TrainSample, isValidDepth, makeBatch } from './data.js';
 
 export interface ValidationResult {
