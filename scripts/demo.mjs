@@ -38,7 +38,7 @@ if (!args['no-build']) {
 
 const tf = await import('@tensorflow/tfjs-core');
 const { useBackend, writeFileAtomic } = await import('@anydepth/core').then(async (core) => ({ ...core, ...(await import('@anydepth/core/node')) }));
-const { proceduralScene } = await import('@anydepth/datasets');
+const { proceduralScene } = await import('@anydepth/procedural');
 const { scoreDepthMap, selectSamples, selectionReport } = await import('@anydepth/data-quality');
 const { registerTrainingKernels } = await import('@anydepth/kernels');
 const { anyDepthTinyConfig, saveAnyDepth, colorize, encodePng } = await import('@anydepth/model');

@@ -11,4 +11,3 @@ export { decodeRawFloat32 } from './decoders/raw.js';
 export * from './exr/index.js';
 export * from './hypersim.js';
 export * from './rules.js';
-export * from './procedural/index.js';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { proceduralScene } from '@anydepth/datasets';
+import { proceduralScene } from '@anydepth/procedural';
 import { IMAGENET_MEAN, IMAGENET_STD } from '@anydepth/model';
 
 /** One RGB-D training sample at the training resolution. */
