@@ -120,3 +120,5 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
   closeSync(fd);
   renameSync(tmp, path);
 }
+
+export { openCheckpoint, openCheckpointFile, fileReader, CHECKPOINT_FILE_NAMES } from './checkpoint/node-open.js';

@@ -1,0 +1,12 @@
+export { CheckpointError } from './errors.js';
+export { type ByteReader, bytesReader } from './byte-reader.js';
+export type { Checkpoint, CheckpointFormat } from './checkpoint.js';
+export { type DetectedFormat, detectCheckpointFormat } from './detect.js';
+export { ZipArchive, type ZipEntry } from './zip.js';
+export { restrictedUnpickle, type PickleCallbacks } from './pickle.js';
+export { PickleDict, PickleGlobal, type PickleValue } from './pickle-values.js';
+export { isAllowedTorchGlobal } from './torch-globals.js';
+export { TorchCheckpoint, MAX_PICKLE_BYTES } from './torch-zip.js';
+export { SafetensorsCheckpoint } from './safetensors-checkpoint.js';
+export { ShardedCheckpoint } from './sharded.js';
+export { openCheckpoint, openCheckpointBytes, type OpenCheckpointOptions } from './open.js';

@@ -1,0 +1,86 @@
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fixturePath } from '@anydepth/test-utils';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type HostTensor, encodeSafetensors, openCheckpoint, openCheckpointBytes } from '../src/index.js';
+import { openCheckpoint as openCheckpointNode, openCheckpointFile } from '../src/node.js';
+
+const own = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+const values = (t: HostTensor | undefined) => Array.from(t!.data as ArrayLike<number>, Number);
+const dir = mkdtempSync(join(tmpdir(), 'anydepth-ckpt-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const shardA = encodeSafetensors({ a: { dtype: 'F32', shape: [2], data: Float32Array.from([1.5, -2]) } }, { note: 'shard a' });
+const index = {
+  metadata: { total_size: 104 },
+  weight_map: { a: 'model-00001-of-00002.safetensors', base: 'model-00002-of-00002.bin', slice: 'model-00002-of-00002.bin' },
+};
+
+describe('openCheckpoint: one entry point for every format', () => {
+  it('reads a sharded index whose shards mix safetensors and torch zip, from a folder on disk', async () => {
+    writeFileSync(join(dir, 'model-00001-of-00002.safetensors'), shardA);
+    copyFileSync(own('views.pth'), join(dir, 'model-00002-of-00002.bin'));
+    writeFileSync(join(dir, 'model.safetensors.index.json'), JSON.stringify(index));
+    const ckpt = await openCheckpointNode(dir);
+    expect(ckpt.format).toBe('sharded');
+    expect(ckpt.keys()).toEqual(['a', 'base', 'slice']);
+    expect(values(ckpt.get('a'))).toEqual([1.5, -2]);
+    expect(values(ckpt.get('slice'))).toEqual([8, 9, 10, 14, 15, 16]);
+    expect(ckpt.shapeOf('base')).toEqual([4, 6]);
+    expect(ckpt.metadata).toEqual({ total_size: '104' });
+    expect(ckpt.files.map((f) => f.split('/').pop())).toEqual(['model-00001-of-00002.safetensors', 'model-00002-of-00002.bin']);
+    ckpt.close();
+  });
+
+  it('reads the same index from bytes with its shards given, and from URLs through fetch', async () => {
+    const indexBytes = new TextEncoder().encode(JSON.stringify(index));
+    const views = readFileSync(own('views.pth'));
+    const fromBytes = openCheckpointBytes(indexBytes, { shards: { 'model-00001-of-00002.safetensors': shardA, 'model-00002-of-00002.bin': views } });
+    expect(values(fromBytes.get('slice'))).toEqual([8, 9, 10, 14, 15, 16]);
+    const served = new Map<string, Uint8Array>([
+      ['https://example.test/m/model.safetensors.index.json', indexBytes],
+      ['https://example.test/m/model-00001-of-00002.safetensors', shardA],
+      ['https://example.test/m/model-00002-of-00002.bin', views],
+    ]);
+    const requested: string[] = [];
+    const fakeFetch = (async (url: string) => {
+      requested.push(url);
+      const body = served.get(url);
+      return body ? new Response(body as unknown as BodyInit) : new Response('nope', { status: 404, statusText: 'Not Found' });
+    }) as typeof fetch;
+    const remote = await openCheckpoint('https://example.test/m/model.safetensors.index.json', { fetch: fakeFetch });
+    expect(remote.keys()).toEqual(['a', 'base', 'slice']);
+    expect(values(remote.get('a'))).toEqual([1.5, -2]);
+    expect(requested).toEqual([...served.keys()]);
+    await expect(openCheckpoint('https://example.test/m/missing.pth', { fetch: fakeFetch })).rejects.toThrow('https://example.test/m/missing.pth: HTTP 404 Not Found');
+  });
+
+  it('refuses an index whose shard names leave its folder', () => {
+    const evil = new TextEncoder().encode(JSON.stringify({ weight_map: { a: '../../etc/passwd' } }));
+    expect(() => openCheckpointBytes(evil, { label: 'model.safetensors.index.json' })).toThrow(
+      'model.safetensors.index.json: shard name "../../etc/passwd" is not a plain file name in the index\'s folder',
+    );
+  });
+
+  it('gives the same tensors for a safetensors file from a path, from a Node Buffer and as a plain Uint8Array', async () => {
+    const path = fixturePath('anydepth_official_tiny.safetensors');
+    const fromFile = openCheckpointFile(path);
+    const buffer = readFileSync(path);
+    const fromBuffer = openCheckpointBytes(buffer);
+    const fromArray = openCheckpointBytes(new Uint8Array(buffer));
+    for (const key of ['0.encoder.backbone.rope_embed.periods', '0.decoder.output_conv.4.bias', '0.decoder.upsample_1.dysample1.2.num_batches_tracked']) {
+      const want = fromFile.get(key)!;
+      expect(fromBuffer.get(key), key).toEqual(want);
+      expect(fromArray.get(key), key).toEqual(want);
+    }
+    expect(fromFile.dtypeOf('0.decoder.upsample_1.dysample1.2.num_batches_tracked')).toBe('I64');
+    expect(fromFile.metadata.format).toBe('pt');
+    fromFile.close();
+  });
+
+  it('a missing path names the path', () => {
+    expect(() => openCheckpointFile(join(dir, 'nope.pth'))).toThrow(`no such file or folder: ${join(dir, 'nope.pth')}`);
+  });
+});
