@@ -3,6 +3,10 @@ import { EVAL_HELP, runEval } from './commands/eval.js';
 import { PREDICT_HELP, runPredict } from './commands/predict.js';
 import { TRAIN_HELP, runTrain } from './commands/train.js';
 import { QUALITY_HELP, runQuality } from './commands/quality.js';
+import { version } from '../package.json';
+
+/** The version of this package, printed by `anydepth --version`. */
+export const VERSION: string = version;
 
 export const HELP = `Usage: anydepth <command> [options]
 
@@ -12,6 +16,10 @@ Commands:
   eval                  zero-shot evaluation on NYUv2, KITTI, ETH3D, ScanNet or DIODE (Table 2 columns)
   quality score|filter  Depth Distribution / Gradient Continuity scores and the 20 % filtering rule
   help [command]        show help for a command
+
+Options:
+  -h, --help            show this help
+  -v, --version         print the version of @anydepth/cli
 
 Run 'anydepth <command> --help' for the options of a command.
 `;
@@ -34,6 +42,10 @@ export async function runCli(argv: string[], io: { log?: (s: string) => void; er
     if (!command || command === '-h' || command === '--help') {
       log(HELP);
       return command ? 0 : 2;
+    }
+    if (command === '-v' || command === '--version') {
+      log(VERSION);
+      return 0;
     }
     if (command === 'help') {
       log(rest[0] && COMMANDS[rest[0]] ? COMMANDS[rest[0]].help : HELP);

@@ -58,6 +58,9 @@ describe('anydepth predict', () => {
     const help = cli('predict', '--help');
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/Usage: anydepth predict/);
+    const version = cli('--version');
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toBe(JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version);
     const unknown = cli('frobnicate');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown command 'frobnicate'/);
