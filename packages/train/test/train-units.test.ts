@@ -14,6 +14,8 @@ import {
   trainingChartPng,
   type TrainSample,
 } from '../src/index.js';
+import { axisTicks, formatTick } from '../src/chart.js';
+import { decodePng } from '@anydepth/datasets';
 
 beforeAll(async () => {
   await setBackend('cpu');
@@ -164,12 +166,37 @@ describe('constant-disparity baseline and chart', () => {
     expect(r.metrics.delta1).toBeLessThan(1);
   });
 
-  it('draws a PNG of the curves', () => {
+  it('draws a PNG of the curves with axes, tick labels and titles', () => {
     const png = trainingChartPng([
       { type: 'train', step: 1, loss: 1, lr: 1e-4 },
       { type: 'train', step: 2, loss: 0.5, lr: 2e-4 },
       { type: 'val', step: 2, absRel: 0.2 },
     ]);
-    expect(Array.from(png.subarray(1, 4))).toEqual([80, 78, 71]);
+    const { width, height, channels, data } = decodePng(png);
+    expect([width, height, channels]).toEqual([960, 300, 3]);
+    const pixel = (x: number, y: number) => Array.from(data.subarray((y * width + x) * 3, (y * width + x) * 3 + 3));
+    const inkIn = (x0: number, x1: number, y0: number, y1: number) => {
+      let n = 0;
+      for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) if (pixel(x, y)[0] < 100) n++;
+      return n;
+    };
+    // Each of the three 320-px panels: a y axis at x = panel + 42 from the title band down to the x axis.
+    for (const panel of [0, 320, 640]) {
+      expect(pixel(panel + 42, 150)).toEqual([90, 90, 90]);
+      expect(inkIn(panel, panel + 36, 20, 260), 'y tick labels left of the axis').toBeGreaterThan(20);
+      expect(inkIn(panel + 42, panel + 316, 268, 282), 'x tick labels under the axis').toBeGreaterThan(20);
+      expect(inkIn(panel, panel + 320, 6, 13), 'title').toBeGreaterThan(40);
+      expect(inkIn(panel, panel + 320, 287, 294), 'x-axis label').toBeGreaterThan(10);
+    }
+  });
+
+  it('picks round ticks and short labels', () => {
+    expect(axisTicks(1, 2)).toEqual([1, 1.2, 1.4, 1.6, 1.8, 2]);
+    expect(axisTicks(0, 1000)).toEqual([0, 200, 400, 600, 800, 1000]);
+    expect(axisTicks(0, 1300)).toEqual([0, 500, 1000]);
+    expect(axisTicks(-0.3, 0.9)).toEqual([-0.2, 0, 0.2, 0.4, 0.6, 0.8]);
+    expect(axisTicks(0.01, 1, true)).toEqual([0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1]);
+    expect(axisTicks(1e-6, 1, true)).toEqual([1e-6, 1e-5, 1e-4, 0.001, 0.01, 0.1, 1]);
+    expect([0, 0.25, 1.5, 1200, 2e-4, 1e-3, 25000].map(formatTick)).toEqual(['0', '0.25', '1.5', '1200', '2E-4', '1E-3', '2.5E4']);
   });
 });
