@@ -1,7 +1,9 @@
-import { existsSync, mkdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { HubError, type HubOptions, hubHeaders, httpErrorMessage } from '../hub.js';
+import { type HubResponse, announcedSize, checkAnnouncedSize, hubRequest, overLimitError } from '../fetch.js';
+import { HubError, type HubOptions, byteLimitFor, httpErrorMessage } from '../hub.js';
 
 export interface DownloadOptions extends HubOptions {
   /** The fetch implementation (default `globalThis.fetch`). */
@@ -21,111 +23,148 @@ export interface DownloadResult {
   size: number;
 }
 
+/** What `{dest}.part.json` records about the bytes in `{dest}.part`, so that a resume can be checked. */
+interface PartRecord {
+  url: string;
+  /** The server's strong ETag for those bytes, sent back as `If-Range`. */
+  etag: string;
+  /** The SHA-256 the hub announced for the file, when it did. */
+  sha256: string | null;
+}
+
 function sizeOf(path: string): number {
   return existsSync(path) ? statSync(path).size : 0;
 }
 
-/**
- * Follows redirects by hand so that `x-linked-size` (sent by the hub on the redirect to its CDN)
- * can be read and the token is sent to the hub's own origin only.
- */
-async function request(url: string, options: DownloadOptions, range: number): Promise<{ res: Response; linkedSize: number | null; finalUrl: string }> {
-  const doFetch = options.fetch ?? globalThis.fetch;
-  let current = url;
-  let linkedSize: number | null = null;
-  for (let hop = 0; hop < 10; hop++) {
-    let res: Response | null = null;
-    // One retry on a network error (e.g. a pooled keep-alive connection the server had just closed).
-    for (let attempt = 0; !res; attempt++) {
-      try {
-        res = await doFetch(current, { headers: hubHeaders(current, options, range > 0 ? { Range: `bytes=${range}-` } : {}), redirect: 'manual' });
-      } catch (e) {
-        if (attempt >= 1) throw new HubError(`GET ${current} failed: ${(e as Error).message}`, current, 0);
-      }
-    }
-    const linked = res.headers.get('x-linked-size');
-    if (linked !== null && Number.isFinite(Number(linked))) linkedSize = Number(linked);
-    if (res.status >= 300 && res.status < 400 && res.headers.get('location')) {
-      await res.body?.cancel();
-      current = new URL(res.headers.get('location')!, current).toString();
-      continue;
-    }
-    return { res, linkedSize, finalUrl: current };
+function readRecord(path: string, url: string): PartRecord | null {
+  try {
+    const r = JSON.parse(readFileSync(path, 'utf8')) as PartRecord;
+    return r.url === url && typeof r.etag === 'string' ? r : null;
+  } catch {
+    return null;
   }
-  throw new HubError(`GET ${url}: too many redirects`, url, 0);
+}
+
+async function hashFile(path: string, hash: ReturnType<typeof createHash>): Promise<void> {
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
 }
 
 /**
- * Downloads `url` to `dest`: the bytes go to `dest.part`, which is renamed once complete and of
- * the announced size (`x-linked-size`, else `Content-Range` / `Content-Length`). An interrupted
- * transfer leaves the `.part` file, and the next call resumes it with an HTTP Range request.
+ * Downloads `url` to `dest`: the bytes go to `dest.part`, which is renamed once complete, of the announced size
+ * (`x-linked-size`, else `Content-Range` / `Content-Length`) and, when the hub announced one (`x-linked-etag` /
+ * `ETag` of LFS files), of the announced SHA-256. Files over `maxBytes` (`maxJsonBytes` for `.json`) are refused,
+ * from the announced size when there is one, else when the body passes the limit; a request fails after
+ * `idleTimeoutMs` without data.
+ *
+ * An interrupted transfer keeps `dest.part` only when it can be resumed safely: the server sent a strong ETag,
+ * recorded in `dest.part.json`. The next call resumes it with `Range` + `If-Range: <ETag>`, so a file that
+ * changed meanwhile is sent whole and rewritten instead of spliced; a changed SHA-256 from the hub restarts too.
  * A cached `dest` is returned without any request unless `force`.
  */
 export async function downloadFile(url: string, dest: string, options: DownloadOptions = {}): Promise<DownloadResult> {
   if (!options.force && existsSync(dest)) return { path: dest, downloaded: false, resumedFrom: 0, size: sizeOf(dest) };
-  mkdirSync(dirname(dest), { recursive: true });
   const part = `${dest}.part`;
-  let offset = sizeOf(part);
-  let { res, linkedSize } = await request(url, options, offset);
-  if (res.status === 416 && offset > 0) {
-    // The range starts at or past the end: the .part is complete or stale; start over.
-    await res.body?.cancel();
-    unlinkSync(part);
-    offset = 0;
-    ({ res, linkedSize } = await request(url, options, 0));
-  }
-  if (!res.ok) {
-    await res.body?.cancel();
-    throw new HubError(httpErrorMessage(res.status, res.statusText, url, !!options.token), url, res.status);
-  }
-  const resumed = res.status === 206 && offset > 0;
-  if (!resumed) offset = 0; // the server ignored the range: rewrite from the start
-  const contentLength = res.headers.get('content-length');
-  const contentRange = res.headers.get('content-range');
-  const rangeTotal = contentRange ? Number(/\/(\d+)\s*$/.exec(contentRange)?.[1] ?? NaN) : NaN;
-  if (resumed && contentRange) {
-    const start = Number(/bytes\s+(\d+)-/.exec(contentRange)?.[1] ?? NaN);
-    if (start !== offset) {
-      await res.body?.cancel();
-      throw new HubError(`GET ${url}: asked to resume at byte ${offset} but the server sent ${contentRange}`, url, res.status);
-    }
-  }
-  const total =
-    linkedSize ?? (Number.isFinite(rangeTotal) ? rangeTotal : contentLength !== null ? Number(contentLength) + (resumed ? offset : 0) : null);
+  const recordPath = `${dest}.part.json`;
+  const discard = () => {
+    rmSync(part, { force: true });
+    rmSync(recordPath, { force: true });
+  };
+  let record = readRecord(recordPath, url);
+  let offset = record ? sizeOf(part) : 0;
+  if (offset === 0) discard(); // nothing to resume, or bytes we cannot check: start over
 
-  const file = await open(part, resumed ? 'a' : 'w');
-  let received = offset;
+  let r: HubResponse = await hubRequest(url, options, offset > 0 ? { rangeStart: offset, ifRange: record!.etag } : {});
+  const changed = offset > 0 && record!.sha256 !== null && r.sha256 !== null && r.sha256 !== record!.sha256;
+  if (offset > 0 && (r.res.status === 416 || changed)) {
+    // Past the end (complete or stale), or the hub now announces another file: start over.
+    r.timer.clear();
+    await r.res.body?.cancel();
+    discard();
+    offset = 0;
+    r = await hubRequest(url, options);
+  }
+  const { res, timer } = r;
   try {
-    if (res.body) {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        await file.write(chunk);
-        received += chunk.length;
-        options.onProgress?.(received, total);
-        if (total !== null && received > total) break;
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw new HubError(httpErrorMessage(res.status, res.statusText, url, !!options.token), url, res.status);
+    }
+    const resumed = res.status === 206 && offset > 0;
+    if (!resumed) offset = 0; // the server ignored the range, or If-Range found the file changed: rewrite from the start
+    const contentRange = res.headers.get('content-range');
+    if (resumed && contentRange) {
+      const start = Number(/bytes\s+(\d+)-/.exec(contentRange)?.[1] ?? Number.NaN);
+      if (start !== offset) {
+        await res.body?.cancel();
+        throw new HubError(`GET ${url}: asked to resume at byte ${offset} but the server sent ${contentRange}`, url, res.status);
       }
     }
-  } catch (e) {
-    await file.close();
-    throw new HubError(
-      `GET ${url}: the transfer was interrupted after ${received} of ${total ?? '?'} bytes (${(e as Error).message}); ` +
-        `the partial file ${part} is kept and the next call resumes it`,
-      url,
-      0,
-    );
-  }
-  await file.sync();
-  await file.close();
-  if (total !== null && received !== total) {
-    if (received > total) {
-      unlinkSync(part);
-      throw new HubError(`GET ${url}: size mismatch: received ${received} bytes but expected ${total}; the partial file was deleted`, url, res.status);
+    const total = announcedSize(r, offset);
+    try {
+      checkAnnouncedSize(url, total, options);
+    } catch (e) {
+      await res.body?.cancel();
+      discard();
+      throw e;
     }
-    throw new HubError(
-      `GET ${url}: size mismatch: received ${received} bytes but expected ${total}; the partial file ${part} is kept and the next call resumes it`,
-      url,
-      res.status,
-    );
+    const { limit } = byteLimitFor(url, options);
+    mkdirSync(dirname(dest), { recursive: true });
+    const hash = createHash('sha256');
+    if (resumed) await hashFile(part, hash);
+    else {
+      discard();
+      record = r.etag ? { url, etag: r.etag, sha256: r.sha256 } : null;
+      if (record) writeFileSync(recordPath, JSON.stringify(record));
+    }
+
+    const file = await open(part, resumed ? 'a' : 'w');
+    let received = offset;
+    try {
+      if (res.body) {
+        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+          timer.touch();
+          received += chunk.length;
+          if (received > limit) throw overLimitError(url, options, '; the partial file was deleted');
+          await file.write(chunk);
+          hash.update(chunk);
+          options.onProgress?.(received, total);
+          if (total !== null && received > total) break;
+        }
+      }
+      await file.sync();
+    } catch (e) {
+      await file.close();
+      await res.body?.cancel().catch(() => {});
+      if (e instanceof HubError) {
+        discard();
+        throw e;
+      }
+      const why = timer.fired ? timer.error().message : `GET ${url}: the transfer was interrupted after ${received} of ${total ?? '?'} bytes (${(e as Error).message})`;
+      if (record) throw new HubError(`${why}; the partial file ${part} is kept and the next call resumes it`, url, 0);
+      discard();
+      throw new HubError(`${why}; the server sent no ETag to resume against, so the partial file was deleted`, url, 0);
+    }
+    await file.close();
+    if (total !== null && received !== total) {
+      if (received > total || !record) {
+        discard();
+        throw new HubError(`GET ${url}: size mismatch: received ${received} bytes but expected ${total}; the partial file was deleted`, url, res.status);
+      }
+      throw new HubError(
+        `GET ${url}: size mismatch: received ${received} bytes but expected ${total}; the partial file ${part} is kept and the next call resumes it`,
+        url,
+        res.status,
+      );
+    }
+    const actual = hash.digest('hex');
+    if (r.sha256 && actual !== r.sha256) {
+      discard();
+      throw new HubError(`GET ${url}: SHA-256 mismatch: the hub announced ${r.sha256} but the file hashes to ${actual}; the file was deleted`, url, res.status);
+    }
+    renameSync(part, dest);
+    rmSync(recordPath, { force: true });
+    return { path: dest, downloaded: true, resumedFrom: offset, size: received };
+  } finally {
+    timer.clear();
   }
-  renameSync(part, dest);
-  return { path: dest, downloaded: true, resumedFrom: resumed ? offset : 0, size: received };
 }

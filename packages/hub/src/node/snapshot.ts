@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
-import { HubError, type HubOptions, hubFileUrl } from '../hub.js';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { HubError, type HubOptions, checkRepoFileName, checkRepoId, hubFileUrl } from '../hub.js';
 import { shardFilesOf } from '../shard-index.js';
 import { type DownloadOptions, downloadFile } from './download.js';
 
@@ -26,24 +26,27 @@ export function withEnvToken<T extends HubOptions>(options: T): T {
 }
 
 function repoDir(repo: string, options: SnapshotOptions): string {
-  return join(options.cacheDir ?? defaultCacheDir(), `models--${repo.replace('/', '--')}`, options.revision ?? 'main');
+  const revision = checkRepoFileName(options.revision ?? 'main', 'revision');
+  return join(options.cacheDir ?? defaultCacheDir(), `models--${checkRepoId(repo).replace('/', '--')}`, revision);
+}
+
+/** `dir/name` for a checked relative name, and a last guard that the result is inside `dir`. */
+function inside(dir: string, name: string): string {
+  const dest = resolve(dir, checkRepoFileName(name));
+  const rel = relative(resolve(dir), dest);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) throw new Error(`unsafe file name '${name}': it resolves outside ${dir}`);
+  return dest;
 }
 
 function downloadOptions(options: SnapshotOptions): DownloadOptions {
-  return {
-    endpoint: options.endpoint,
-    revision: options.revision,
-    token: options.token,
-    fetch: options.fetch,
-    force: options.force,
-    onProgress: options.onProgress,
-  };
+  const { cacheDir: _, ...rest } = options;
+  return rest;
 }
 
 /** Downloads one file of a repo into the cache (`{cacheDir}/models--{owner}--{name}/{revision}/{file}`); returns its path. */
 export async function downloadRepoFile(repo: string, file: string, options: SnapshotOptions = {}): Promise<string> {
   const opts = withEnvToken(options);
-  const dest = join(repoDir(repo, opts), file);
+  const dest = inside(repoDir(repo, opts), file);
   await downloadFile(hubFileUrl(repo, file, opts), dest, downloadOptions(opts));
   return dest;
 }
@@ -83,14 +86,16 @@ export async function downloadPretrained(repo: string, options: SnapshotOptions 
 /**
  * Downloads a file given by URL into the cache (`{cacheDir}/urls/{hash of the URL}/{name}`), with the
  * `config.json` beside it on the server when there is one (unless `withConfig` is false). Returns its path.
+ * The token goes only to the configured hub origin (`endpoint`, default https://huggingface.co): a URL on
+ * another host is fetched without it.
  */
 export async function downloadUrl(url: string, options: SnapshotOptions & { withConfig?: boolean } = {}): Promise<string> {
-  const opts = withEnvToken(options);
+  const { withConfig, ...opts } = withEnvToken(options);
   const digest = createHash('sha256').update(url).digest('hex').slice(0, 16);
   const name = basename(new URL(url).pathname) || 'model.safetensors';
-  const path = join(opts.cacheDir ?? defaultCacheDir(), 'urls', digest, name);
-  const dl = { ...downloadOptions(opts), endpoint: opts.endpoint ?? new URL(url).origin };
-  if (options.withConfig !== false) await optional(downloadFile(new URL('config.json', url).toString(), join(dirname(path), 'config.json'), dl));
+  const path = inside(join(opts.cacheDir ?? defaultCacheDir(), 'urls', digest), name);
+  const dl = downloadOptions(opts);
+  if (withConfig !== false) await optional(downloadFile(new URL('config.json', url).toString(), join(dirname(path), 'config.json'), dl));
   await downloadFile(url, path, dl);
   return path;
 }
