@@ -1,16 +1,27 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { setBackend } from '@anydepth/test-utils';
-import { expect, it } from 'vitest';
-import { DySample, gridSample } from '../src/index.js';
+import { rmSync, writeFileSync } from 'node:fs';
+import { afterEach, expect, it, vi } from 'vitest';
+import { readReadme } from '../../../scripts/readme-snippets.mjs';
 
-it('README snippet runs and prints what it says', async () => {
-  await setBackend('cpu');
-  const input = tf.tensor4d([1, 2, 3, 4], [1, 2, 2, 1]);
-  const grid = tf.tensor4d([0, 0, -1, -1, 1, 1], [1, 1, 3, 2]);
-  const out = gridSample(input, grid, { mode: 'bilinear', paddingMode: 'border', alignCorners: false });
-  expect(Array.from(await out.data())).toEqual([2.5, 1, 4]);
-  const up = new DySample({ inChannels: 16, scale: 2, style: 'lp', groups: 4, dyscope: true });
-  const y = up.forward(tf.randomNormal([1, 8, 8, 16]));
-  expect(y.shape).toEqual([1, 16, 16, 16]);
-  expect(Object.keys(up.stateDictShapes())).toEqual(['init_pos', 'offset.weight', 'offset.bias', 'scope.weight']);
+const readme = readReadme(new URL('../README.md', import.meta.url).pathname);
+// Written next to this test so that vite transforms it and resolves its imports like the test's own.
+const snippetFile = new URL('./readme-snippet.generated.ts', import.meta.url).pathname;
+afterEach(() => rmSync(snippetFile, { force: true }));
+
+const plain = (v: unknown): unknown => (ArrayBuffer.isView(v) ? Array.from(v as Float32Array) : v);
+
+it('the README snippet runs and prints what its comments say', async () => {
+  expect(readme.code).toBeTruthy();
+  expect(readme.install, 'every package imported by the snippet is on the install line').toEqual(expect.arrayContaining(readme.imports));
+  writeFileSync(snippetFile, readme.code ?? '');
+  const logs: unknown[][] = [];
+  const spy = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void logs.push(args));
+  try {
+    await import(/* @vite-ignore */ snippetFile);
+  } finally {
+    spy.mockRestore();
+  }
+  expect(logs.length).toBe(readme.expected.length);
+  const claimed = readme.expected.map((value, i) => [value, plain(logs[i][0])]).filter(([value]) => value !== undefined);
+  expect(claimed.length, 'the snippet states its outputs').toBe(3);
+  for (const [value, logged] of claimed) expect(logged).toEqual(value);
 });
