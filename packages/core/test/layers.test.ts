@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expectClose, setBackend } from '@anydepth/test-utils';
 import { describe, expect, it } from 'vitest';
-import { Conv2d, ConvTranspose2d, LayerNorm, Rng, gelu } from '../src/index.js';
+import { Conv2d, ConvTranspose2d, LayerNorm, Linear, Rng, gelu, withoutInitialisation } from '../src/index.js';
 
 /** Direct PyTorch-definition convolution on NCHW-indexed host arrays (weights in OIHW), for reference. */
 function naiveConv(
@@ -135,3 +135,21 @@ for (const backend of ['cpu', 'wasm'] as const) {
     });
   });
 }
+
+describe('withoutInitialisation', () => {
+  it('builds layers with zero parameters and leaves the random generator where it was', () => {
+    const rng = new Rng(5);
+    const before = rng.getState();
+    const conv = withoutInitialisation(() => new Conv2d(3, 4, 3, { rng }));
+    expect(rng.getState()).toEqual(before);
+    expect(Array.from(conv.weight.dataSync()).every((v) => v === 0)).toBe(true);
+    conv.dispose();
+    const seeded = new Linear(3, 2, { rng });
+    expect(Array.from(seeded.weight.dataSync()).some((v) => v !== 0)).toBe(true); // initialisation is back on afterwards
+    seeded.dispose();
+    expect(() => withoutInitialisation(() => { throw new Error('inside'); })).toThrow('inside');
+    const after = new Linear(3, 2, { rng });
+    expect(Array.from(after.weight.dataSync()).some((v) => v !== 0)).toBe(true); // and after a throw
+    after.dispose();
+  });
+});
