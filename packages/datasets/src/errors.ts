@@ -16,3 +16,8 @@ export function checkDims(format: string, width: number, height: number, maxPixe
     throw new DecodeError(format, `image size ${width}x${height} exceeds the limit of ${maxPixels} pixels`);
   }
 }
+
+/** Refuses an allocation of `need` bytes beyond `maxBytes`; `what` names the thing (e.g. "3 channels of 67x75"). */
+export function checkBytes(format: string, what: string, need: number, maxBytes: number): void {
+  if (need > maxBytes) throw new DecodeError(format, `${what} need ${need} bytes, above the ${maxBytes}-byte budget (raise maxBytes)`);
+}

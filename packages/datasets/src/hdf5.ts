@@ -1,7 +1,8 @@
 import { open } from 'node:fs/promises';
-import { DecodeError } from './errors.js';
+import { finishDepthMap } from './depth-map.js';
+import { checkBytes, checkDims, DecodeError } from './errors.js';
 import { halfTable } from './float16.js';
-import type { DepthMap } from './types.js';
+import { DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, type DecodeLimits, type DepthMap } from './types.js';
 
 // h5wasm's Node build reads files straight from the file system (no download, no network).
 type H5Module = {
@@ -48,7 +49,7 @@ async function checkSignature(path: string): Promise<void> {
  * Reads a 2-D numeric HDF5 dataset as float32 (Node only, via h5wasm). Handles float16 itself (h5wasm cannot on
  * Node 20), float32/64 and integers. Default dataset name "dataset" (Hypersim).
  */
-export async function readHdf5Depth(path: string, dataset = 'dataset'): Promise<DepthMap> {
+export async function readHdf5Depth(path: string, dataset = 'dataset', limits: DecodeLimits = {}): Promise<DepthMap> {
   await checkSignature(path);
   const lib = await h5wasm();
   let file: InstanceType<typeof lib.File>;
@@ -64,8 +65,11 @@ export async function readHdf5Depth(path: string, dataset = 'dataset'): Promise<
     const shape = (meta.shape ?? []).filter((s, i, a) => !(s === 1 && a.length > 2));
     if (shape.length !== 2) throw new DecodeError('hdf5', `dataset '${dataset}' has shape (${meta.shape?.join(', ')}), expected 2-D`);
     const [height, width] = shape;
+    checkDims('hdf5', width, height, limits.maxPixels ?? DEFAULT_MAX_PIXELS);
     const n = meta.total_size;
+    if (n !== width * height) throw new DecodeError('hdf5', `dataset '${dataset}' holds ${n} values for a ${width}x${height} map`);
     const nbytes = n * meta.size;
+    checkBytes('hdf5', `dataset '${dataset}' (${width}x${height}, ${meta.size}-byte values)`, nbytes + n * 5, limits.maxBytes ?? DEFAULT_MAX_BYTES);
     const mod = lib.Module as unknown as H5Module;
     const ptr = mod._malloc(nbytes);
     if (!ptr) throw new DecodeError('hdf5', `cannot allocate ${nbytes} bytes`);
@@ -90,9 +94,7 @@ export async function readHdf5Depth(path: string, dataset = 'dataset'): Promise<
     else if (meta.type === 0 && meta.size === 4) for (let i = 0; i < n; i++) data[i] = meta.signed ? dv.getInt32(i * 4, le) : dv.getUint32(i * 4, le);
     else if (meta.type === 0 && meta.size === 1) for (let i = 0; i < n; i++) data[i] = meta.signed ? dv.getInt8(i) : dv.getUint8(i);
     else throw new DecodeError('hdf5', `dataset '${dataset}' has unsupported element type (class ${meta.type}, ${meta.size} bytes)`);
-    const valid = new Uint8Array(n);
-    for (let i = 0; i < n; i++) valid[i] = Number.isFinite(data[i]) ? 1 : 0;
-    return { width, height, data, valid };
+    return finishDepthMap({ width, height, data });
   } catch (e) {
     if (e instanceof DecodeError) throw e;
     throw new DecodeError('hdf5', `cannot read dataset '${dataset}' of ${path} (${(e as Error).message ?? e})`);

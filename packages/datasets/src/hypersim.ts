@@ -1,3 +1,4 @@
+import { finishDepthMap } from './depth-map.js';
 import { DecodeError } from './errors.js';
 import type { DepthMap } from './types.js';
 
@@ -79,5 +80,5 @@ export function hypersimDistanceToPlanar(map: DepthMap, camFromUv?: Mat3): Depth
       out[i] = (map.data[i] * Math.abs(rz)) / Math.sqrt(rx * rx + ry * ry + rz * rz);
     }
   }
-  return { width: w, height: h, data: out, valid: map.valid };
+  return finishDepthMap({ width: w, height: h, data: out, valid: map.valid?.slice() });
 }

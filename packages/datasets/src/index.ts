@@ -1,5 +1,8 @@
 export * from './types.js';
 export { DecodeError } from './errors.js';
+export { finishDepthMap } from './depth-map.js';
+export { ByteReader } from './byte-reader.js';
+export { crc32, adler32 } from './checksums.js';
 export { halfToFloat, halfArrayToFloat32, halfTable } from './float16.js';
 export { fflateInflate } from './inflate.js';
 export { decodePng, decodePng16Depth, isPng, type PngOptions, type Png16DepthOptions } from './decoders/png.js';

@@ -1,4 +1,4 @@
-import { inflateSync } from 'node:zlib';
+import zlib from 'node:zlib';
 import { DecodeError } from './errors.js';
 import type { Inflate } from './types.js';
 
@@ -7,7 +7,7 @@ export const nodeInflate: Inflate = (compressed, expectedSize) => {
   try {
     // One output chunk of the expected size: no re-allocation and concatenation of 16 KiB chunks (≈ −30 % time).
     const size = Math.max(64, expectedSize);
-    const b = inflateSync(compressed, { maxOutputLength: Math.max(1, expectedSize), chunkSize: size });
+    const b = zlib.inflateSync(compressed, { maxOutputLength: Math.max(1, expectedSize), chunkSize: size });
     return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
@@ -15,3 +15,7 @@ export const nodeInflate: Inflate = (compressed, expectedSize) => {
     throw new DecodeError('zlib', `corrupt compressed data (${err.message})`);
   }
 };
+
+// Native CRC-32 (Node ≥ 20.15) for PNG chunk checks: ≈ 5× faster than the JavaScript one.
+const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
+if (typeof nativeCrc32 === 'function') nodeInflate.crc32 = (bytes) => nativeCrc32(bytes);

@@ -30,7 +30,7 @@ async function readBytes(path: string): Promise<Uint8Array> {
 /** Reads and decodes a depth file with a rule (guessed from the extension when omitted). */
 export async function readDepth(path: string, rule: DepthRule = guessRule(path), limits: DecodeLimits = {}): Promise<DepthMap> {
   if (rule.format === 'hdf5') {
-    let map = await readHdf5Depth(path, rule.dataset ?? 'dataset');
+    let map = await readHdf5Depth(path, rule.dataset ?? 'dataset', limits);
     if (rule.hypersimPlanar) map = hypersimDistanceToPlanar(map, rule.hypersimPlanar === true ? undefined : rule.hypersimPlanar);
     return applyRuleCommon(map, rule);
   }

@@ -1,3 +1,4 @@
+import { finishDepthMap } from './depth-map.js';
 import { DecodeError } from './errors.js';
 import { decodeExrDepth } from './exr/exr.js';
 import { decodePfm } from './decoders/pfm.js';
@@ -32,7 +33,7 @@ export interface DecodeDepthOptions extends DecodeLimits {
   inflate?: Inflate;
 }
 
-/** Applies `invalidAbove` and `disparityToDepth` of a rule (in place) and returns the map. */
+/** Applies `invalidAbove` and `disparityToDepth` of a rule (in place) and returns the map, validity contract enforced. */
 export function applyRuleCommon(map: DepthMap, rule: RuleCommon): DepthMap {
   const { data } = map;
   const valid = map.valid ?? new Uint8Array(data.length).fill(1);
@@ -48,7 +49,7 @@ export function applyRuleCommon(map: DepthMap, rule: RuleCommon): DepthMap {
     for (let i = 0; i < data.length; i++) if (!(data[i] <= t)) valid[i] = 0;
   }
   map.valid = valid;
-  return map;
+  return finishDepthMap(map);
 }
 
 /** Decodes depth bytes with a rule (every format but HDF5, which needs a file: use `readDepth` from `/node`). */

@@ -1,7 +1,7 @@
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import {
-  decodeDepth, DecodeError, decodeJpeg, decodeNpy, decodeNpyDepth, decodeNpz, decodePfm, decodePgm, decodePng, decodePng16Depth, halfToFloat,
+  crc32, decodeDepth, DecodeError, decodeJpeg, decodeNpy, decodeNpyDepth, decodeNpz, decodePfm, decodePgm, decodePng, decodePng16Depth, halfToFloat,
 } from '../src/index.js';
 import { nodeInflate, readImage } from '../src/node.js';
 import { bytesOf, data, encodePng } from './helpers.js';
@@ -60,6 +60,7 @@ describe('PNG', () => {
     const giant = good.slice();
     new DataView(giant.buffer).setUint32(16, 1 << 20); // width 1M × 64 rows
     new DataView(giant.buffer).setUint32(20, 1 << 20);
+    new DataView(giant.buffer).setUint32(29, crc32(giant.subarray(12, 29))); // a consistent IHDR: only the size is wrong
     expect(() => decodePng(giant)).toThrow(/exceeds the limit/);
     const corrupt = good.slice();
     for (let i = 45; i < 60; i++) corrupt[i] ^= 0xff;

@@ -1,10 +1,23 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 
-/** Recursively lists files under `root` (sorted, deterministic), following no symlinked directories twice. */
+/**
+ * Recursively lists files under `root` (sorted, deterministic). Symlinked directories are followed, but each real
+ * directory is walked once (a visited set of real paths), so self-links and link cycles cannot loop and two links to
+ * one folder do not list its files twice: the first path in sorted order wins.
+ */
 export function walkFiles(root: string, accept: (rel: string) => boolean): string[] {
   const out: string[] = [];
+  const visited = new Set<string>();
   const visit = (dir: string): void => {
+    let real: string;
+    try {
+      real = realpathSync(dir);
+    } catch {
+      return;
+    }
+    if (visited.has(real)) return;
+    visited.add(real);
     let entries;
     try {
       entries = readdirSync(dir, { withFileTypes: true });

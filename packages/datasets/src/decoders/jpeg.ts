@@ -1,26 +1,60 @@
 import jpeg from 'jpeg-js';
+import { ByteReader } from '../byte-reader.js';
 import { checkDims, DecodeError } from '../errors.js';
-import { DEFAULT_MAX_PIXELS, type DecodeLimits, type RasterImage } from '../types.js';
+import { DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, type DecodeLimits, type RasterImage } from '../types.js';
 
 /** True when the bytes start with a JPEG SOI marker. */
 export function isJpeg(bytes: Uint8Array): boolean {
   return bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
 }
 
-/** Decodes a baseline/progressive JPEG to 8-bit RGB (pure JS, jpeg-js). */
+/** Width and height from the first SOFn marker before the first scan, or undefined when there is none. */
+function frameSize(bytes: Uint8Array): { width: number; height: number } | undefined {
+  const r = new ByteReader(bytes, 'jpeg', 2);
+  while (r.remaining >= 2) {
+    if (r.u8('marker') !== 0xff) return undefined; // not at a marker: leave the diagnosis to the decoder
+    let marker = r.u8('marker');
+    while (marker === 0xff && r.remaining > 0) marker = r.u8('marker'); // fill bytes
+    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd8)) continue; // standalone markers
+    if (marker === 0xd9 || marker === 0xda) return undefined; // EOI or SOS before any frame
+    const len = r.u16be('segment length');
+    if (len < 2) return undefined;
+    const isSof = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
+    if (isSof) {
+      const seg = new ByteReader(r.take(len - 2, 'frame header'), 'jpeg');
+      seg.skip(1, 'sample precision');
+      const height = seg.u16be('frame height');
+      const width = seg.u16be('frame width');
+      return { width, height };
+    }
+    r.skip(len - 2, `segment 0x${marker.toString(16)}`);
+  }
+  return undefined;
+}
+
+/**
+ * Decodes a baseline/progressive JPEG to 8-bit RGB (pure JS, jpeg-js). The frame size is checked against `maxPixels`
+ * before decoding, and jpeg-js's own resolution and memory caps come from the same `maxPixels` / `maxBytes` budget.
+ */
 export function decodeJpeg(bytes: Uint8Array, options: DecodeLimits = {}): RasterImage {
   if (!isJpeg(bytes)) throw new DecodeError('jpeg', 'missing JPEG SOI marker');
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const frame = frameSize(bytes);
+  if (frame && frame.height > 0) checkDims('jpeg', frame.width, frame.height, maxPixels);
   let img: { width: number; height: number; data: Uint8Array };
   try {
     img = jpeg.decode(bytes, {
       useTArray: true,
       formatAsRGBA: false,
       maxResolutionInMP: maxPixels / 1e6,
-      maxMemoryUsageInMB: Math.max(512, Math.ceil((maxPixels * 8) / 2 ** 20)),
+      maxMemoryUsageInMB: maxBytes / 2 ** 20,
     });
   } catch (e) {
-    throw new DecodeError('jpeg', `corrupt or unsupported JPEG (${(e as Error).message})`);
+    const message = (e as Error)?.message ?? String(e);
+    if (message.includes('maxMemoryUsageInMB')) throw new DecodeError('jpeg', `decoding needs more than the ${maxBytes}-byte budget (raise maxBytes)`);
+    if (message.includes('maxResolutionInMP')) throw new DecodeError('jpeg', `image exceeds the limit of ${maxPixels} pixels`);
+    throw new DecodeError('jpeg', `corrupt or unsupported JPEG (${message})`);
   }
   checkDims('jpeg', img.width, img.height, maxPixels);
   return { width: img.width, height: img.height, channels: 3, bitDepth: 8, data: img.data };

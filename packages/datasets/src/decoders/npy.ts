@@ -1,7 +1,12 @@
-import { unzipSync } from 'fflate';
-import { checkDims, DecodeError } from '../errors.js';
+import { ByteReader } from '../byte-reader.js';
+import { finishDepthMap } from '../depth-map.js';
+import { checkBytes, checkDims, DecodeError } from '../errors.js';
 import { halfArrayToFloat32 } from '../float16.js';
-import { DEFAULT_MAX_PIXELS, type DecodeLimits, type DepthMap } from '../types.js';
+import { DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, type DecodeLimits, type DepthMap } from '../types.js';
+import { readZip } from '../zip.js';
+
+/** Longest .npy header accepted (numpy writes a few hundred bytes; the format allows far more). */
+const MAX_NPY_HEADER = 1 << 20;
 
 /** A parsed .npy array: shape, numpy dtype string and the values as float64-able typed array. */
 export interface NpyArray {
@@ -18,34 +23,31 @@ export function decodeNpy(bytes: Uint8Array, options: DecodeLimits = {}): NpyArr
   if (bytes.length < 10 || bytes[0] !== 0x93 || String.fromCharCode(...bytes.subarray(1, 6)) !== 'NUMPY') {
     throw new DecodeError('npy', 'missing \\x93NUMPY magic');
   }
-  const major = bytes[6];
+  const r = new ByteReader(bytes, 'npy', 6);
+  const major = r.u8('version');
+  r.skip(1, 'version');
   let headerLen: number;
-  let offset: number;
-  if (major === 1) {
-    headerLen = bytes[8] | (bytes[9] << 8);
-    offset = 10;
-  } else if (major === 2 || major === 3) {
-    if (bytes.length < 12) throw new DecodeError('npy', 'truncated header');
-    headerLen = (bytes[8] | (bytes[9] << 8) | (bytes[10] << 16) | (bytes[11] << 24)) >>> 0;
-    offset = 12;
-  } else throw new DecodeError('npy', `unsupported format version ${major}`);
-  if (offset + headerLen > bytes.length) throw new DecodeError('npy', 'truncated header');
-  const header = new TextDecoder('latin1').decode(bytes.subarray(offset, offset + headerLen));
+  if (major === 1) headerLen = r.u16le('header length');
+  else if (major === 2 || major === 3) headerLen = r.u32le('header length');
+  else throw new DecodeError('npy', `unsupported format version ${major}`);
+  if (headerLen > MAX_NPY_HEADER) throw new DecodeError('npy', `header length ${headerLen} is above the ${MAX_NPY_HEADER}-byte limit`);
+  const offset = r.pos;
+  const header = new TextDecoder('latin1').decode(r.take(headerLen, 'header'));
   const descr = /'descr'\s*:\s*'([^']+)'/.exec(header)?.[1];
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
   if (!descr || !fortran || shapeText === undefined) throw new DecodeError('npy', `unparseable header ${JSON.stringify(header.trim())}`);
-  const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map((s) => Number(s));
-  if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new DecodeError('npy', `invalid shape (${shapeText})`);
+  const dims = shapeText.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  if (dims.length > 32 || dims.some((d) => !/^\d{1,15}$/.test(d))) throw new DecodeError('npy', `invalid shape (${shapeText})`);
+  const shape = dims.map(Number);
   const order = descr[0];
   const kind = descr.slice(1);
   const size = SIZES[kind];
   if (!size || !'<>|='.includes(order)) throw new DecodeError('npy', `unsupported dtype '${descr}'`);
   const count = shape.reduce((a, b) => a * b, 1);
-  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
-  if (count > maxPixels * 4) throw new DecodeError('npy', `array of ${count} elements exceeds the limit`);
   const dataStart = offset + headerLen;
   const need = count * size;
+  checkBytes('npy', `${descr} (${shape.join(', ')})`, need, options.maxBytes ?? DEFAULT_MAX_BYTES);
   if (dataStart + need > bytes.length) {
     throw new DecodeError('npy', `truncated data: need ${need} bytes, file has ${bytes.length - dataStart}`);
   }
@@ -73,16 +75,19 @@ export function decodeNpy(bytes: Uint8Array, options: DecodeLimits = {}): NpyArr
 }
 
 /** Reads all arrays of an .npz (zip of .npy files, stored or deflated). Keys drop the `.npy` suffix. */
+/**
+ * Members are inflated within `maxBytes` (all of them together; default 256 MiB) and checked against their CRC-32.
+ */
 export function decodeNpz(bytes: Uint8Array, options: DecodeLimits = {}): Record<string, NpyArray> {
-  let files: Record<string, Uint8Array>;
-  try {
-    files = unzipSync(bytes);
-  } catch (e) {
-    throw new DecodeError('npz', `not a readable zip archive (${(e as Error).message})`);
-  }
-  const out: Record<string, NpyArray> = {};
-  for (const [name, content] of Object.entries(files)) {
-    out[name.replace(/\.npy$/, '')] = decodeNpy(content, options);
+  const files = readZip(bytes, 'npz', options.maxBytes ?? DEFAULT_MAX_BYTES);
+  const out: Record<string, NpyArray> = Object.create(null);
+  for (const [name, content] of files) {
+    try {
+      out[name.replace(/\.npy$/, '')] = decodeNpy(content, options);
+    } catch (e) {
+      if (e instanceof DecodeError) throw new DecodeError('npz', `member '${name}': ${e.message}`);
+      throw e;
+    }
   }
   return out;
 }
@@ -101,7 +106,7 @@ export function npyToDepth(arr: NpyArray, options: DecodeLimits & { scale?: numb
     const idx = arr.fortranOrder ? (i % w) * h + Math.floor(i / w) : i;
     data[i] = Number(src[idx]) / scale;
   }
-  return { width: w, height: h, data };
+  return finishDepthMap({ width: w, height: h, data });
 }
 
 /** Decodes an .npy depth map, or one array (by `key`, default the first) of an .npz. */
@@ -110,7 +115,7 @@ export function decodeNpyDepth(bytes: Uint8Array, options: DecodeLimits & { key?
     const arrays = decodeNpz(bytes, options);
     const keys = Object.keys(arrays);
     const key = options.key ?? keys[0];
-    const arr = arrays[key];
+    const arr = key !== undefined && Object.hasOwn(arrays, key) ? arrays[key] : undefined;
     if (!arr) throw new DecodeError('npz', `no array '${key}' (has ${keys.join(', ') || 'none'})`);
     return npyToDepth(arr, options);
   }

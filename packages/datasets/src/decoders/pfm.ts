@@ -1,3 +1,4 @@
+import { finishDepthMap } from '../depth-map.js';
 import { checkDims, DecodeError } from '../errors.js';
 import { DEFAULT_MAX_PIXELS, type DecodeLimits, type DepthMap } from '../types.js';
 
@@ -51,5 +52,5 @@ export function decodePfm(bytes: Uint8Array, options: DecodeLimits & { channel?:
       valid[i] = Number.isFinite(v) ? 1 : 0;
     }
   }
-  return { width, height, data, valid, channels, scale: Math.abs(scale) };
+  return { ...finishDepthMap({ width, height, data, valid }), channels, scale: Math.abs(scale) };
 }

@@ -1,3 +1,4 @@
+import { finishDepthMap } from '../depth-map.js';
 import { checkDims, DecodeError } from '../errors.js';
 import { DEFAULT_MAX_PIXELS, type DecodeLimits, type DepthMap } from '../types.js';
 import { readHeaderTokens } from './pfm.js';
@@ -50,5 +51,5 @@ export function decodeNyuRawPgm(bytes: Uint8Array, options: DecodeLimits = {}): 
       valid[i] = 1;
     }
   }
-  return { width: img.width, height: img.height, data, valid };
+  return finishDepthMap({ width: img.width, height: img.height, data, valid });
 }

@@ -1,4 +1,6 @@
+import { finishDepthMap } from '../depth-map.js';
 import { checkDims, DecodeError } from '../errors.js';
+import { crc32 } from '../checksums.js';
 import { fflateInflate } from '../inflate.js';
 import { unfilterWasm, unfilterWasm16 } from '../wasm/unfilter.js';
 import { DEFAULT_MAX_PIXELS, type DecodeLimits, type DepthMap, type Inflate, type RasterImage } from '../types.js';
@@ -26,6 +28,7 @@ export function isPng(bytes: Uint8Array): boolean {
 export function decodePng(bytes: Uint8Array, options: PngOptions = {}): RasterImage {
   if (!isPng(bytes)) throw new DecodeError('png', 'missing PNG signature');
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  const crc = options.inflate?.crc32 ?? crc32;
   let pos = 8;
   let width = 0;
   let height = 0;
@@ -44,7 +47,12 @@ export function decodePng(bytes: Uint8Array, options: PngOptions = {}): RasterIm
       throw new DecodeError('png', `truncated file: chunk ${type} needs ${length} bytes at offset ${start}, file has ${bytes.length}`);
     }
     const body = bytes.subarray(start, start + length);
+    // Every chunk, critical or ancillary, carries a CRC-32 of its type and body.
+    if (crc(bytes.subarray(pos + 4, start + length)) !== u32(bytes, start + length)) {
+      throw new DecodeError('png', `chunk ${type} at offset ${pos} fails its CRC check`);
+    }
     if (type === 'IHDR') {
+      if (colorType >= 0) throw new DecodeError('png', 'more than one IHDR chunk');
       if (length < 13) throw new DecodeError('png', 'IHDR chunk too short');
       width = u32(body, 0);
       height = u32(body, 4);
@@ -59,6 +67,7 @@ export function decodePng(bytes: Uint8Array, options: PngOptions = {}): RasterIm
     } else if (type === 'PLTE') {
       palette = body;
     } else if (type === 'IDAT') {
+      if (colorType < 0) throw new DecodeError('png', 'IDAT before IHDR');
       idat.push(body);
       idatLength += length;
     } else if (type === 'IEND') {
@@ -229,5 +238,5 @@ export function decodePng16Depth(bytes: Uint8Array, options: Png16DepthOptions =
       valid[i] = 1;
     }
   }
-  return { width: img.width, height: img.height, data, valid };
+  return finishDepthMap({ width: img.width, height: img.height, data, valid });
 }

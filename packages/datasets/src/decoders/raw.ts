@@ -1,3 +1,4 @@
+import { finishDepthMap } from '../depth-map.js';
 import { DecodeError } from '../errors.js';
 import type { DepthMap } from '../types.js';
 
@@ -13,5 +14,5 @@ export function decodeRawFloat32(bytes: Uint8Array, width: number, height: numbe
     data[i] = v;
     valid[i] = Number.isFinite(v) && v > 0 ? 1 : 0;
   }
-  return { width, height, data, valid };
+  return finishDepthMap({ width, height, data, valid });
 }

@@ -1,7 +1,9 @@
-import { checkDims, DecodeError } from '../errors.js';
+import { finishDepthMap } from '../depth-map.js';
+import { checkBytes, checkDims, DecodeError } from '../errors.js';
 import { halfTable } from '../float16.js';
+import { ByteReader } from '../byte-reader.js';
 import { fflateInflate } from '../inflate.js';
-import { DEFAULT_MAX_PIXELS, type DecodeLimits, type DepthMap, type Inflate } from '../types.js';
+import { DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, type DecodeLimits, type DepthMap, type Inflate } from '../types.js';
 import { decompressPiz } from './piz.js';
 
 /** Pixel types of OpenEXR channels. */
@@ -168,26 +170,49 @@ export function decodeExr(bytes: Uint8Array, options: ExrOptions = {}): ExrImage
     if (c.xSampling !== 1 || c.ySampling !== 1) fail(`channel '${c.name}' is subsampled (${c.xSampling}x${c.ySampling}); not supported`);
   }
   if (!['none', 'rle', 'zips', 'zip', 'piz'].includes(compression)) fail(`compression '${compression}' is not supported`);
+  const names = new Set(channels.map((c) => c.name));
+  if (names.size !== channels.length) fail('channel list names a channel twice');
+  checkBytes('exr', `${channels.length} channels of ${width}x${height}`, channels.length * width * height * 4, options.maxBytes ?? DEFAULT_MAX_BYTES);
   const inflate = options.inflate ?? fflateInflate;
   const linesPerBlock = LINES_PER_BLOCK[compression];
   const nBlocks = Math.ceil(height / linesPerBlock);
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (header.headerEnd + nBlocks * 8 > bytes.length) fail('truncated offset table');
+  const r = new ByteReader(bytes, 'exr', header.headerEnd);
+  r.need(nBlocks * 8, 'offset table');
+  // First pass over the offset table and the block headers: every line block must be there exactly once, so that no
+  // line is left at 0 (and marked valid) or decoded twice.
+  const blockOffsets = new Float64Array(nBlocks);
+  const blockY = new Int32Array(nBlocks);
+  const blockOf = new Int32Array(nBlocks).fill(-1); // line-block index → offset-table index
+  let repeated = -1;
+  for (let b = 0; b < nBlocks; b++) {
+    const off = r.u64le(`offset of block ${b}`);
+    if (off + 8 > bytes.length) fail(`block ${b} offset ${off} is past the end of the file (truncated?)`);
+    const y0 = new ByteReader(bytes, 'exr', off).i32le(`block ${b} first line`) - dataWindow.yMin;
+    if (y0 < 0 || y0 >= height || y0 % linesPerBlock !== 0) fail(`block ${b} has invalid first line ${y0 + dataWindow.yMin}`);
+    blockOffsets[b] = off;
+    blockY[b] = y0;
+    const k = y0 / linesPerBlock;
+    if (blockOf[k] < 0) blockOf[k] = b;
+    else if (repeated < 0) repeated = b;
+  }
+  if (repeated >= 0) {
+    const y = blockY[repeated];
+    const missing = blockOf.indexOf(-1) * linesPerBlock;
+    fail(`line block ${repeated} repeats the lines from y=${y + dataWindow.yMin} of block ${blockOf[y / linesPerBlock]} (lines from y=${missing + dataWindow.yMin} are missing)`);
+  }
   const bytesPerPixel = channels.map((c) => (c.type === 'half' ? 2 : 4));
   const lineBytes = bytesPerPixel.reduce((a, b) => a + b, 0) * width;
-  const planes: Record<string, Float32Array> = {};
+  const planes: Record<string, Float32Array> = Object.create(null);
   for (const c of channels) planes[c.name] = new Float32Array(width * height);
   const half = halfTable();
   for (let b = 0; b < nBlocks; b++) {
-    const off = Number(dv.getBigUint64(header.headerEnd + b * 8, true));
-    if (off + 8 > bytes.length) fail(`block ${b} offset ${off} is past the end of the file (truncated?)`);
-    const y0 = dv.getInt32(off, true) - dataWindow.yMin;
-    const size = dv.getInt32(off + 4, true);
-    if (size < 0 || off + 8 + size > bytes.length) fail(`block ${b} (${size} bytes) runs past the end of the file (truncated?)`);
-    if (y0 < 0 || y0 >= height || y0 % linesPerBlock !== 0) fail(`block ${b} has invalid first line ${y0 + dataWindow.yMin}`);
+    const y0 = blockY[b];
+    const br = new ByteReader(bytes, 'exr', blockOffsets[b] + 4);
+    const size = br.i32le(`block ${b} size`);
+    if (size < 0 || size > br.remaining) fail(`block ${b} (${size} bytes) runs past the end of the file (truncated?)`);
     const lines = Math.min(linesPerBlock, height - y0);
     const expected = lines * lineBytes;
-    const start = off + 8;
+    const start = br.pos;
     let pix: Uint8Array = bytes;
     if (size === expected) pix = bytes.subarray(start, start + size); // stored uncompressed (also allowed for compressed files)
     else if (compression === 'none') pix = fail(`block ${b} has ${size} bytes, expected ${expected}`);
@@ -229,5 +254,5 @@ export function decodeExrDepth(bytes: Uint8Array, options: ExrOptions & { channe
   const valid = new Uint8Array(data.length);
   const above = options.invalidAbove ?? Infinity;
   for (let i = 0; i < data.length; i++) valid[i] = Number.isFinite(data[i]) && data[i] < above ? 1 : 0;
-  return { width: img.width, height: img.height, data, valid };
+  return finishDepthMap({ width: img.width, height: img.height, data, valid });
 }
