@@ -186,6 +186,23 @@ describe('PIZ Huffman', () => {
     expect(Array.from(out)).toEqual(want);
   });
 
+  it('decodes long codes in bounded time per symbol (16 384 codes of 28 bits sharing one 14-bit prefix)', () => {
+    // lengths 1..14 for symbols 0..13 leave 2^-14 of the code space; 16 384 symbols of 28 bits fill it exactly
+    const lengths = new Map<number, number>();
+    for (let l = 1; l <= 14; l++) lengths.set(l - 1, l);
+    for (let k = 0; k < 1 << 14; k++) lengths.set(100 + k, 28);
+    const last = 100 + (1 << 14) - 1; // iM: the run-length symbol, not used below
+    const want: number[] = [];
+    for (let i = 0; i < 3000; i++) want.push(i % 7 === 0 ? i % 14 : last - 1 - (i % 500));
+    const { block } = packHuffman(lengths, want);
+    const out = new Uint16Array(want.length);
+    const t0 = performance.now();
+    hufUncompress(block, 0, block.length, out, want.length);
+    const ms = performance.now() - t0;
+    expect(Array.from(out)).toEqual(want);
+    expect(ms).toBeLessThan(1000); // ≈ 10 ms per symbol (30 s here) with a linear scan of the candidates
+  });
+
   it('rejects an incomplete code table (OpenEXR canonical codes would collide)', () => {
     const l = new Map([[0, 1], [1, 2], [2, 3], [3, 20], [4, 20]]);
     const { block } = packHuffman(l, [0, 1]);

@@ -94,36 +94,63 @@ export function canonicalCodes(lengths: Uint8Array): Float64Array {
 }
 
 interface DecodeTable {
-  /** For each 14-bit prefix: (length << 17) | symbol for codes of ≤ 14 bits, or -1. */
+  /** For each 14-bit prefix: (length << 17) | symbol for codes of ≤ 14 bits, or -1 (a longer code, or none). */
   short: Int32Array;
-  /** For each 14-bit prefix: symbols of longer codes sharing it. */
-  long: Map<number, number[]>;
+  /**
+   * Codes longer than 14 bits, canonical per length: codes of length l are the contiguous values
+   * first[l] .. first[l] + count[l] − 1, held by symbols[offset[l] ..] in code order.
+   */
+  first: Float64Array;
+  count: Int32Array;
+  offset: Int32Array;
+  symbols: Int32Array;
+  /** Largest value any long code has: a bit string beyond it can never become a code, however long. */
+  limit: number;
 }
 
+/**
+ * Builds the decoding tables and checks that the code is prefix-free: each length's codes form one interval of the
+ * code space ([first·2^(58−l), (first + count)·2^(58−l)) at 58-bit resolution), and the intervals must be disjoint.
+ */
 function buildDecodeTable(lengths: Uint8Array, codes: Float64Array, im: number, iM: number): DecodeTable {
+  const count = new Int32Array(MAX_CODE_LENGTH + 1);
+  const first = new Float64Array(MAX_CODE_LENGTH + 1).fill(Infinity);
+  for (let s = im; s <= iM; s++) {
+    const l = lengths[s];
+    if (l === 0) continue;
+    count[l]++;
+    if (codes[s] < first[l]) first[l] = codes[s];
+  }
+  const spans: Array<[bigint, bigint]> = [];
+  for (let l = 1; l <= MAX_CODE_LENGTH; l++) {
+    if (count[l] === 0) continue;
+    if (first[l] + count[l] > 2 ** l) fail(`invalid code for length ${l}`);
+    const shift = BigInt(MAX_CODE_LENGTH - l);
+    spans.push([BigInt(first[l]) << shift, BigInt(first[l] + count[l]) << shift]);
+  }
+  spans.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  for (let i = 1; i < spans.length; i++) if (spans[i][0] < spans[i - 1][1]) fail('code table is not prefix-free');
   const short = new Int32Array(HUF_DECSIZE).fill(-1);
-  const long = new Map<number, number[]>();
+  const offset = new Int32Array(MAX_CODE_LENGTH + 1);
+  let nLong = 0;
+  let limit = 0;
+  for (let l = HUF_DECBITS + 1; l <= MAX_CODE_LENGTH; l++) {
+    offset[l] = nLong;
+    nLong += count[l];
+    if (count[l] > 0) limit = Math.max(limit, first[l] + count[l]);
+  }
+  const symbols = new Int32Array(nLong);
   for (let s = im; s <= iM; s++) {
     const l = lengths[s];
     if (l === 0) continue;
     const c = codes[s];
-    if (c >= 2 ** l) fail(`invalid code for symbol ${s}`);
-    if (l > HUF_DECBITS) {
-      const prefix = Math.floor(c / 2 ** (l - HUF_DECBITS));
-      if (short[prefix] !== -1) fail('code table is not prefix-free');
-      const list = long.get(prefix) ?? [];
-      list.push(s);
-      long.set(prefix, list);
-    } else {
-      const first = c * (1 << (HUF_DECBITS - l));
-      const n = 1 << (HUF_DECBITS - l);
-      for (let i = 0; i < n; i++) {
-        if (short[first + i] !== -1 || long.has(first + i)) fail('code table is not prefix-free');
-        short[first + i] = (l << 17) | s;
-      }
+    if (l > HUF_DECBITS) symbols[offset[l] + (c - first[l])] = s;
+    else {
+      const start = c * (1 << (HUF_DECBITS - l));
+      short.fill((l << 17) | s, start, start + (1 << (HUF_DECBITS - l)));
     }
   }
-  return { short, long };
+  return { short, first, count, offset, symbols, limit };
 }
 
 /**
@@ -162,17 +189,20 @@ export function hufUncompress(bytes: Uint8Array, offset: number, length: number,
       r.pos += l;
       sym = e & 0x1ffff;
     } else {
-      const cands = table.long.get(prefix);
-      if (!cands) fail(`no code matches at bit ${r.pos}`);
-      for (const s of cands!) {
-        const l = lengths[s];
-        if (r.pos + l > nBits) continue;
-        const save = r.pos;
-        if (r.read(l) === codes[s]) {
-          sym = s;
+      // A long code: extend the prefix one bit at a time; at each length the codes are one interval (O(1) test),
+      // so a symbol costs at most 44 steps however many codes share the prefix.
+      let code = prefix;
+      let pos = r.pos + HUF_DECBITS;
+      for (let l = HUF_DECBITS + 1; l <= MAX_CODE_LENGTH && code < table.limit; l++) {
+        if (pos >= nBits) break;
+        code = code * 2 + ((bytes[streamStart + (pos >> 3)] >> (7 - (pos & 7))) & 1);
+        pos++;
+        const k = code - table.first[l];
+        if (k >= 0 && k < table.count[l]) {
+          sym = table.symbols[table.offset[l] + k];
+          r.pos = pos;
           break;
         }
-        r.pos = save;
       }
       if (sym < 0) fail(`no code matches at bit ${r.pos}`);
     }
