@@ -68,8 +68,44 @@ export interface DinoV3ConfigInput {
   layerScaleInit?: number;
 }
 
+/** The memory budget a config is checked against before any tensor is allocated. */
+export interface ConfigLimits {
+  /** Most bytes of float32 parameters a config may ask for (default 8 GiB; DINOv3 7B needs ~27 GiB). */
+  maxModelBytes?: number;
+}
+
+export const DEFAULT_MAX_MODEL_BYTES = 8 * 2 ** 30;
+
+/**
+ * Upper bounds of each size field, far above every released model (ViT-7B: D 4096, 40 blocks, 32 heads,
+ * hidden 8192), so that an untrusted `config.json` or checkpoint header is refused before allocation.
+ */
+export const DINOV3_FIELD_LIMITS = {
+  patchSize: 256,
+  inChannels: 64,
+  embedDim: 16_384,
+  depth: 512,
+  numHeads: 512,
+  ffnHiddenDim: 131_072,
+  numRegisterTokens: 1024,
+} as const;
+
+/** The number of parameters of an encoder with this config (HF layout: no K bias, LayerScale, masked token). */
+export function dinov3ParameterCount(c: DinoV3Config): number {
+  const D = c.embedDim;
+  const H = c.ffnHiddenDim;
+  const patchEmbed = c.inChannels * c.patchSize * c.patchSize * D + D;
+  const tokens = (2 + c.numRegisterTokens) * D; // cls, mask, registers
+  const attention = 4 * D * D + 3 * D; // q, k, v, o (+ q, v, o biases)
+  const ffn = c.ffn === 'swiglu' ? 3 * D * H + 2 * H + D : 2 * D * H + H + D;
+  const block = attention + ffn + 6 * D; // two LayerNorms (2D each) and two LayerScales
+  return patchEmbed + tokens + c.depth * block + 2 * D + D / c.numHeads / 4;
+}
+
+const gib = (bytes: number) => String(Number((bytes / 2 ** 30).toPrecision(2)));
+
 /** Builds a full, validated config from plain numbers (e.g. `{ embedDim: 128, depth: 4, numHeads: 2 }`). */
-export function dinov3Config(input: DinoV3ConfigInput): DinoV3Config {
+export function dinov3Config(input: DinoV3ConfigInput, limits: ConfigLimits = {}): DinoV3Config {
   const ffn = input.ffn ?? 'mlp';
   const ffnRatio = input.ffnRatio ?? (ffn === 'mlp' ? 4 : 6);
   const ffnHiddenDim =
@@ -88,16 +124,24 @@ export function dinov3Config(input: DinoV3ConfigInput): DinoV3Config {
     intermediateLayers: input.intermediateLayers ?? fourEvenIntervals(input.depth),
     layerScaleInit: input.layerScaleInit ?? 1e-5,
   };
-  validateConfig(config);
+  validateConfig(config, limits);
   return config;
 }
 
-/** Throws a clear error for inconsistent hyper-parameters. */
-export function validateConfig(c: DinoV3Config): void {
-  const ints: Array<keyof DinoV3Config> = ['patchSize', 'inChannels', 'embedDim', 'depth', 'numHeads', 'ffnHiddenDim', 'numRegisterTokens'];
-  for (const k of ints) {
-    const v = c[k] as number;
+/**
+ * Throws a clear error for inconsistent hyper-parameters, a size field over `DINOV3_FIELD_LIMITS`, or a model
+ * whose float32 parameters would exceed `maxModelBytes` (default 8 GiB). Every config built from untrusted
+ * input (`configFromHf`, `inferConfig`, checkpoint metadata) passes here before any tensor is allocated.
+ */
+export function validateConfig(c: DinoV3Config, limits: ConfigLimits = {}): void {
+  if (!c || typeof c !== 'object') throw new Error(`DINOv3 config: expected an object, got ${JSON.stringify(c)}`);
+  for (const [k, max] of Object.entries(DINOV3_FIELD_LIMITS)) {
+    const v = c[k as keyof DinoV3Config] as number;
     if (!Number.isInteger(v) || v < (k === 'numRegisterTokens' ? 0 : 1)) throw new Error(`DINOv3 config: ${k} must be a positive integer, got ${v}`);
+    if (v > max) throw new Error(`DINOv3 config: ${k} ${v} is over the limit of ${max}`);
+  }
+  if (!Array.isArray(c.intermediateLayers) || c.intermediateLayers.length > c.depth) {
+    throw new Error(`DINOv3 config: intermediateLayers must be a list of at most ${c.depth} block indices`);
   }
   if (c.ffn !== 'mlp' && c.ffn !== 'swiglu') throw new Error(`DINOv3 config: ffn must be 'mlp' or 'swiglu', got '${c.ffn}'`);
   // RoPE splits each head into 4 equal parts (y/x × the two rotate-half halves).
@@ -109,6 +153,14 @@ export function validateConfig(c: DinoV3Config): void {
   }
   if (!(c.layerNormEps > 0)) throw new Error(`DINOv3 config: layerNormEps must be > 0, got ${c.layerNormEps}`);
   if (!(c.ropeBase > 0)) throw new Error(`DINOv3 config: ropeBase must be > 0, got ${c.ropeBase}`);
+  const budget = limits.maxModelBytes ?? DEFAULT_MAX_MODEL_BYTES;
+  const params = dinov3ParameterCount(c);
+  if (params * 4 > budget) {
+    throw new Error(
+      `DINOv3 config: the model needs ${(params * 4 / 2 ** 30).toFixed(1)} GiB of float32 parameters (${params} parameters), ` +
+        `over the budget of ${gib(budget)} GiB (raise it with { maxModelBytes })`,
+    );
+  }
 }
 
 /** Head dimension D / heads. */
@@ -149,7 +201,7 @@ export function dinov3Preset(name: DinoV3PresetName): DinoV3Config {
  * `num_hidden_layers`, `num_attention_heads`, `intermediate_size`, `use_gated_mlp` (older revisions:
  * `use_swiglu_ffn`), `layer_norm_eps`, `rope_theta`, `num_register_tokens`, `patch_size`, `num_channels`.
  */
-export function configFromHf(json: Record<string, unknown>): DinoV3Config {
+export function configFromHf(json: Record<string, unknown>, limits: ConfigLimits = {}): DinoV3Config {
   const num = (key: string, fallback?: number): number => {
     const v = json[key];
     if (v === undefined || v === null) {
@@ -178,7 +230,7 @@ export function configFromHf(json: Record<string, unknown>): DinoV3Config {
     layerScaleInit: num('layerscale_value', 1e-5),
   };
   if (json.key_bias === true) throw new Error('config.json: key_bias=true is not a DINOv3 configuration (the K bias is masked)');
-  return dinov3Config(config);
+  return dinov3Config(config, limits);
 }
 
 /** The inverse of {@link configFromHf}: a `config.json` body for this config. */

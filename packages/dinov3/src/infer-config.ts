@@ -1,13 +1,14 @@
 import type { TensorSource } from '@anydepth/core';
-import { type DinoV3Config, dinov3Config } from './config.js';
+import { type ConfigLimits, type DinoV3Config, dinov3Config } from './config.js';
 import { detectWeightScheme } from './weights.js';
 
 /**
  * Reads the hyper-parameters of a DINOv3 checkpoint from its tensor shapes, for checkpoints that
  * come without a `config.json` (e.g. a converted torch-hub `.pth`). The head dim comes from
- * `rope_embed.periods` when present, else 64 (every released DINOv3 ViT).
+ * `rope_embed.periods` when present, else 64 (every released DINOv3 ViT). The shapes are untrusted: the
+ * config is checked against the size limits and the memory budget (`limits.maxModelBytes`) like any other.
  */
-export function inferConfig(source: TensorSource, prefix?: string): DinoV3Config {
+export function inferConfig(source: TensorSource, prefix?: string, limits: ConfigLimits = {}): DinoV3Config {
   const keys = [...source.keys()];
   const { scheme, prefix: p } = detectWeightScheme(keys, prefix);
   const shape = (name: string): readonly number[] => {
@@ -45,5 +46,5 @@ export function inferConfig(source: TensorSource, prefix?: string): DinoV3Config
     numRegisterTokens: registers,
     patchSize: patch[2],
     inChannels: patch[1],
-  });
+  }, limits);
 }
