@@ -1,8 +1,8 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { type HostTensor, type LoadReport, type StateDictInput, type TensorSource, saveSafetensors } from '@anydepth/core';
-import { DinoVisionTransformer, dinov3Config, fourEvenIntervals, loadDinov3Weights } from '@anydepth/dinov3';
+import { type ConfigLimits, DinoVisionTransformer, dinov3Config, fourEvenIntervals, loadDinov3Weights } from '@anydepth/dinov3';
 import type { AnyDepth } from './anydepth.js';
-import type { AnyDepthConfig } from './presets.js';
+import { type AnyDepthConfig, validateAnyDepthConfig } from './presets.js';
 
 /** Safetensors metadata key holding the JSON `AnyDepthConfig` of a saved model. */
 export const CONFIG_METADATA_KEY = 'anydepth.config';
@@ -76,14 +76,22 @@ export async function saveAnyDepth(model: AnyDepth, metadata: Record<string, str
 /**
  * The model configuration of a checkpoint: from its metadata when saved by `saveAnyDepth`, otherwise
  * inferred from tensor shapes (HF DINOv3 names under `encoder.`, head dim 64, SDT under `decoder.`).
+ * Either way the config is untrusted and checked by `validateAnyDepthConfig` (size limits, `maxModelBytes`)
+ * before the caller allocates anything.
  */
-export function configFromCheckpoint(source: TensorSource & { metadata?: Record<string, string> }): AnyDepthConfig {
+export function configFromCheckpoint(source: TensorSource & { metadata?: Record<string, string> }, limits: ConfigLimits = {}): AnyDepthConfig {
   const meta = source.metadata?.[CONFIG_METADATA_KEY];
   if (meta) {
+    let parsed: AnyDepthConfig;
     try {
-      return JSON.parse(meta) as AnyDepthConfig;
+      parsed = JSON.parse(meta) as AnyDepthConfig;
     } catch (e) {
       throw new Error(`checkpoint metadata '${CONFIG_METADATA_KEY}' is not valid JSON: ${(e as Error).message}`);
+    }
+    try {
+      return validateAnyDepthConfig(parsed, limits);
+    } catch (e) {
+      throw new Error(`checkpoint metadata '${CONFIG_METADATA_KEY}': ${(e as Error).message}`);
     }
   }
   const shape = (name: string) => {
@@ -110,6 +118,6 @@ export function configFromCheckpoint(source: TensorSource & { metadata?: Record<
     patchSize,
     numRegisterTokens: registers,
     intermediateLayers: layers,
-  });
-  return { encoder, fusionChannels, layers, norm: true, minDepth: 0.001 };
+  }, limits);
+  return validateAnyDepthConfig({ encoder, fusionChannels, layers, norm: true, minDepth: 0.001 }, limits);
 }

@@ -1,5 +1,15 @@
 export { AnyDepth, type AnyDepthOptions, type FeatureEncoder, type FeatureMap, type DepthHead } from './anydepth.js';
-export { type AnyDepthConfig, type AnyDepthPresetName, ANYDEPTH_PRESETS, anyDepthPreset, anyDepthTinyConfig, createAnyDepth } from './presets.js';
+export {
+  type AnyDepthConfig,
+  type AnyDepthPresetName,
+  ANYDEPTH_FIELD_LIMITS,
+  ANYDEPTH_PRESETS,
+  anyDepthPreset,
+  anyDepthTinyConfig,
+  createAnyDepth,
+  sdtParameterEstimate,
+  validateAnyDepthConfig,
+} from './presets.js';
 export {
   CONFIG_METADATA_KEY,
   type AnyDepthLoadReport,

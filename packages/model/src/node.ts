@@ -58,11 +58,11 @@ export async function loadImage(input: string | Uint8Array): Promise<RawImage> {
  * Opens an AnyDepth checkpoint (a `.safetensors` file or a folder with `model.safetensors` /
  * sharded index): builds the model from its metadata (or tensor shapes) and loads the weights.
  */
-export function loadAnyDepthFromFile(path: string, options: { rng?: Rng } = {}): AnyDepth {
+export function loadAnyDepthFromFile(path: string, options: { rng?: Rng; maxModelBytes?: number } = {}): AnyDepth {
   const ckpt = openSafetensors(path);
   try {
     const source = ckpt.source as typeof ckpt.source & { metadata?: Record<string, string> };
-    const config = configFromCheckpoint(source);
+    const config = configFromCheckpoint(source, options);
     const model = createAnyDepth(config, options);
     try {
       loadAnyDepthWeights(model, source);
