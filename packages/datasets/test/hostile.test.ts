@@ -152,6 +152,17 @@ describe('PNG, pure-JS (fflate) path: the same corruption checks as native zlib'
     expect(() => decodePng(bad, { inflate: nodeInflate })).toThrow('zlib: data inflates beyond the expected 520 bytes');
   });
 
+  it('a PNG cut after its image data (no IEND) is rejected as truncated (fuzz reproducer)', () => {
+    const iend = chunks(good).find((c) => c[0] === 'IEND')!;
+    for (const cut of [iend[1], iend[1] + 3]) {
+      for (const inflate of [undefined, nodeInflate]) {
+        expect(() => decodePng(good.subarray(0, cut), { inflate })).toThrow('png: truncated file: no IEND chunk');
+      }
+    }
+    const partial = good.subarray(0, good.length - 1);
+    expect(() => decodePng(partial)).toThrow(`png: truncated file: chunk IEND needs 0 bytes at offset ${iend[1] + 8}, file has ${partial.length}`);
+  });
+
   it('chunk CRCs are verified, for critical and ancillary chunks alike', () => {
     const bad = good.slice();
     bad[8 + 8 + 10] ^= 0x01; // IHDR compression method byte, CRC left as it was

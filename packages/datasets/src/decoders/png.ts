@@ -78,7 +78,7 @@ export function decodePng(bytes: Uint8Array, options: PngOptions = {}): RasterIm
   }
   if (colorType < 0) throw new DecodeError('png', 'no IHDR chunk');
   if (idat.length === 0) throw new DecodeError('png', 'no image data (IDAT)');
-  if (!sawEnd && idatLength === 0) throw new DecodeError('png', 'truncated file');
+  if (!sawEnd) throw new DecodeError('png', 'truncated file: no IEND chunk');
   const channels = CHANNELS[colorType];
   const bpp = (channels * bitDepth) / 8; // bytes per pixel
   const stride = width * bpp;
