@@ -226,7 +226,7 @@ describe('OpenEXR: every line block exactly once, and a pixel/byte budget', () =
 });
 
 /** A JPEG header (SOI, DQT, SOF0 w×h with 3 components, DHT, SOS) followed by a few bytes of scan data. */
-function jpegHeader(width: number, height: number): Uint8Array {
+function jpegHeader(width: number, height: number, scanBytes = 64): Uint8Array {
   const b: number[] = [0xff, 0xd8];
   b.push(0xff, 0xdb, 0, 67, 0, ...new Array(64).fill(1));
   b.push(0xff, 0xc0, 0, 17, 8, height >> 8, height & 255, width >> 8, width & 255, 3, 1, 0x11, 0, 2, 0x11, 0, 3, 0x11, 0);
@@ -234,18 +234,26 @@ function jpegHeader(width: number, height: number): Uint8Array {
   b.push(0xff, 0xc4, 0, 20, 0x00, 1, ...new Array(15).fill(0), 0);
   b.push(0xff, 0xc4, 0, 20, 0x10, 1, ...new Array(15).fill(0), 0);
   b.push(0xff, 0xda, 0, 12, 3, 1, 0x00, 2, 0x00, 3, 0x00, 0, 63, 0);
-  b.push(...new Array(64).fill(0), 0xff, 0xd9);
-  return new Uint8Array(b);
+  const out = new Uint8Array(b.length + scanBytes + 2);
+  out.set(b);
+  out.set([0xff, 0xd9], b.length + scanBytes);
+  return out;
 }
 
 describe('JPEG: memory and resolution come from the same budget', () => {
   it('a 4096×4096 header under a 16 MiB byte budget is refused before jpeg-js allocates its planes', () => {
-    const bytes = jpegHeader(4096, 4096);
-    expect(bytes.length).toBeLessThan(400);
+    const bytes = jpegHeader(4096, 4096, 40_000); // enough scan bytes for 262 144 blocks: gets past the truncation check
+    expect(bytes.length).toBeLessThan(41_000);
     expect(() => decodeJpeg(bytes, { maxBytes: 16 << 20 })).toThrow(/^jpeg: decoding needs more than the 16777216-byte budget \(raise maxBytes\)/);
   });
   it('a header beyond the pixel budget is refused', () => {
     expect(() => decodeJpeg(jpegHeader(8192, 8192))).toThrow(/^jpeg: image size 8192x8192 exceeds the limit of 33554432 pixels/);
+  });
+  it('a frame far larger than the file could code is refused before decoding (fuzz reproducer: 8192×4096 from 300 bytes took seconds)', () => {
+    const bytes = jpegHeader(8192, 4096);
+    const t0 = performance.now();
+    expect(() => decodeJpeg(bytes)).toThrow(`jpeg: truncated file: a 8192x4096 frame has 524288 blocks in one component, which need at least 65536 bytes of scan data; the file has ${bytes.length}`);
+    expect(performance.now() - t0).toBeLessThan(200);
   });
   it('a small image decodes within the default budget', () => {
     const img = decodeJpeg(jpegHeader(16, 8));

@@ -8,8 +8,10 @@ export function isJpeg(bytes: Uint8Array): boolean {
   return bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
 }
 
-/** Width and height from the first SOFn marker before the first scan, or undefined when there is none. */
-function frameSize(bytes: Uint8Array): { width: number; height: number } | undefined {
+interface Frame { width: number; height: number; /** Blocks of the component with the most 8×8 blocks. */ maxBlocks: number }
+
+/** Size and block count from the first SOFn marker before the first scan, or undefined when there is none. */
+function frameSize(bytes: Uint8Array): Frame | undefined {
   const r = new ByteReader(bytes, 'jpeg', 2);
   while (r.remaining >= 2) {
     if (r.u8('marker') !== 0xff) return undefined; // not at a marker: leave the diagnosis to the decoder
@@ -25,7 +27,21 @@ function frameSize(bytes: Uint8Array): { width: number; height: number } | undef
       seg.skip(1, 'sample precision');
       const height = seg.u16be('frame height');
       const width = seg.u16be('frame width');
-      return { width, height };
+      const n = seg.u8('component count');
+      const sampling: Array<[number, number]> = [];
+      for (let c = 0; c < n; c++) {
+        seg.skip(1, 'component id');
+        const hv = seg.u8('sampling factors');
+        seg.skip(1, 'quantisation table');
+        sampling.push([Math.max(1, hv >> 4), Math.max(1, hv & 15)]);
+      }
+      const hMax = Math.max(1, ...sampling.map((s) => s[0]));
+      const vMax = Math.max(1, ...sampling.map((s) => s[1]));
+      let maxBlocks = 0;
+      for (const [h, v] of sampling) {
+        maxBlocks = Math.max(maxBlocks, Math.ceil(Math.ceil((width * h) / hMax) / 8) * Math.ceil(Math.ceil((height * v) / vMax) / 8));
+      }
+      return { width, height, maxBlocks };
     }
     r.skip(len - 2, `segment 0x${marker.toString(16)}`);
   }
@@ -41,7 +57,18 @@ export function decodeJpeg(bytes: Uint8Array, options: DecodeLimits = {}): Raste
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const frame = frameSize(bytes);
-  if (frame && frame.height > 0) checkDims('jpeg', frame.width, frame.height, maxPixels);
+  if (frame && frame.height > 0) {
+    checkDims('jpeg', frame.width, frame.height, maxPixels);
+    // Every block of a component is coded in its first (DC) scan with a Huffman code of at least one bit, baseline or
+    // progressive: a file too short for that is truncated, and jpeg-js would spend seconds decoding the missing data.
+    const minBytes = Math.ceil(frame.maxBlocks / 8);
+    if (bytes.length < minBytes) {
+      throw new DecodeError(
+        'jpeg',
+        `truncated file: a ${frame.width}x${frame.height} frame has ${frame.maxBlocks} blocks in one component, which need at least ${minBytes} bytes of scan data; the file has ${bytes.length}`,
+      );
+    }
+  }
   let img: { width: number; height: number; data: Uint8Array };
   try {
     img = jpeg.decode(bytes, {
