@@ -52,8 +52,8 @@ export function packageName(spec) {
 }
 
 /**
- * What each `console.log(…); // value` line of the snippet claims it prints, in order, where the comment
- * is data: a JSON-like array, number, boolean or quoted string, optionally after a type name
+ * What each `console.log(…); // value` line of the snippet claims it prints (its last argument), in order,
+ * where the comment is data: a JSON-like array, number, boolean or quoted string, optionally after a type name
  * (`// Float32Array [2.5, 1, 4]`, `// ['a', 'b']`). Comments that are prose give `undefined`.
  */
 export function expectedLogs(code) {

@@ -21,7 +21,7 @@ it('the README snippet runs and prints what its comments say', async () => {
     spy.mockRestore();
   }
   expect(logs.length).toBe(readme.expected.length);
-  const claimed = readme.expected.map((value, i) => [value, plain(logs[i][0])]).filter(([value]) => value !== undefined);
+  const claimed = readme.expected.map((value, i) => [value, plain(logs[i].at(-1))]).filter(([value]) => value !== undefined);
   expect(claimed.length, 'the snippet states its outputs').toBe(3);
   for (const [value, logged] of claimed) expect(logged).toEqual(value);
 });
