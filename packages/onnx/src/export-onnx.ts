@@ -5,7 +5,7 @@ import { EmitContext } from './emit-context.js';
 import { type ExternalDataOptions, type InitializerPlacement, placeInitializers } from './external-data.js';
 import { GraphBuilder, type ValueSpec } from './graph-builder.js';
 import { DEFAULT_OPSET, IR_VERSION, MAX_OPSET, MIN_OPSET, type OnnxTypes, onnx } from './proto.js';
-import { type OnnxFeature, canEmit, emitForward, emitHead, emitterFor } from './registry.js';
+import { type OnnxFeature, canEmit, emitFeatures, emitForward, emitHead, emitterFor } from './registry.js';
 
 /** Which spatial axes of the graph input are left symbolic. */
 export interface DynamicAxes {
@@ -27,6 +27,11 @@ export interface ExportOnnxOptions extends ExternalDataOptions {
   opset?: number;
   /** Progress while weights are gathered: `done` of `total` state-dict tensors. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Encoders (DINOv3): export `getIntermediateLayers` instead of `forward` — outputs `features.{i}.patches`
+   * [B, D, h, w] and `features.{i}.cls` [B, D] for the tapped blocks (default the config's, final norm applied).
+   */
+  features?: { layers?: number[]; norm?: boolean };
   /** Extra `metadata_props` of the model. */
   metadata?: Record<string, string>;
 }
@@ -129,11 +134,26 @@ export function exportOnnx(model: Module, options: ExportOnnxOptions = {}): Onnx
     const fixed: Record<number, number> = kind === 'image' && channels ? { 1: channels } : {};
     const inputDims = dims(options.inputShape, rank, dynamic, ['batch', 'height', 'width'], fixed, name);
     const input = g.addInput({ name: kind === 'image' ? 'image' : 'input', type: 'float32', dims: inputDims });
+    if (options.features) {
+      const layers = options.features.layers ?? (model as { config?: { intermediateLayers?: number[] } }).config?.intermediateLayers;
+      if (!layers) throw new Error(`exportOnnx: features of ${name} need features.layers`);
+      const features = emitFeatures(ctx, model, input, { layers, norm: options.features.norm ?? true });
+      features.forEach((f, i) => {
+        g.addOutput(f.patches, { name: `features.${i}.patches`, type: 'float32' });
+        if (f.cls) g.addOutput(f.cls(), { name: `features.${i}.cls`, type: 'float32' });
+      });
+      return finish(model, g, options, name);
+    }
     const out = emitForward(ctx, model, input);
     const outName = model instanceof AnyDepth ? 'depth' : 'output';
     g.addOutput(out, { name: outName, type: 'float32', dims: model instanceof AnyDepth ? ['batch', 1, 'out_height', 'out_width'] : undefined });
   }
 
+  return finish(model, g, options, name);
+}
+
+function finish(model: Module, g: GraphBuilder, options: ExportOnnxOptions, name: string): OnnxExport {
+  const opset = g.opset;
   const placement: InitializerPlacement = placeInitializers([...g.initializers.values()], options);
   const metadata: OnnxTypes.IStringStringEntryProto[] = Object.entries({
     'anydepth.module': name,
