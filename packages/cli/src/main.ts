@@ -1,5 +1,6 @@
 import { CliError, UsageError } from './errors.js';
 import { EVAL_HELP, runEval } from './commands/eval.js';
+import { EXPORT_HELP, runExport } from './commands/export.js';
 import { PREDICT_HELP, runPredict } from './commands/predict.js';
 import { TRAIN_HELP, runTrain } from './commands/train.js';
 import { QUALITY_HELP, runQuality } from './commands/quality.js';
@@ -14,6 +15,7 @@ Commands:
   predict <images...>   predict depth for images and write PNG/NPY/PLY outputs
   train                 train the decoder (procedural scenes or a dataset), resumable
   eval                  zero-shot evaluation on NYUv2, KITTI, ETH3D, ScanNet or DIODE (Table 2 columns)
+  export --onnx <file>  export a model to ONNX (+ a check run in onnxruntime-node when installed)
   quality score|filter  Depth Distribution / Gradient Continuity scores and the 20 % filtering rule
   help [command]        show help for a command
 
@@ -30,6 +32,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   predict: { run: runPredict, help: PREDICT_HELP },
   train: { run: runTrain, help: TRAIN_HELP },
   eval: { run: runEval, help: EVAL_HELP },
+  export: { run: runExport, help: EXPORT_HELP },
   quality: { run: runQuality, help: QUALITY_HELP },
 };
 

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectClose, setBackend } from '@anydepth/test-utils';
 import { type AnyDepth, anyDepthTinyConfig, createAnyDepth, loadAnyDepthWeights } from '@anydepth/model';
+import type { DinoVisionTransformer } from '@anydepth/dinov3';
 import { exportOnnx } from '../src/index.js';
 import { openFixture, runOrt, session, toNchw } from './helpers.js';
 
@@ -24,7 +25,7 @@ describe('AnyDepth stages exported on their own (encoder features, SDT head with
     const s = await session(exported.model);
     const image = fixture.tensor('input.a.image');
     const out = await runOrt(s, { image });
-    const ours = model.encoder.getIntermediateLayers(fixture.tensor('input.a.image_nhwc'), { layers: [0, 1, 2, 3], norm: true });
+    const ours = (model.encoder as DinoVisionTransformer).getIntermediateLayers(fixture.tensor('input.a.image_nhwc'), { layers: [0, 1, 2, 3], norm: true });
     ours.forEach((f, i) => {
       const patches = toNchw(f.patches);
       expect(out[`features.${i}.patches`].dims).toEqual([1, 128, 4, 6]);
