@@ -76,9 +76,12 @@ describe('anydepth eval', () => {
     expect(r.stdout).toMatch(/\(3 images, 0 skipped/);
     const summary = JSON.parse(readFileSync(json, 'utf8')).summary;
     expect(summary.count).toBe(3);
-    expect(summary.metrics.absRel).toBeGreaterThan(0);
-    expect(summary.metrics.delta1).toBeGreaterThan(0);
-    expect(summary.metrics.delta1).toBeLessThanOrEqual(1);
+    // Pinned: the tiny fixture model on the three NYUv2 samples at 64 px on the cpu backend (each stage — the
+    // model against the official outputs, alignment and metrics against Marigold's — has its own fixture test;
+    // this pins the composition, so a change in preprocessing, alignment or averaging shows here).
+    expect(summary.metrics.absRel).toBeCloseTo(0.227, 4);
+    expect(summary.metrics.delta1).toBeCloseTo(0.648595, 4);
+    expect(summary.metrics.rmse).toBeCloseTo(1.216211, 4);
   });
 
   it('rejects an unknown dataset and a root without samples', () => {
