@@ -70,7 +70,7 @@ describe('anydepth predict', () => {
 describe('anydepth eval', () => {
   it('evaluates a model on the NYUv2 samples and prints the Table 2 columns', () => {
     const json = join(work, 'nyu.json');
-    const r = cli('eval', '--weights', weights, '--dataset', 'nyu', '--root', sharedPath('data', 'nyu_metric3d'), '--size', '64', '--backend', 'cpu', '--json', json);
+    const r = cli('eval', '--weights', weights, '--dataset', 'nyuv2', '--root', sharedPath('data', 'nyu_metric3d'), '--size', '64', '--backend', 'cpu', '--json', json);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/\| Method \| NYUv2 AbsRel ↓ \| NYUv2 δ1 ↑ \|/);
     expect(r.stdout).toMatch(/\(3 images, 0 skipped/);
@@ -86,9 +86,13 @@ describe('anydepth eval', () => {
 
   it('rejects an unknown dataset and a root without samples', () => {
     expect(cli('eval', '--weights', weights, '--dataset', 'middlebury', '--root', work).code).toBe(2);
+    // 'nyu' (the old spelling) is accepted with a note naming 'nyuv2'.
     const empty = cli('eval', '--weights', weights, '--dataset', 'nyu', '--root', join(work, 'ok'), '--backend', 'cpu');
     expect(empty.code).toBe(1);
-    expect(empty.stderr).toMatch(/^anydepth: no nyu samples found under /);
+    expect(empty.stderr.split('\n')).toEqual([
+      "anydepth: note: dataset 'nyu' is spelled 'nyuv2' in AnyDepth; 'nyu' is accepted as an alias",
+      expect.stringMatching(/^anydepth: no nyuv2 samples found under /),
+    ]);
   });
 });
 

@@ -22,7 +22,31 @@ export interface DatasetPreset {
   requiresMask: boolean;
 }
 
-export type DatasetName = 'nyu' | 'kitti' | 'eth3d' | 'scannet' | 'diode';
+/** The evaluation datasets, spelled as everywhere in AnyDepth (the dataset adapters, the quality scorer, the CLI). */
+export type DatasetName = 'nyuv2' | 'kitti' | 'eth3d' | 'scannet' | 'diode';
+
+/** Older spellings still accepted, each with a one-time note naming the current one. */
+export const DATASET_ALIASES = { nyu: 'nyuv2' } as const satisfies Record<string, DatasetName>;
+export type DatasetAlias = keyof typeof DATASET_ALIASES;
+
+const notedAliases = new Set<string>();
+
+/**
+ * The dataset name for `name`, which may be an alias (`nyu` → `nyuv2`): an alias is accepted and reported once
+ * through `note` (default `console.warn`); an unknown name throws, listing the known ones.
+ */
+export function canonicalDatasetName(name: string, note: (message: string) => void = console.warn): DatasetName {
+  if (Object.hasOwn(DATASETS, name)) return name as DatasetName;
+  if (Object.hasOwn(DATASET_ALIASES, name)) {
+    const canonical = DATASET_ALIASES[name as DatasetAlias];
+    if (!notedAliases.has(name)) {
+      notedAliases.add(name);
+      note(`dataset '${name}' is spelled '${canonical}' in AnyDepth; '${name}' is accepted as an alias`);
+    }
+    return canonical;
+  }
+  throw new Error(`unknown dataset '${name}' (known: ${Object.keys(DATASETS).join(', ')}; or pass a DatasetPreset)`);
+}
 
 /** KB crop size (Garg/Eigen KITTI benchmark). */
 export const KB_CROP_HEIGHT = 352;
@@ -59,7 +83,7 @@ export function kittiEigenCrop(height: number, width: number): CropRect {
 }
 
 export const DATASETS: Readonly<Record<DatasetName, DatasetPreset>> = {
-  nyu: { name: 'nyu', minDepth: 1e-3, maxDepth: 10, evalCrop: nyuEigenCrop, kbCrop: false, requiresMask: false },
+  nyuv2: { name: 'nyuv2', minDepth: 1e-3, maxDepth: 10, evalCrop: nyuEigenCrop, kbCrop: false, requiresMask: false },
   kitti: { name: 'kitti', minDepth: 1e-5, maxDepth: 80, evalCrop: kittiEigenCrop, kbCrop: true, requiresMask: false },
   eth3d: { name: 'eth3d', minDepth: 1e-5, maxDepth: Infinity, evalCrop: null, kbCrop: false, alignmentMaxResolution: 1024, requiresMask: false },
   scannet: { name: 'scannet', minDepth: 1e-3, maxDepth: 10, evalCrop: null, kbCrop: false, requiresMask: false },
@@ -68,21 +92,19 @@ export const DATASETS: Readonly<Record<DatasetName, DatasetPreset>> = {
 
 /** Display names used by the Table-2 formatter. */
 export const DATASET_LABELS: Readonly<Record<DatasetName, string>> = {
-  nyu: 'NYUv2',
+  nyuv2: 'NYUv2',
   kitti: 'KITTI',
   eth3d: 'ETH3D',
   scannet: 'ScanNet',
   diode: 'DIODE',
 };
 
-export function resolveDataset(dataset: DatasetName | DatasetPreset | undefined): DatasetPreset {
+export function resolveDataset(dataset: DatasetName | DatasetAlias | DatasetPreset | undefined): DatasetPreset {
   if (dataset === undefined) {
     return { name: 'custom', minDepth: 0, maxDepth: Infinity, evalCrop: null, kbCrop: false, requiresMask: false };
   }
   if (typeof dataset === 'string') {
-    const preset = DATASETS[dataset as DatasetName];
-    if (!preset) throw new Error(`unknown dataset '${dataset}' (known: ${Object.keys(DATASETS).join(', ')}; or pass a DatasetPreset)`);
-    return preset;
+    return DATASETS[canonicalDatasetName(dataset)];
   }
   if (!(dataset.minDepth < dataset.maxDepth)) throw new Error(`dataset ${dataset.name}: minDepth ${dataset.minDepth} must be below maxDepth ${dataset.maxDepth}`);
   return dataset;

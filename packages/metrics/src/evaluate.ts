@@ -1,5 +1,5 @@
 import { fitScaleShift, nearestIndices } from './alignment.js';
-import { type CropRect, type DatasetName, type DatasetPreset, KB_CROP_HEIGHT, KB_CROP_WIDTH, kbCropRect, resolveDataset } from './datasets.js';
+import { type CropRect, type DatasetAlias, type DatasetName, type DatasetPreset, KB_CROP_HEIGHT, KB_CROP_WIDTH, kbCropRect, resolveDataset } from './datasets.js';
 import { type DepthMetrics, METRIC_KEYS, computeDepthMetrics } from './metrics.js';
 import { cropMap, resizeBilinear } from './resize.js';
 
@@ -19,7 +19,7 @@ export interface EvaluateDepthOptions {
   predWidth?: number;
   predHeight?: number;
   /** Benchmark rules (range, crop, KB crop, mask requirement). Default: range (0, ∞), no crop. */
-  dataset?: DatasetName | DatasetPreset;
+  dataset?: DatasetName | DatasetAlias | DatasetPreset;
   /** Override the dataset's depth range. */
   minDepth?: number;
   maxDepth?: number;

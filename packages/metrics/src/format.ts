@@ -1,5 +1,5 @@
 import type { DepthMetricSummary } from './accumulator.js';
-import { DATASET_LABELS, type DatasetName } from './datasets.js';
+import { DATASET_ALIASES, DATASET_LABELS, type DatasetName } from './datasets.js';
 import type { DepthMetrics } from './metrics.js';
 
 /** One row of a Table-2 style comparison: a method and its per-dataset AbsRel / δ1 (fractions). */
@@ -22,8 +22,8 @@ export function percent(value: number | undefined, digits = 1): string {
  * A Markdown table like the paper's Table 2: per dataset "AbsRel ↓" and "δ1 ↑", both in percent with
  * one decimal (AbsRel 0.043 → 4.3, δ1 0.980 → 98.0). Keep full precision in JSON, not here.
  */
-export function formatTable2(rows: Table2Row[], datasets: readonly string[] = ['nyu', 'kitti', 'eth3d', 'scannet', 'diode'], digits = 1): string {
-  const label = (d: string) => DATASET_LABELS[d as DatasetName] ?? d;
+export function formatTable2(rows: Table2Row[], datasets: readonly string[] = ['nyuv2', 'kitti', 'eth3d', 'scannet', 'diode'], digits = 1): string {
+  const label = (d: string) => DATASET_LABELS[((DATASET_ALIASES as Record<string, string>)[d] ?? d) as DatasetName] ?? d;
   const header = ['Method', ...datasets.flatMap((d) => [`${label(d)} AbsRel ↓`, `${label(d)} δ1 ↑`])];
   const lines = [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`];
   for (const row of rows) {

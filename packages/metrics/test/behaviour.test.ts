@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   DATASETS,
+  canonicalDatasetName,
   DepthMetricAccumulator,
   type DepthMetrics,
   METRIC_KEYS,
@@ -68,7 +69,7 @@ describe('crops and presets', () => {
     expect(() => kbCropRect(300, 1242)).toThrow(/at least 352×1216/);
   });
   it('presets carry the evaluation.md ranges', () => {
-    expect([DATASETS.nyu.minDepth, DATASETS.nyu.maxDepth]).toEqual([1e-3, 10]);
+    expect([DATASETS.nyuv2.minDepth, DATASETS.nyuv2.maxDepth]).toEqual([1e-3, 10]);
     expect([DATASETS.kitti.minDepth, DATASETS.kitti.maxDepth]).toEqual([1e-5, 80]);
     expect([DATASETS.eth3d.minDepth, DATASETS.eth3d.maxDepth]).toEqual([1e-5, Infinity]);
     expect([DATASETS.scannet.minDepth, DATASETS.scannet.maxDepth]).toEqual([1e-3, 10]);
@@ -144,8 +145,19 @@ describe('bad input', () => {
     expect(() => evaluateDepth(gt, gt, { width: 0, height: 4 })).toThrow(/width must be a positive integer/);
     expect(() => evaluateDepth(gt, gt, { width: 2.5, height: 8 })).toThrow(/width must be a positive integer/);
   });
+  it("accepts 'nyu' as an alias of 'nyuv2', noting it once", () => {
+    const notes: string[] = [];
+    expect(canonicalDatasetName('nyu', (n) => notes.push(n))).toBe('nyuv2');
+    expect(canonicalDatasetName('nyu', (n) => notes.push(n))).toBe('nyuv2');
+    expect(canonicalDatasetName('kitti', (n) => notes.push(n))).toBe('kitti');
+    expect(notes).toEqual(["dataset 'nyu' is spelled 'nyuv2' in AnyDepth; 'nyu' is accepted as an alias"]);
+    expect(() => canonicalDatasetName('toString')).toThrow(/unknown dataset 'toString' \(known: nyuv2, kitti, eth3d, scannet, diode/);
+    const viaAlias = evaluateDepth(gt.map((g) => 2 * g), gt, { width: 5, height: 4, dataset: 'nyu' });
+    expect(viaAlias).toEqual(evaluateDepth(gt.map((g) => 2 * g), gt, { width: 5, height: 4, dataset: 'nyuv2' }));
+    expect(formatTable2([{ method: 'm', results: { nyu: { absRel: 0.05, delta1: 0.9 } } }], ['nyu'])).toMatch(/NYUv2 AbsRel/);
+  });
   it('unknown dataset or alignment, bad range, missing DIODE mask', () => {
-    expect(() => evaluateDepth(gt, gt, { width: 5, height: 4, dataset: 'sintel' as 'nyu' })).toThrow(/unknown dataset 'sintel'/);
+    expect(() => evaluateDepth(gt, gt, { width: 5, height: 4, dataset: 'sintel' as 'nyuv2' })).toThrow(/unknown dataset 'sintel'/);
     expect(() => evaluateDepth(gt, gt, { width: 5, height: 4, alignment: 'median' as 'depth' })).toThrow(/alignment must be/);
     expect(() => evaluateDepth(gt, gt, { width: 5, height: 4, minDepth: 5, maxDepth: 1 })).toThrow(/minDepth 5 must be below maxDepth 1/);
     expect(() => evaluateDepth(gt, gt, { width: 5, height: 4, dataset: 'diode' })).toThrow(/diode defines validity by its mask file/);
@@ -178,10 +190,10 @@ describe('metrics and formatting', () => {
   it('Table-2 formatter prints AbsRel and δ1 in percent with one decimal', () => {
     const table = formatTable2(
       [
-        { method: 'AnyDepth-S', results: { nyu: { absRel: 0.0432, delta1: 0.98 }, kitti: { absRel: 0.0811, delta1: 0.9356 } } },
-        { method: 'DAv2-S', results: { nyu: { absRel: 0.053, delta1: 0.973 } } },
+        { method: 'AnyDepth-S', results: { nyuv2: { absRel: 0.0432, delta1: 0.98 }, kitti: { absRel: 0.0811, delta1: 0.9356 } } },
+        { method: 'DAv2-S', results: { nyuv2: { absRel: 0.053, delta1: 0.973 } } },
       ],
-      ['nyu', 'kitti'],
+      ['nyuv2', 'kitti'],
     );
     const lines = table.split('\n');
     expect(lines[0]).toBe('| Method | NYUv2 AbsRel ↓ | NYUv2 δ1 ↑ | KITTI AbsRel ↓ | KITTI δ1 ↑ |');

@@ -40,7 +40,7 @@ for (const [space, alignment] of [['disp', 'disparity'], ['depth', 'depth']] as 
     const results = Array.from({ length: B }, (_, b) => {
       const gt = gtAll.subarray(b * H * W, (b + 1) * H * W);
       const pred = predAll.subarray(b * H * W, (b + 1) * H * W);
-      return acc.evaluate(pred, gt, { width: W, height: H, dataset: 'nyu', crop: false, alignment, returnDepth: true });
+      return acc.evaluate(pred, gt, { width: W, height: H, dataset: 'nyuv2', crop: false, alignment, returnDepth: true });
     });
 
     it('the valid mask equals (gt > 1e-3) & (gt < 10)', () => {

@@ -58,7 +58,7 @@ describe('NYUv2 samples (480×640, ÷1000, Eigen crop rows 45..470, cols 41..600
   for (const [a, b] of [[1, 0], [0.37, 0.05], [250, 3]]) {
     it(`GT disparity under the positive affine map ${a}·x + ${b} scores absRel 0 and δ1 1 (disparity alignment)`, () => {
       for (const s of NYU) {
-        const r = evaluateDepth(affineDisparity(s.depth, a, b), s.depth, { width: s.width, height: s.height, dataset: 'nyu' });
+        const r = evaluateDepth(affineDisparity(s.depth, a, b), s.depth, { width: s.width, height: s.height, dataset: 'nyuv2' });
         expect(r.skipped).toBe(false);
         expect(r.absRel).toBeLessThanOrEqual(1e-6);
         expect(r.delta1).toBe(1);
@@ -72,16 +72,16 @@ describe('NYUv2 samples (480×640, ÷1000, Eigen crop rows 45..470, cols 41..600
   it('validPixels = GT in (1e-3, 10) inside the Eigen crop (counted independently)', () => {
     for (const s of NYU) {
       const ref = reference(s.depth, s.depth, s.width, [45, 471], [41, 601], 1e-3, 10);
-      const r = evaluateDepth(s.depth, s.depth, { width: s.width, height: s.height, dataset: 'nyu', alignment: 'none' });
+      const r = evaluateDepth(s.depth, s.depth, { width: s.width, height: s.height, dataset: 'nyuv2', alignment: 'none' });
       expect(r.validPixels).toBe(ref.n);
-      const all = evaluateDepth(s.depth, s.depth, { width: s.width, height: s.height, dataset: 'nyu', alignment: 'none', crop: false });
+      const all = evaluateDepth(s.depth, s.depth, { width: s.width, height: s.height, dataset: 'nyuv2', alignment: 'none', crop: false });
       expect(all.validPixels).toBe(s.depth.filter((v) => v > 1e-3 && v < 10).length);
     }
   });
 
   it("a constant multiplicative depth error of 1.1 after 'none' alignment: absRel 0.1, δ1 1, rmseLog ln 1.1, silog 0", () => {
     for (const s of NYU) {
-      const r = evaluateDepth(s.depth.map((g) => 1.1 * g), s.depth, { width: s.width, height: s.height, dataset: 'nyu', alignment: 'none' });
+      const r = evaluateDepth(s.depth.map((g) => 1.1 * g), s.depth, { width: s.width, height: s.height, dataset: 'nyuv2', alignment: 'none' });
       // NYU GT stays below 10/1.1 on these frames, so nothing is clipped and the closed forms hold.
       expect(Math.abs(r.absRel - 0.1)).toBeLessThan(1e-12);
       expect(r.delta1).toBe(1);
@@ -96,11 +96,11 @@ describe('NYUv2 samples (480×640, ÷1000, Eigen crop rows 45..470, cols 41..600
 
   it('an error of 1.3 puts every pixel outside δ1 but inside δ2; a depth-space fit undoes an affine depth map', () => {
     const s = NYU[0];
-    const r = evaluateDepth(s.depth.map((g) => g / 1.3), s.depth, { width: s.width, height: s.height, dataset: 'nyu', alignment: 'none' });
+    const r = evaluateDepth(s.depth.map((g) => g / 1.3), s.depth, { width: s.width, height: s.height, dataset: 'nyuv2', alignment: 'none' });
     expect(r.delta1).toBe(0);
     expect(r.delta2).toBe(1);
     expect(Math.abs(r.absRel - (1 - 1 / 1.3))).toBeLessThan(1e-11);
-    const fitted = evaluateDepth(s.depth.map((g) => 2 * g + 0.5), s.depth, { width: s.width, height: s.height, dataset: 'nyu', alignment: 'depth' });
+    const fitted = evaluateDepth(s.depth.map((g) => 2 * g + 0.5), s.depth, { width: s.width, height: s.height, dataset: 'nyuv2', alignment: 'depth' });
     expect(fitted.absRel).toBeLessThan(1e-9);
     expect(fitted.scale).toBeCloseTo(0.5, 9);
     expect(fitted.shift).toBeCloseTo(-0.25, 9);
@@ -109,7 +109,7 @@ describe('NYUv2 samples (480×640, ÷1000, Eigen crop rows 45..470, cols 41..600
   it('a mixed perturbation (left half ×1.1, right half ÷1.3) matches the independent reference', () => {
     const s = NYU[2];
     const pred = s.depth.map((g, i) => (i % s.width < 320 ? 1.1 * g : g / 1.3));
-    const r = evaluateDepth(pred, s.depth, { width: s.width, height: s.height, dataset: 'nyu', alignment: 'none' });
+    const r = evaluateDepth(pred, s.depth, { width: s.width, height: s.height, dataset: 'nyuv2', alignment: 'none' });
     const ref = reference(pred, s.depth, s.width, [45, 471], [41, 601], 1e-3, 10);
     expect(r.validPixels).toBe(ref.n);
     for (const k of ['absRel', 'sqRel', 'rmse', 'delta1', 'delta2'] as const) expect(Math.abs(r[k] - ref[k])).toBeLessThan(1e-12 * Math.max(1, ref[k]));
@@ -120,9 +120,9 @@ describe('NYUv2 samples (480×640, ÷1000, Eigen crop rows 45..470, cols 41..600
   it('the accumulator averages per image, not per pixel, and reports a skipped image', () => {
     const acc = new DepthMetricAccumulator();
     const factors = [1.1, 1.2, 1.05];
-    NYU.forEach((s, k) => acc.evaluate(s.depth.map((g) => factors[k] * g), s.depth, { width: s.width, height: s.height, dataset: 'nyu', alignment: 'none' }, s.id));
+    NYU.forEach((s, k) => acc.evaluate(s.depth.map((g) => factors[k] * g), s.depth, { width: s.width, height: s.height, dataset: 'nyuv2', alignment: 'none' }, s.id));
     const empty = new Float64Array(480 * 640);
-    const skipped = acc.evaluate(empty.map(() => 1), empty, { width: 640, height: 480, dataset: 'nyu' }, 'no-gt');
+    const skipped = acc.evaluate(empty.map(() => 1), empty, { width: 640, height: 480, dataset: 'nyuv2' }, 'no-gt');
     expect(skipped.skipped).toBe(true);
     expect(skipped.reason).toMatch(/no valid pixel/);
     const sum = acc.summary();
@@ -205,7 +205,7 @@ describe('NYUv2 prediction at half resolution', () => {
         small[y * 320 + x] = acc / 4;
       }
     }
-    const r = evaluateDepth(small, s.depth, { width: 640, height: 480, predWidth: 320, predHeight: 240, dataset: 'nyu' });
+    const r = evaluateDepth(small, s.depth, { width: 640, height: 480, predWidth: 320, predHeight: 240, dataset: 'nyuv2' });
     expect(r.validPixels).toBeGreaterThan(100000);
     expect(r.absRel).toBeLessThan(0.05);
     expect(r.delta1).toBeGreaterThan(0.95);

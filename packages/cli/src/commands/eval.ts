@@ -1,16 +1,13 @@
 import { parseArgs } from 'node:util';
 import { type BackendName, useBackend } from '@anydepth/core';
-import { type DatasetName as DataName, listSamples, readSampleDepth } from '@anydepth/datasets/node';
-import { DATASETS, DepthMetricAccumulator, type DatasetName, formatSummary, formatTable2 } from '@anydepth/metrics';
+import { listSamples, readSampleDepth } from '@anydepth/datasets/node';
+import { DATASETS, DATASET_ALIASES, DepthMetricAccumulator, type DatasetName, canonicalDatasetName, formatSummary, formatTable2 } from '@anydepth/metrics';
 import { predict } from '@anydepth/model';
 import { loadImage } from '@anydepth/model/node';
 import { writeFileAtomic } from '@anydepth/core/node';
 import { CliError, UsageError } from '../errors.js';
 import { Progress } from '../progress.js';
 import { loadWeights } from '../weights.js';
-
-/** Metrics preset name → dataset-adapter name. */
-const ADAPTER: Record<DatasetName, DataName> = { nyu: 'nyuv2', kitti: 'kitti', eth3d: 'eth3d', scannet: 'scannet', diode: 'diode' };
 
 export const EVAL_HELP = `Usage: anydepth eval --weights <file> --dataset <name> --root <dir> [options]
 
@@ -19,7 +16,7 @@ Prints the paper's Table 2 columns (AbsRel and δ1, in percent) and the other me
 
 Options:
   --weights <file>      AnyDepth checkpoint                                           (required)
-  --dataset <name>      ${Object.keys(ADAPTER).join(' | ')}                           (required)
+  --dataset <name>      ${Object.keys(DATASETS).join(' | ')}                      (required; ${Object.keys(DATASET_ALIASES).join(', ')} = alias)
   --root <dir>          dataset root in its standard layout                           (required)
   --split <file>        split / file list (default: the dataset's standard one under the root)
   --depth-root <dir>    KITTI: ground-truth root when separate from the raw data
@@ -52,15 +49,19 @@ export async function runEval(argv: string[], log: (line: string) => void): Prom
     return 0;
   }
   for (const required of ['weights', 'dataset', 'root'] as const) if (!values[required]) throw new UsageError(`eval: --${required} is required`);
-  const dataset = values.dataset as DatasetName;
-  if (!(dataset in ADAPTER) || !(dataset in DATASETS)) throw new UsageError(`eval: unknown dataset '${values.dataset}' (choose ${Object.keys(ADAPTER).join(', ')})`);
+  let dataset: DatasetName;
+  try {
+    dataset = canonicalDatasetName(values.dataset!, (note) => process.stderr.write(`anydepth: note: ${note}\n`));
+  } catch {
+    throw new UsageError(`eval: unknown dataset '${values.dataset}' (choose ${Object.keys(DATASETS).join(', ')})`);
+  }
   if (!['disparity', 'depth', 'none'].includes(values.alignment!)) throw new UsageError(`eval: --alignment must be disparity, depth or none`);
   const size = Number(values.size);
   if (!Number.isInteger(size) || size < 16) throw new UsageError(`eval: --size must be an integer ≥ 16`);
 
   let samples;
   try {
-    samples = listSamples(ADAPTER[dataset], values.root!, { split: values.split, depthRoot: values['depth-root'] });
+    samples = listSamples(dataset, values.root!, { split: values.split, depthRoot: values['depth-root'] });
   } catch (e) {
     throw new CliError(`cannot list ${dataset} samples under ${values.root}: ${(e as Error).message.split('\n')[0]}`);
   }
