@@ -6,7 +6,7 @@ export { crc32, adler32 } from './checksums.js';
 export { halfToFloat, halfArrayToFloat32, halfTable } from './float16.js';
 export { fflateInflate } from './inflate.js';
 export { decodePng, decodePng16Depth, isPng, type PngOptions, type Png16DepthOptions } from './decoders/png.js';
-export { decodeJpeg, isJpeg } from './decoders/jpeg.js';
+export { decodeJpeg, isJpeg, jpegMemoryBudget } from './decoders/jpeg.js';
 export { decodeNpy, decodeNpz, decodeNpyDepth, npyToDepth, type NpyArray } from './decoders/npy.js';
 export { decodePfm } from './decoders/pfm.js';
 export { decodePgm, decodeNyuRawPgm, type PgmImage } from './decoders/pgm.js';

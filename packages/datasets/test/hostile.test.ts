@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, DecodeError, decodeDepth, decodeExr, decodeJpeg, decodeNpyDepth, decodeNpz, decodePng, parseExrHeader,
+  DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, DecodeError, decodeDepth, decodeExr, decodeJpeg, jpegMemoryBudget, decodeNpyDepth, decodeNpz, decodePng, parseExrHeader,
 } from '../src/index.js';
 import { nodeInflate, walkFiles } from '../src/node.js';
 import { encodePng } from './helpers.js';
@@ -254,6 +254,14 @@ describe('JPEG: memory and resolution come from the same budget', () => {
     const t0 = performance.now();
     expect(() => decodeJpeg(bytes)).toThrow(`jpeg: truncated file: a 8192x4096 frame has 524288 blocks in one component, which need at least 65536 bytes of scan data; the file has ${bytes.length}`);
     expect(performance.now() - t0).toBeLessThan(200);
+  });
+  it("jpeg-js' memory cap admits an ETH3D-size (6048×4032, 4:4:4) photo by default and follows an explicit maxBytes", () => {
+    // jpeg-js counts 4-byte coefficients per pixel and component, a line buffer per component and the RGB output:
+    // about 18 bytes per pixel for a 4:4:4 file
+    expect(jpegMemoryBudget({})).toBeGreaterThanOrEqual(18 * 6048 * 4032);
+    expect(jpegMemoryBudget({})).toBe(24 * DEFAULT_MAX_PIXELS);
+    expect(jpegMemoryBudget({ maxPixels: 1 << 20 })).toBe(DEFAULT_MAX_BYTES);
+    expect(jpegMemoryBudget({ maxBytes: 16 << 20 })).toBe(16 << 20);
   });
   it('a small image decodes within the default budget', () => {
     const img = decodeJpeg(jpegHeader(16, 8));

@@ -49,13 +49,22 @@ function frameSize(bytes: Uint8Array): Frame | undefined {
 }
 
 /**
+ * The memory cap handed to jpeg-js: `maxBytes` when the caller sets it, else enough for a full `maxPixels` 4:4:4 photo
+ * (jpeg-js counts 4-byte coefficients per pixel and component, a line buffer per component and the RGB output, about
+ * 18 bytes per pixel; 24 leaves room), and never below the default byte budget.
+ */
+export function jpegMemoryBudget(options: DecodeLimits): number {
+  return options.maxBytes ?? Math.max(DEFAULT_MAX_BYTES, 24 * (options.maxPixels ?? DEFAULT_MAX_PIXELS));
+}
+
+/**
  * Decodes a baseline/progressive JPEG to 8-bit RGB (pure JS, jpeg-js). The frame size is checked against `maxPixels`
  * before decoding, and jpeg-js's own resolution and memory caps come from the same `maxPixels` / `maxBytes` budget.
  */
 export function decodeJpeg(bytes: Uint8Array, options: DecodeLimits = {}): RasterImage {
   if (!isJpeg(bytes)) throw new DecodeError('jpeg', 'missing JPEG SOI marker');
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const maxBytes = jpegMemoryBudget(options);
   const frame = frameSize(bytes);
   if (frame && frame.height > 0) {
     checkDims('jpeg', frame.width, frame.height, maxPixels);
