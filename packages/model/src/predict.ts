@@ -71,7 +71,11 @@ export async function predictBatch(model: AnyDepth, images: ImageInput[], option
             const batch = chunk.length === 1 ? inputs[chunk[0]].x : tf.concat(chunk.map((i) => inputs[i].x), 0);
             return model.forward(batch); // [b, h', w', 1]
           });
-          await out.data(); // synchronise so the timing covers the GPU work
+          // Synchronise so the timing covers the GPU work, reading back one value only: the queue runs in
+          // order, so that value is ready when the whole forward pass is, and the map is read once, below.
+          const probe = tf.slice(out, [0, 0, 0, 0], [1, 1, 1, 1]);
+          await probe.data();
+          probe.dispose();
           const inferenceMs = (now() - t1) / chunk.length;
           for (let k = 0; k < chunk.length; k++) {
             const i = chunk[k];

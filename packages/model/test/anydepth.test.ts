@@ -105,4 +105,26 @@ describe('predict', () => {
     expect(tf.memory().numTensors).toBe(before);
     model.dispose();
   });
+
+  it('reads back from the backend only the output map (plus one value to time the forward pass)', async () => {
+    const model = fixtureModel();
+    const backend = tf.backend();
+    const read = backend.read.bind(backend);
+    let valuesRead = 0;
+    backend.read = async (dataId: object) => {
+      const values = await read(dataId);
+      valuesRead += values.length;
+      return values;
+    };
+    try {
+      const [w, h] = [100, 37]; // network size 64×32 (padded): the map read back is the input-sized one
+      const data = new Uint8Array(w * h * 3).map((_, j) => (j * 29) % 256);
+      const pred = await predict(model, { data, width: w, height: h, channels: 3 }, { size: 64 });
+      expect(pred.disparity.length).toBe(w * h);
+      expect(valuesRead).toBe(w * h + 1);
+    } finally {
+      backend.read = read;
+      model.dispose();
+    }
+  });
 });
