@@ -5,7 +5,7 @@
 // The ONNX graphs come from exportOnnx() (static shape per size, like a PyTorch export at that size).
 //
 //   npx tsx bench/onnx-runtime.ts [--sizes 384,768] [--backends wasm[,cpu]] [--runs 3] [--cpu-runs 1]
-//                                 [--cpu-sizes 64] [--threads 2] [--stages]
+//                                 [--cpu-sizes 64] [--threads 2] [--warmup 1] [--stages]
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import * as ort from 'onnxruntime-node';
@@ -25,6 +25,8 @@ const { values } = parseArgs({
     /** onnxruntime intra-op threads (the machine's 2 cores). */
     threads: { type: 'string', default: '2' },
     stages: { type: 'boolean', default: false },
+    /** Untimed runs of each side before timing (wasm / ORT allocations and kernel set-up). */
+    warmup: { type: 'string', default: '1' },
   },
 });
 tf.env().set('IS_TEST', true);
@@ -122,9 +124,10 @@ for (const backend of values.backends!.split(',')) {
       );
     }
     for (const s of stages) {
-      // One untimed run each: wasm/ORT allocations and kernel set-up.
-      await s.tfjs();
-      await s.ort();
+      for (let w = 0; w < Number(values.warmup); w++) {
+        await s.tfjs();
+        await s.ort();
+      }
       const a: number[] = [];
       const b: number[] = [];
       for (let r = 0; r < runs; r++) {
