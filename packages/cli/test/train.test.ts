@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SafetensorsFile } from '@anydepth/core';
+import { TRAIN_DEFAULTS } from '@anydepth/train';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../src/index.js';
 
@@ -46,5 +47,17 @@ describe('anydepth train', () => {
     expect((await cli(['train', '--config', config, '--out', dir])).err).toMatch(/unknown option\(s\) in .*c\.json: batchsize/);
     expect((await cli(['train', '--out', dir, '--backend', 'gpu'])).err).toMatch(/unknown backend 'gpu'/);
     expect((await cli(['help', 'train'])).out).toMatch(/tfjs-node-gpu/);
+    const steps = await cli(['train', '--out', dir, '--rotation-steps', '0']);
+    expect([steps.code, steps.err.trim()]).toEqual([2, "anydepth: train: --rotation-steps must be a positive integer, got '0'"]);
+  });
+
+  it('shows the training defaults from their one declaration (TRAIN_DEFAULTS)', async () => {
+    const help = (await cli(['train', '--help'])).out;
+    const { epochs, batchSize, lr, weightDecay, warmupEpochs, rotationDegrees, featureCacheRotationSteps, seed } = TRAIN_DEFAULTS;
+    expect(help).toContain(`--epochs <n> (${epochs})  --batch-size <n> (${batchSize})  --lr <x> (${lr})  --weight-decay <x> (${weightDecay})`);
+    expect(help).toContain(`--warmup-epochs <x> (${warmupEpochs})`);
+    expect(help).toContain(`maximum rotation augmentation (default ${rotationDegrees}; 0 disables)`);
+    expect(help).toContain(`${featureCacheRotationSteps} with --cache-features`);
+    expect(help).toContain(`augmentation seed (default ${seed})`);
   });
 });

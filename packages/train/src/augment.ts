@@ -1,4 +1,5 @@
 import type { Rng } from '@anydepth/core';
+import { TRAIN_DEFAULTS } from './defaults.js';
 import type { TrainSample } from './data.js';
 
 export interface AugmentOptions {
@@ -8,7 +9,7 @@ export interface AugmentOptions {
   rotationDegrees?: number;
   /**
    * Draw the angle from this many evenly spaced values in [−max, max] instead of continuously, so
-   * that cached encoder features can be reused across epochs (feature caching forces 5 when unset).
+   * that cached encoder features can be reused across epochs (required with a feature cache when rotations are on).
    */
   rotationSteps?: number;
 }
@@ -26,8 +27,8 @@ export const IDENTITY_AUGMENTATION: Augmentation = { flip: false, degrees: 0 };
 export function drawAugmentation(rng: Rng, options: AugmentOptions): Augmentation {
   const a = rng.next();
   const b = rng.next();
-  const flip = (options.flip ?? true) && a < 0.5;
-  const max = options.rotationDegrees ?? 5;
+  const flip = (options.flip ?? TRAIN_DEFAULTS.flip) && a < 0.5;
+  const max = options.rotationDegrees ?? TRAIN_DEFAULTS.rotationDegrees;
   let degrees = 0;
   if (max > 0) {
     const steps = options.rotationSteps ?? 0;

@@ -1,3 +1,4 @@
+export { TRAIN_DEFAULTS } from './defaults.js';
 export { type LrScheduleOptions, learningRateAt } from './schedule.js';
 export { AdamW, type AdamWOptions, type AdamWState } from './adamw.js';
 export { clipByGlobalNorm } from './clip.js';

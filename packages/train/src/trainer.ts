@@ -8,6 +8,7 @@ import type { AnyDepth, FeatureMap } from '@anydepth/model';
 import { AdamW } from './adamw.js';
 import { type AugmentOptions, type Augmentation, applyAugmentation, augmentationKey, drawAugmentation } from './augment.js';
 import { trainingChartPng } from './chart.js';
+import { TRAIN_DEFAULTS } from './defaults.js';
 import { clipByGlobalNorm } from './clip.js';
 import { type SampleSource, type TrainSample, makeBatch, normalizedImage } from './data.js';
 import { FeatureCache, concatFeatures, disposeFeatures } from './feature-cache.js';
@@ -24,7 +25,7 @@ export interface TrainOptions {
   val?: SampleSource;
   /** Output folder: checkpoint.safetensors, train.jsonl, curves.png, features/ (feature cache). */
   outDir: string;
-  /** Spec: 5 epochs, batch 4 (default), AdamW lr 1e-3, wd 1e-2, 2 warm-up epochs, poly 0.9. */
+  /** Defaults: TRAIN_DEFAULTS (the spec's 5 epochs, batch 4, AdamW lr 1e-3, wd 1e-2, 2 warm-up epochs, poly 0.9). */
   epochs?: number;
   batchSize?: number;
   lr?: number;
@@ -136,19 +137,29 @@ export function trainingVariables(model: AnyDepth): Record<string, tf.Variable> 
 export async function trainAnyDepth(options: TrainOptions): Promise<TrainResult> {
   await ensureGradients();
   const { model, train, outDir } = options;
-  const batchSize = options.batchSize ?? 4;
-  const epochs = options.epochs ?? 5;
-  const baseLr = options.lr ?? 1e-3;
+  const batchSize = options.batchSize ?? TRAIN_DEFAULTS.batchSize;
+  const epochs = options.epochs ?? TRAIN_DEFAULTS.epochs;
+  const baseLr = options.lr ?? TRAIN_DEFAULTS.lr;
+  const weightDecay = options.weightDecay ?? TRAIN_DEFAULTS.weightDecay;
+  const power = options.power ?? TRAIN_DEFAULTS.power;
   const stepsPerEpoch = Math.floor(train.length / batchSize);
   if (stepsPerEpoch < 1) throw new Error(`trainAnyDepth: ${train.length} training samples are fewer than one batch of ${batchSize}`);
   const totalSteps = Math.min(epochs * stepsPerEpoch, options.maxSteps ?? Infinity);
-  const warmupSteps = Math.round((options.warmupEpochs ?? 2) * stepsPerEpoch);
+  const warmupSteps = Math.round((options.warmupEpochs ?? TRAIN_DEFAULTS.warmupEpochs) * stepsPerEpoch);
   const checkpointEvery = options.checkpointEvery ?? stepsPerEpoch;
   const validateEvery = options.validateEvery ?? stepsPerEpoch;
   const augment: AugmentOptions = { ...options.augment };
   const cacheDir = options.cacheFeatures === true ? join(outDir, 'features') : options.cacheFeatures || undefined;
-  if (cacheDir && !(augment.rotationSteps && augment.rotationSteps > 0) && (augment.rotationDegrees ?? 5) > 0) augment.rotationSteps = 5;
-  const seed = options.seed ?? 0;
+  if (augment.rotationSteps !== undefined && !(Number.isInteger(augment.rotationSteps) && augment.rotationSteps >= 1)) {
+    throw new Error(`trainAnyDepth: augment.rotationSteps must be a positive integer, got ${augment.rotationSteps}`);
+  }
+  if (cacheDir && (augment.rotationDegrees ?? TRAIN_DEFAULTS.rotationDegrees) > 0 && augment.rotationSteps === undefined) {
+    throw new Error(
+      'trainAnyDepth: cacheFeatures stores encoder features per (sample, augmentation), so rotations must come from a finite set: ' +
+        `set augment.rotationSteps (the CLI uses ${TRAIN_DEFAULTS.featureCacheRotationSteps} with --cache-features) or augment.rotationDegrees: 0`,
+    );
+  }
+  const seed = options.seed ?? TRAIN_DEFAULTS.seed;
   const say = options.log ?? (() => {});
   const writeCheckpoint = options.writeCheckpoint ?? writeFileAtomic;
 
@@ -160,13 +171,13 @@ export async function trainAnyDepth(options: TrainOptions): Promise<TrainResult>
   for (const f of readdirSync(outDir)) if (f.startsWith('.checkpoint.safetensors.') && f.endsWith('.tmp')) unlinkSync(join(outDir, f));
 
   const fingerprint = JSON.stringify({
-    epochs, batchSize, baseLr, wd: options.weightDecay ?? 1e-2, warmupSteps, power: options.power ?? 0.9, totalSteps,
+    epochs, batchSize, baseLr, wd: weightDecay, warmupSteps, power, totalSteps,
     clip: options.clipNorm ?? null, seed, augment, n: train.length, first: train.id(0), last: train.id(train.length - 1),
   });
 
   const variables = trainingVariables(model);
   const params = model.namedParameters().filter(([, v]) => v.trainable);
-  const optimizer = new AdamW(params, { weightDecay: options.weightDecay ?? 1e-2 });
+  const optimizer = new AdamW(params, { weightDecay });
   const rng = new Rng(seed);
   let state: TrainProgressState = { step: 0, rng: rng.getState(), order: [], orderEpoch: -1, fingerprint };
 
@@ -257,7 +268,7 @@ export async function trainAnyDepth(options: TrainOptions): Promise<TrainResult>
       const features = encodeBatch(images, samples, augs);
       images.dispose();
       const [B, H, W] = target.shape;
-      const lr = learningRateAt(state.step, { baseLr, warmupSteps, totalSteps, power: options.power ?? 0.9 });
+      const lr = learningRateAt(state.step, { baseLr, warmupSteps, totalSteps, power });
 
       const varList = params.map(([, v]) => v);
       const { value, grads } = tf.variableGrads(() => {

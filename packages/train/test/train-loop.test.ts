@@ -91,6 +91,11 @@ describe('training loop', () => {
     const outDir = tmp('cache');
     const b = await trainAnyDepth({ model: cached, train, outDir, cacheFeatures: true, ...opts });
     expect(b.featureCache).toEqual({ hits: 8, misses: 4 });
+    // With rotations on, a cache needs a finite set of angles; the trainer asks instead of picking one.
+    await expect(trainAnyDepth({ model: cached, train, outDir: tmp('cache-rot'), ...opts, cacheFeatures: true, augment: { rotationDegrees: 5 } })).rejects.toThrow(
+      /cacheFeatures .* set augment\.rotationSteps \(the CLI uses 5 with --cache-features\) or augment\.rotationDegrees: 0/,
+    );
+    await expect(trainAnyDepth({ model: cached, train, outDir: tmp('bad-steps'), ...opts, augment: { rotationSteps: 2.5 } })).rejects.toThrow(/rotationSteps must be a positive integer, got 2.5/);
     expect(readdirSync(join(outDir, 'features'))).toHaveLength(4);
     for (let i = 0; i < a.losses.length; i++) expect(Math.abs(a.losses[i] - b.losses[i])).toBeLessThan(1e-4 * Math.max(1, a.losses[i]));
     const va = trainingVariables(plain);

@@ -16,6 +16,7 @@ import {
 } from '@anydepth/model';
 import {
   type SampleSource,
+  TRAIN_DEFAULTS,
   constantDisparityBaseline,
   createSeededAnyDepth,
   datasetSource,
@@ -47,11 +48,13 @@ Data (procedural rooms unless --dataset is given):
 Model:
   --model <name>          tiny | ${ANYDEPTH_PRESETS.join(' | ')} (default tiny)
   --weights <file>        initial weights: a DINOv3 encoder or an AnyDepth checkpoint (.safetensors)
-  --seed <n>              model init, data order and augmentation seed (default 0)
+  --seed <n>              model init, data order and augmentation seed (default ${TRAIN_DEFAULTS.seed})
 Optimisation:
-  --epochs <n> (5)  --batch-size <n> (4)  --lr <x> (1e-3)  --weight-decay <x> (1e-2)
-  --warmup-epochs <x> (2)  --max-steps <n>  --clip-norm <x>
-  --rotation <deg>        maximum rotation augmentation (default 5; 0 disables)
+  --epochs <n> (${TRAIN_DEFAULTS.epochs})  --batch-size <n> (${TRAIN_DEFAULTS.batchSize})  --lr <x> (${TRAIN_DEFAULTS.lr})  --weight-decay <x> (${TRAIN_DEFAULTS.weightDecay})
+  --warmup-epochs <x> (${TRAIN_DEFAULTS.warmupEpochs})  --max-steps <n>  --clip-norm <x>
+  --rotation <deg>        maximum rotation augmentation (default ${TRAIN_DEFAULTS.rotationDegrees}; 0 disables)
+  --rotation-steps <n>    draw the rotation from n evenly spaced angles (default: continuous;
+                          ${TRAIN_DEFAULTS.featureCacheRotationSteps} with --cache-features, which needs a finite set)
   --no-flip               disable horizontal flips
   --cache-features        cache the frozen encoder's features on disk (<out>/features)
   --checkpoint-every <n>  steps between checkpoints (default: one epoch)
@@ -90,6 +93,7 @@ const OPTIONS = {
   'max-steps': { type: 'string' },
   'clip-norm': { type: 'string' },
   rotation: { type: 'string' },
+  'rotation-steps': { type: 'string' },
   'no-flip': { type: 'boolean' },
   'cache-features': { type: 'boolean' },
   'checkpoint-every': { type: 'string' },
@@ -188,18 +192,22 @@ export async function runTrain(argv: string[], log: (line: string) => void): Pro
   const size = num(s, 'size', 64, (n) => positiveInt(n) && n % 16 === 0, 'a positive multiple of 16')!;
   const backendName = String(s.backend ?? 'auto');
   if (!BACKENDS.includes(backendName)) throw new UsageError(`train: unknown backend '${backendName}' (choose ${BACKENDS.join(', ')})`);
-  const seed = num(s, 'seed', 0, Number.isInteger, 'an integer')!;
+  const seed = num(s, 'seed', TRAIN_DEFAULTS.seed, Number.isInteger, 'an integer')!;
   const options = {
-    epochs: num(s, 'epochs', 5, positiveInt, 'a positive integer'),
-    batchSize: num(s, 'batchSize', 4, positiveInt, 'a positive integer'),
-    lr: num(s, 'lr', 1e-3, (n) => n > 0, 'positive'),
-    weightDecay: num(s, 'weightDecay', 1e-2, (n) => n >= 0, '≥ 0'),
-    warmupEpochs: num(s, 'warmupEpochs', 2, (n) => n >= 0, '≥ 0'),
+    epochs: num(s, 'epochs', TRAIN_DEFAULTS.epochs, positiveInt, 'a positive integer'),
+    batchSize: num(s, 'batchSize', TRAIN_DEFAULTS.batchSize, positiveInt, 'a positive integer'),
+    lr: num(s, 'lr', TRAIN_DEFAULTS.lr, (n) => n > 0, 'positive'),
+    weightDecay: num(s, 'weightDecay', TRAIN_DEFAULTS.weightDecay, (n) => n >= 0, '≥ 0'),
+    warmupEpochs: num(s, 'warmupEpochs', TRAIN_DEFAULTS.warmupEpochs, (n) => n >= 0, '≥ 0'),
     maxSteps: num(s, 'maxSteps', undefined, positiveInt, 'a positive integer'),
     clipNorm: num(s, 'clipNorm', undefined, (n) => n > 0, 'positive'),
     checkpointEvery: num(s, 'checkpointEvery', undefined, positiveInt, 'a positive integer'),
     validateEvery: num(s, 'validateEvery', undefined, positiveInt, 'a positive integer'),
-    augment: { flip: !s.noFlip, rotationDegrees: num(s, 'rotation', 5, (n) => n >= 0 && n <= 45, 'in [0, 45]') },
+    augment: {
+      flip: !s.noFlip,
+      rotationDegrees: num(s, 'rotation', TRAIN_DEFAULTS.rotationDegrees, (n) => n >= 0 && n <= 45, 'in [0, 45]'),
+      rotationSteps: num(s, 'rotationSteps', s.cacheFeatures ? TRAIN_DEFAULTS.featureCacheRotationSteps : undefined, positiveInt, 'a positive integer'),
+    },
   };
   const train = datasetOrProcedural(s, 'train', size)!;
   const val = datasetOrProcedural(s, 'val', size);
