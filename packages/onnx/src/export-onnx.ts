@@ -32,6 +32,12 @@ export interface ExportOnnxOptions extends ExternalDataOptions {
    * [B, D, h, w] and `features.{i}.cls` [B, D] for the tapped blocks (default the config's, final norm applied).
    */
   features?: { layers?: number[]; norm?: boolean };
+  /**
+   * Also store the float state-dict tensors the graph never reads (e.g. `mask_token`, DAv2's unused
+   * `refinenet4.resConfUnit1`) as initializers, so the file holds the whole state dict and loads back
+   * strictly. onnxruntime ignores them. Default false (like a PyTorch export).
+   */
+  includeUnusedWeights?: boolean;
   /** Extra `metadata_props` of the model. */
   metadata?: Record<string, string>;
 }
@@ -56,6 +62,20 @@ function kindOf(model: Module): Kind {
   if (canEmit(model, 'forward')) return model instanceof AnyDepth || typeof (model as { config?: { inChannels?: number } }).config?.inChannels === 'number' ? 'image' : 'layer';
   if (canEmit(model, 'head')) return 'head';
   return 'layer';
+}
+
+/** Adds every float32 state-dict tensor that no node read (PyTorch layout, state-dict name). */
+function addUnusedWeights(model: Module, g: GraphBuilder): void {
+  const shapes = model.stateDictShapes();
+  if (Object.keys(shapes).every((k) => g.hasInitializer(k))) return;
+  const state = model.stateDict();
+  try {
+    for (const [k, t] of Object.entries(state)) {
+      if (!g.hasInitializer(k) && t.dtype === 'float32') g.initializer(k, [...t.shape], t.dataSync() as Float32Array);
+    }
+  } finally {
+    for (const t of Object.values(state)) t.dispose();
+  }
 }
 
 function resolveDynamic(d: ExportOnnxOptions['dynamicAxes']): Required<DynamicAxes> {
@@ -127,7 +147,8 @@ export function exportOnnx(model: Module, options: ExportOnnxOptions = {}): Onnx
       return { patches, cls: () => (cls ??= g.addInput({ name: `features.${i}.cls`, type: 'float32', dims: [b, d] })) };
     });
     const logits = emitHead(ctx, model, features);
-    g.addOutput(logits, { name: 'logits', type: 'float32', dims: ['batch', 'channels', 'out_height', 'out_width'].map((s, i) => (i === 1 ? ((model as { outChannels?: number }).outChannels ?? s) : s)) });
+    const oc = (model as { outChannels?: unknown }).outChannels; // the logits' channels when a number (the DAv2 head's is a per-layer list)
+    g.addOutput(logits, { name: 'logits', type: 'float32', dims: ['batch', typeof oc === 'number' ? oc : 'channels', 'out_height', 'out_width'] });
   } else {
     const channels = model instanceof AnyDepth ? 3 : (model as { config?: { inChannels?: number } }).config?.inChannels;
     const rank = kind === 'image' ? 4 : (options.inputShape?.length ?? 4);
@@ -154,6 +175,7 @@ export function exportOnnx(model: Module, options: ExportOnnxOptions = {}): Onnx
 
 function finish(model: Module, g: GraphBuilder, options: ExportOnnxOptions, name: string): OnnxExport {
   const opset = g.opset;
+  if (options.includeUnusedWeights) addUnusedWeights(model, g);
   const placement: InitializerPlacement = placeInitializers([...g.initializers.values()], options);
   const metadata: OnnxTypes.IStringStringEntryProto[] = Object.entries({
     'anydepth.module': name,
