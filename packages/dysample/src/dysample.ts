@@ -127,27 +127,34 @@ export class DySample extends Layer {
     });
   }
 
-  /** The official `sample(x, offset)`: bilinear grid sampling with border padding, align_corners=false. */
-  sample(x: tf.Tensor4D, offset: tf.Tensor4D): tf.Tensor4D {
+  /**
+   * The official `sample(x, offset)`: bilinear grid sampling with border padding, align_corners=false.
+   * `offset` may cover only input rows [rowStart, rowStart + n) (n = its height): the output is then the
+   * s·n rows they produce, sampled from the whole of `x` with the whole image's normalisation — the
+   * same values as those rows of the full output (row-band execution, model's tiled SDT tail, uses this).
+   */
+  sample(x: tf.Tensor4D, offset: tf.Tensor4D, rowStart = 0): tf.Tensor4D {
     return tf.tidy(() => {
       const [B, H, W] = x.shape;
+      const n = offset.shape[1];
+      if (rowStart < 0 || rowStart + n > H) throw new Error(`DySample.sample: offset rows [${rowStart}, ${rowStart + n}) outside the input's ${H} rows`);
       const s = this.scale;
       const G = this.groups;
       // Normalised coordinates 2·(base + off)/[W, H] − 1 with half-pixel base (X + 0.5, Y + 0.5).
       const xs = tf.reshape(tf.add(tf.range(0, W, 1, 'float32'), 0.5), [1, 1, W, 1, 1]);
-      const ys = tf.reshape(tf.add(tf.range(0, H, 1, 'float32'), 0.5), [1, H, 1, 1, 1]);
-      const base = tf.concat([tf.broadcastTo(xs, [1, H, W, 1, 1]), tf.broadcastTo(ys, [1, H, W, 1, 1])], 3); // [1, H, W, 2, 1]
+      const ys = tf.reshape(tf.add(tf.range(rowStart, rowStart + n, 1, 'float32'), 0.5), [1, n, 1, 1, 1]);
+      const base = tf.concat([tf.broadcastTo(xs, [1, n, W, 1, 1]), tf.broadcastTo(ys, [1, n, W, 1, 1])], 3); // [1, n, W, 2, 1]
       const norm = tf.reshape(tf.tensor1d([2 / W, 2 / H]), [1, 1, 1, 2, 1]);
-      const off = tf.reshape(offset, [B, H, W, 2, G * s * s]); // [B, H, W, 2, G·s²]
-      const coords = tf.sub(tf.mul(tf.add(off, base), norm), 1); // [B, H, W, 2, G·s²]
-      // [b, y, x, c, g, i, j] → [b, g, y, i, x, j, c] → [B·G, sH, sW, 2], in two transposes of rank ≤ 6
+      const off = tf.reshape(offset, [B, n, W, 2, G * s * s]); // [B, n, W, 2, G·s²]
+      const coords = tf.sub(tf.mul(tf.add(off, base), norm), 1); // [B, n, W, 2, G·s²]
+      // [b, y, x, c, g, i, j] → [b, g, y, i, x, j, c] → [B·G, s·n, sW, 2], in two transposes of rank ≤ 6
       // (the webgpu backend supports no rank-7 transpose).
-      const t1 = tf.transpose(tf.reshape(coords, [B * H, W, 2, G, s, s]), [0, 3, 4, 1, 5, 2]); // [B·H, G, i, W, j, 2]
-      const t2 = tf.transpose(tf.reshape(t1, [B, H, G, s * W * s * 2]), [0, 2, 1, 3]); // [B, G, H, i·W·j·2]
-      const grid = tf.reshape(t2, [B * G, H * s, W * s, 2]);
+      const t1 = tf.transpose(tf.reshape(coords, [B * n, W, 2, G, s, s]), [0, 3, 4, 1, 5, 2]); // [B·n, G, i, W, j, 2]
+      const t2 = tf.transpose(tf.reshape(t1, [B, n, G, s * W * s * 2]), [0, 2, 1, 3]); // [B, G, n, i·W·j·2]
+      const grid = tf.reshape(t2, [B * G, n * s, W * s, 2]);
       // Channel c belongs to group floor(c / (C/G)); the grouped sampler reads group g of image b
       // at grid b·G + g, i.e. grid_sample(x.reshape(B·G, C/G, H, W), grid) without transposes.
-      return gridSample(x, grid, { mode: 'bilinear', paddingMode: 'border', alignCorners: false, groups: G }); // [B, sH, sW, C]
+      return gridSample(x, grid, { mode: 'bilinear', paddingMode: 'border', alignCorners: false, groups: G }); // [B, s·n, sW, C]
     });
   }
 

@@ -140,6 +140,17 @@ describe('DySample module', () => {
     expect(() => m.forward(tf.zeros([1, 4, 5, 6]))).toThrow(/8 channels/);
   });
 
+  it('samples a band of rows exactly as those rows of the whole output (rowStart)', () => {
+    const ds = new DySample({ inChannels: 8, scale: 2, style: 'lp', groups: 2, dyscope: true });
+    const x = tf.randomNormal([1, 7, 5, 8], 0, 1, 'float32', 3) as tf.Tensor4D;
+    const offset = tf.mul(tf.randomNormal([1, 7, 5, 2 * 2 * 4], 0, 1, 'float32', 4), 3) as tf.Tensor4D; // reaches the border
+    const whole = ds.sample(x, offset); // [1, 14, 10, 8]
+    const band = ds.sample(x, tf.slice(offset, [0, 2, 0, 0], [1, 3, 5, 16]) as tf.Tensor4D, 2); // input rows 2..4
+    expect(band.shape).toEqual([1, 6, 10, 8]);
+    expect(Array.from(band.dataSync())).toEqual(Array.from(tf.slice(whole, [0, 4, 0, 0], [1, 6, 10, 8]).dataSync()));
+    expect(() => ds.sample(x, offset, 1)).toThrow(/offset rows \[1, 8\) outside the input's 7 rows/);
+  });
+
   it('does not leak tensors', () => {
     const m = new DySample({ inChannels: 8, dyscope: true });
     const x = tf.randomNormal([1, 4, 4, 8]);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BatchNorm2d, Conv2d, type Layer, ReLU, Sequential } from '@anydepth/core';
-import { DySample, gridSample } from '@anydepth/dysample';
+import { DySample } from '@anydepth/dysample';
 import { type HeadFeature, SDTHead } from '@anydepth/sdt';
 
 /**
@@ -49,22 +49,9 @@ function tailOps(head: SDTHead): RowOp[] | null {
 /** DySample output rows [s·a, s·b) of `x` [B, H, W, C] (the full input stays the sampling source). */
 export function dysampleRows(ds: DySample, x: tf.Tensor4D, a: number, b: number): tf.Tensor4D {
   return tf.tidy(() => {
-    const [B, H, W, C] = x.shape;
-    const s = ds.scale;
-    const G = ds.groups;
-    const n = b - a;
-    const offset = ds.offsets(tf.slice(x, [0, a, 0, 0], [B, n, W, C]) as tf.Tensor4D); // [B, n, W, 2·G·s²]
-    // As DySample.sample, with the band's rows a..b-1 and the full image's normalisation.
-    const xs = tf.reshape(tf.add(tf.range(0, W, 1, 'float32'), 0.5), [1, 1, W, 1, 1]);
-    const ys = tf.reshape(tf.add(tf.range(a, b, 1, 'float32'), 0.5), [1, n, 1, 1, 1]);
-    const base = tf.concat([tf.broadcastTo(xs, [1, n, W, 1, 1]), tf.broadcastTo(ys, [1, n, W, 1, 1])], 3); // [1, n, W, 2, 1]
-    const norm = tf.reshape(tf.tensor1d([2 / W, 2 / H]), [1, 1, 1, 2, 1]);
-    const off = tf.reshape(offset, [B, n, W, 2, G * s * s]); // [B, n, W, 2, G·s²]
-    const coords = tf.sub(tf.mul(tf.add(off, base), norm), 1); // [B, n, W, 2, G·s²]
-    const t1 = tf.transpose(tf.reshape(coords, [B * n, W, 2, G, s, s]), [0, 3, 4, 1, 5, 2]); // [B·n, G, i, W, j, 2]
-    const t2 = tf.transpose(tf.reshape(t1, [B, n, G, s * W * s * 2]), [0, 2, 1, 3]); // [B, G, n, i·W·j·2]
-    const grid = tf.reshape(t2, [B * G, n * s, W * s, 2]);
-    return gridSample(x, grid, { mode: 'bilinear', paddingMode: 'border', alignCorners: false, groups: G }) as tf.Tensor4D; // [B, s·n, s·W, C]
+    const [B, , W, C] = x.shape;
+    const offset = ds.offsets(tf.slice(x, [0, a, 0, 0], [B, b - a, W, C]) as tf.Tensor4D); // [B, b − a, W, 2·G·s²]
+    return ds.sample(x, offset, a); // [B, s·(b − a), s·W, C]
   });
 }
 
