@@ -167,8 +167,10 @@ export async function trainAnyDepth(options: TrainOptions): Promise<TrainResult>
   const checkpointPath = join(outDir, 'checkpoint.safetensors');
   const logPath = join(outDir, 'train.jsonl');
   const chartPath = join(outDir, 'curves.png');
-  // Temporary files of a checkpoint write that was killed are garbage: the target is always whole.
-  for (const f of readdirSync(outDir)) if (f.startsWith('.checkpoint.safetensors.') && f.endsWith('.tmp')) unlinkSync(join(outDir, f));
+  // Temporary files of atomic writes that were killed are garbage (the targets are always whole): those of
+  // this run's files, and of the model.safetensors the CLI writes beside them.
+  const stale = /^\.(checkpoint\.safetensors|train\.jsonl|curves\.png|model\.safetensors)\.\d+\.\d+\.tmp$/;
+  for (const f of readdirSync(outDir)) if (stale.test(f)) unlinkSync(join(outDir, f));
 
   const fingerprint = JSON.stringify({
     epochs, batchSize, baseLr, wd: weightDecay, warmupSteps, power, totalSteps,
@@ -244,7 +246,11 @@ export async function trainAnyDepth(options: TrainOptions): Promise<TrainResult>
   const validate = async () => {
     if (!options.val) return;
     validation = await evaluateModel(model, options.val);
-    appendFileSync(logPath, JSON.stringify({ type: 'val', step: state.step, absRel: validation.metrics.absRel, delta1: validation.metrics.delta1, images: validation.images }) + '\n');
+    // Idempotent: re-running a finished run validates again (to return the result) but logs each step once.
+    const logged = readLog(logPath).some((r) => r.type === 'val' && Number(r.step) === state.step);
+    if (!logged) {
+      appendFileSync(logPath, JSON.stringify({ type: 'val', step: state.step, absRel: validation.metrics.absRel, delta1: validation.metrics.delta1, images: validation.images }) + '\n');
+    }
     options.onValidation?.(state.step, validation);
   };
 
