@@ -26,7 +26,7 @@ Options:
 Run 'anydepth <command> --help' for the options of a command.
 `;
 
-type Command = (argv: string[], log: (line: string) => void) => Promise<number>;
+type Command = (argv: string[], log: (line: string) => void, error: (line: string) => void) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; help: string }> = {
   predict: { run: runPredict, help: PREDICT_HELP },
@@ -56,7 +56,7 @@ export async function runCli(argv: string[], io: { log?: (s: string) => void; er
     }
     const entry = COMMANDS[command];
     if (!entry) throw new UsageError(`unknown command '${command}' (try anydepth --help)`);
-    return await entry.run(rest, log);
+    return await entry.run(rest, log, error);
   } catch (e) {
     if (e instanceof CliError) {
       error(`anydepth: ${e.message}`);

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,15 @@ import { beforeAll, describe, expect, it } from 'vitest';
 const bin = new URL('../src/bin.ts', import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), 'anydepth-cli-'));
 const weights = join(work, 'tiny.safetensors');
+
+/** Like `cli`, without blocking the test worker's event loop (vitest's RPC times out behind long spawnSync chains). */
+function cliAsync(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', bin, ...args], { encoding: 'utf8', env: { ...process.env, CI: '1' } }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr: stderr.trim() });
+    });
+  });
+}
 
 function cli(...args: string[]) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', bin, ...args], { encoding: 'utf8', env: { ...process.env, CI: '1' } });
@@ -52,6 +61,46 @@ describe('anydepth predict', () => {
     expect(lines.length, r.stderr).toBe(1);
     expect(lines[0]).toMatch(pattern);
     expect(readdirSync(out)).toEqual([]);
+  });
+
+  it('--size over 4096 is refused before anything is loaded, naming the limit and the memory it would take', async () => {
+    const r = await cliAsync('predict', sharedPath('data', 'nyu_metric3d', 'rgb', 'rgb_00000.jpg'), '--weights', join(work, 'missing.safetensors'), '--out', join(work, 'big'), '--size', '8192');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      'anydepth: predict: --size 8192 is over the limit of 4096 (a square 8192-px input is 262144 tokens: one attention matrix alone takes 256.0 GiB)',
+    );
+  });
+
+  it('the output folder is checked (a folder, creatable, writable) before the model is loaded or anything runs', async () => {
+    const file = join(work, 'a-file.txt');
+    writeFileSync(file, 'x');
+    const image = sharedPath('data', 'nyu_metric3d', 'rgb', 'rgb_00000.jpg');
+    // Missing weights would be the first error if the folder were checked only after loading and inference.
+    const notDir = await cliAsync('predict', image, '--weights', join(work, 'missing.safetensors'), '--out', file, '--size', '64', '--backend', 'cpu');
+    expect([notDir.code, notDir.stderr]).toEqual([1, `anydepth: predict: the output folder '${file}' exists and is not a folder`]);
+    const under = await cliAsync('predict', image, '--weights', join(work, 'missing.safetensors'), '--out', join(file, 'sub'), '--size', '64', '--backend', 'cpu');
+    expect(under.code).toBe(1);
+    expect(under.stderr).toMatch(new RegExp(`^anydepth: predict: cannot create the output folder '${join(file, 'sub')}': ENOTDIR`));
+    const fresh = join(work, 'fresh', 'nested');
+    const ok = await cliAsync('predict', image, '--weights', join(work, 'missing.safetensors'), '--out', fresh, '--size', '64', '--backend', 'cpu');
+    expect(ok.stderr).toMatch(/^anydepth: weights not found: /); // the folder passed the check and was created empty
+    expect(readdirSync(fresh)).toEqual([]);
+  });
+
+  it('a batch with bad images reports and skips them, writes the others, and exits 3', async () => {
+    const out = join(work, 'batch');
+    const corrupt = join(work, 'batch-corrupt.jpg');
+    writeFileSync(corrupt, Buffer.from('\xff\xd8\xff\xe0 definitely not a jpeg', 'latin1'));
+    const good = sharedPath('data', 'nyu_metric3d', 'rgb', 'rgb_00000.jpg');
+    const r = await cliAsync('predict', corrupt, good, join(work, 'batch-missing.png'), '--weights', weights, '--out', out, '--size', '64', '--backend', 'cpu');
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('anydepth:'));
+    expect(lines[0]).toMatch(/^anydepth: cannot read image '.*batch-corrupt\.jpg': /);
+    expect(lines.slice(1)).toEqual([
+      `anydepth: cannot read image '${join(work, 'batch-missing.png')}': no such file`,
+      'anydepth: predict: 2 of 3 image(s) failed (listed above); the others were written',
+    ]);
+    expect(r.code).toBe(3);
+    expect(readdirSync(out).sort()).toEqual(['rgb_00000_color.png', 'rgb_00000_disp16.png']);
   });
 
   it('prints help and rejects unknown commands', () => {

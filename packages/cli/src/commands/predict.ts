@@ -1,3 +1,5 @@
+import { accessSync, constants, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type BackendName, useBackend } from '@anydepth/core';
 import { COLORMAPS, type ColormapName, predict } from '@anydepth/model';
@@ -6,6 +8,9 @@ import { CliError, UsageError } from '../errors.js';
 import { Progress } from '../progress.js';
 import { loadWeights } from '../weights.js';
 
+/** Largest `--size`: a square 4096-px input is already 65,536 tokens (16 GiB for one attention matrix). */
+export const MAX_SIZE = 4096;
+
 export const PREDICT_HELP = `Usage: anydepth predict <images...> --weights <file> --out <dir> [options]
 
 Predicts affine-invariant disparity (near = bright) for each image.
@@ -13,17 +18,48 @@ Predicts affine-invariant disparity (near = bright) for each image.
 Options:
   --weights <file|id>  AnyDepth checkpoint: .safetensors file, folder, or Hugging Face repo id (required)
   --out <dir>          output folder                                                (required)
-  --size <px>          longer side of the network input, rounded to 16 (default 768)
+  --size <px>          longer side of the network input, rounded to 16 (default 768, at most ${MAX_SIZE})
   --colormap <name>    ${COLORMAPS.join(' | ')} (default turbo)
   --format <list>      comma-separated: ${OUTPUT_FORMATS.join(',')} (default png16,color)
   --backend <name>     auto | tensorflow | wasm | webgpu | cpu (default auto)
   --fov <degrees>      horizontal field of view for the PLY point cloud (default 60)
   -h, --help           show this help
+
+Every input is decoded first; an image that cannot be read (or fails later) is reported on stderr
+and skipped, and the others are written.
+Exit codes: 0 every image written; 1 an error, nothing written (no image could be read, bad weights,
+unusable output folder); 2 a usage error; 3 some images failed (listed on stderr), the others were written.
 `;
 
 const BACKENDS = ['auto', 'tensorflow', 'wasm', 'webgpu', 'cpu'];
 
-export async function runPredict(argv: string[], log: (line: string) => void): Promise<number> {
+/** Exit code when some images of a batch failed and the others were written. */
+export const EXIT_SOME_FAILED = 3;
+
+/** Tokens of a square `size`-px input at patch 16, and the bytes of one float32 attention matrix over them. */
+export function attentionEstimate(size: number, patch = 16): { tokens: number; bytes: number } {
+  const tokens = Math.ceil(size / patch) ** 2;
+  return { tokens, bytes: tokens * tokens * 4 };
+}
+
+const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
+
+/** Checks `--out` before any work: a folder (created if missing) that a file can be written to. */
+function prepareOutputFolder(out: string): void {
+  if (existsSync(out) && !statSync(out).isDirectory()) throw new CliError(`predict: the output folder '${out}' exists and is not a folder`);
+  try {
+    mkdirSync(out, { recursive: true });
+    accessSync(out, constants.W_OK);
+    const probe = join(out, `.anydepth-write-test-${process.pid}`);
+    writeFileSync(probe, '');
+    rmSync(probe);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new CliError(`predict: cannot ${existsSync(out) ? 'write to' : 'create'} the output folder '${out}': ${err.message}`);
+  }
+}
+
+export async function runPredict(argv: string[], log: (line: string) => void, error: (line: string) => void = log): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -47,6 +83,12 @@ export async function runPredict(argv: string[], log: (line: string) => void): P
   if (!values.out) throw new UsageError('predict: --out is required');
   const size = Number(values.size);
   if (!Number.isInteger(size) || size < 16) throw new UsageError(`predict: --size must be an integer ≥ 16, got '${values.size}'`);
+  const estimate = attentionEstimate(size);
+  if (size > MAX_SIZE) {
+    throw new UsageError(
+      `predict: --size ${size} is over the limit of ${MAX_SIZE} (a square ${size}-px input is ${estimate.tokens} tokens: one attention matrix alone takes ${gib(estimate.bytes)})`,
+    );
+  }
   const fov = Number(values.fov);
   if (!(fov > 0 && fov < 180)) throw new UsageError(`predict: --fov must be in (0, 180), got '${values.fov}'`);
   if (!COLORMAPS.includes(values.colormap as ColormapName)) throw new UsageError(`predict: unknown colormap '${values.colormap}' (choose ${COLORMAPS.join(', ')})`);
@@ -55,15 +97,21 @@ export async function runPredict(argv: string[], log: (line: string) => void): P
   if (badFormat || formats.length === 0) throw new UsageError(`predict: unknown format '${badFormat ?? ''}' (choose from ${OUTPUT_FORMATS.join(',')})`);
   if (!BACKENDS.includes(values.backend!)) throw new UsageError(`predict: unknown backend '${values.backend}' (choose ${BACKENDS.join(', ')})`);
 
-  // Decode every image before loading the model or writing anything: a bad input costs nothing.
+  prepareOutputFolder(values.out);
+
+  // Decode every image before loading the model: a bad input costs nothing, and is reported and skipped.
   const images = [];
+  let failed = 0;
   for (const path of positionals) {
     try {
       images.push({ path, rgb: await loadImage(path) });
     } catch (e) {
-      throw new CliError(e instanceof ImageReadError ? e.message : `cannot read image '${path}': ${(e as Error).message}`);
+      failed++;
+      error(`anydepth: ${e instanceof ImageReadError ? e.message : `cannot read image '${path}': ${(e as Error).message}`}`);
     }
   }
+  if (images.length === 0) return 1; // each failure is on stderr already
+  if (estimate.bytes > 2 ** 30) log(`note: --size ${size} means up to ${estimate.tokens} tokens; one attention matrix takes ${gib(estimate.bytes)}`);
   const backend = await useBackend(values.backend as BackendName).catch((e: Error) => {
     throw new CliError(e.message);
   });
@@ -72,19 +120,27 @@ export async function runPredict(argv: string[], log: (line: string) => void): P
   log(`backend ${backend}; ${images.length} image(s) → ${values.out}`);
   try {
     for (const { path, rgb } of images) {
-      const prediction = await predict(model, rgb, { size });
-      const written = writePredictionOutputs(prediction, values.out, outputName(path), {
-        formats,
-        colormap: values.colormap as ColormapName,
-        rgb,
-        fovDegrees: fov,
-      });
-      const t = prediction.timings;
-      progress.tick(1, `${outputName(path)} (${prediction.networkWidth}×${prediction.networkHeight}, ${t.inferenceMs.toFixed(0)} ms)`);
-      if (images.length === 1) log(`wrote ${written.join(', ')}`);
+      try {
+        const prediction = await predict(model, rgb, { size });
+        const written = writePredictionOutputs(prediction, values.out, outputName(path), {
+          formats,
+          colormap: values.colormap as ColormapName,
+          rgb,
+          fovDegrees: fov,
+        });
+        const t = prediction.timings;
+        progress.tick(1, `${outputName(path)} (${prediction.networkWidth}×${prediction.networkHeight}, ${t.inferenceMs.toFixed(0)} ms)`);
+        if (positionals.length === 1) log(`wrote ${written.join(', ')}`);
+      } catch (e) {
+        failed++;
+        error(`anydepth: predict: '${path}' failed: ${(e as Error).message.split('\n')[0]}`);
+      }
     }
   } finally {
     model.dispose();
   }
-  return 0;
+  if (failed === 0) return 0;
+  if (failed === positionals.length) return 1;
+  error(`anydepth: predict: ${failed} of ${positionals.length} image(s) failed (listed above); the others were written`);
+  return EXIT_SOME_FAILED;
 }
