@@ -112,6 +112,18 @@ describe('fromPretrained (Node) against a local hub server', () => {
     model.dispose();
   });
 
+  it('a URL on another host than the hub never gets HF_TOKEN or the token option (config and weights)', async () => {
+    process.env.HF_TOKEN = 'hf_env';
+    (await fromPretrained(`${server.url}/org/raw/resolve/main/weights.safetensors`, { cacheDir })).dispose();
+    (await fromPretrained(`${server.url}/org/raw/resolve/main/weights.safetensors`, { cacheDir, token: 'hf_secret', force: true })).dispose();
+    expect(server.log.map((l) => [l.url, l.authorization])).toEqual([
+      ['/org/raw/resolve/main/config.json', null],
+      ['/org/raw/resolve/main/weights.safetensors', null],
+      ['/org/raw/resolve/main/config.json', null],
+      ['/org/raw/resolve/main/weights.safetensors', null],
+    ]);
+  });
+
   it('loads local files and folders (with or without config.json)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'anydepth-local-'));
     writeFileSync(join(dir, 'model.safetensors'), hfWeights());
