@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 
 /**
  * One backbone layer's output as the heads take it: the patch-token map in NHWC and, optionally,
@@ -31,4 +31,12 @@ export function checkFeatures(head: string, features: readonly HeadFeature[], in
     }
   });
   return [b, h, w];
+}
+
+/**
+ * AnyDepth's `FeaturesToDepth`: `relu(logits) + minDepth` (0.001), the output convention every depth head
+ * (SDT, the DPT baselines) and the AnyDepth model share.
+ */
+export function depthFromLogits(logits: tf.Tensor, minDepth = 0.001): tf.Tensor {
+  return tf.tidy(() => tf.add(tf.relu(logits), minDepth));
 }

@@ -38,5 +38,5 @@ export {
 export { halfToFloat, floatToHalf, bf16ToFloat, floatToBf16 } from './float16.js';
 export { useBackend, BackendUnavailableError, BACKEND_PACKAGES, type BackendName, type UseBackendOptions } from './backend.js';
 export { ensureGradients, gradientsRegistered } from './gradients.js';
-export { type HeadFeature, checkFeatures } from './head-feature.js';
+export { type HeadFeature, checkFeatures, depthFromLogits } from './head-feature.js';
 export * from './checkpoint/index.js';

@@ -90,8 +90,3 @@ export class DPTHead extends Module {
     return tf.tidy(() => this.convDepth.forward(this.forwardFeatures(features)));
   }
 }
-
-/** AnyDepth's `FeaturesToDepth` (min_depth 0.001): `relu(logits) + 0.001`. */
-export function depthFromLogits(logits: tf.Tensor, minDepth = 0.001): tf.Tensor {
-  return tf.tidy(() => tf.add(tf.relu(logits), minDepth));
-}

@@ -5,7 +5,8 @@ export { ReassembleBlocks, type ReassembleOptions, type ReadoutType } from './re
 export { PreActResidualConvUnit, ResidualConvUnit } from './residual-conv-unit.js';
 export { FeatureFusionBlock, DAv2FeatureFusionBlock } from './fusion-block.js';
 export { UpConvHead } from './up-conv-head.js';
-export { DPTHead, type DPTHeadOptions, depthFromLogits } from './dpt-head.js';
+export { DPTHead, type DPTHeadOptions } from './dpt-head.js';
+export { depthFromLogits } from '@anydepth/core';
 export {
   DepthAnythingV2DPTHead,
   type DAv2DPTHeadOptions,

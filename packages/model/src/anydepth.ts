@@ -1,15 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Module } from '@anydepth/core';
+import { type HeadFeature, Module, depthFromLogits } from '@anydepth/core';
 import { SDTHead } from '@anydepth/sdt';
 import { centerPad } from './center-padding.js';
 import type { AnyDepthConfig } from './presets.js';
 import { type TiledHeadOptions, sdtForwardTiled } from './tiled-sdt.js';
 
-/** Token maps of one encoder layer, as SDT (or any head) consumes them. */
-export interface FeatureMap {
-  patches: tf.Tensor; // [B, h, w, D]
-  cls?: tf.Tensor; // [B, D]
-}
+/** Token maps of one encoder layer, as SDT (or any head) consumes them: core's `HeadFeature`. */
+export type FeatureMap = HeadFeature;
 
 /** What AnyDepth needs from an encoder: DINOv3 fits, and so does any ViT that yields token maps. */
 export interface FeatureEncoder extends Module {
@@ -107,6 +104,6 @@ export class AnyDepth extends Module {
   }
 
   depthFromLogits(logits: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => tf.add(tf.relu(logits), this.minDepth));
+    return depthFromLogits(logits, this.minDepth);
   }
 }

@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { Conv2d, ReLU, Sequential } from '@anydepth/core';
 
 /**
@@ -14,9 +13,4 @@ export function outputHead(channels: number, outChannels = 1, hiddenChannels = 3
     new ReLU(),
     new Conv2d(hiddenChannels, outChannels, 1),
   );
-}
-
-/** AnyDepth's `FeaturesToDepth`: `relu(logits) + minDepth` (0.001), the model's final output. */
-export function depthFromLogits(logits: tf.Tensor, minDepth = 0.001): tf.Tensor {
-  return tf.tidy(() => tf.add(tf.relu(logits), minDepth));
 }
