@@ -99,7 +99,7 @@ for (const backend of values.backends!.split(',')) {
           tfjs: async () => {
             const fs = model.encode(nhwc);
             await Promise.all(fs.map((f) => f.patches.data()));
-            tf.dispose(fs.flatMap((f) => [f.patches, f.cls!]));
+            tf.dispose(fs.flatMap((f) => Object.values(f) as tf.Tensor[])); // patches, cls and the encoder's register tokens
           },
           ort: async () => {
             await encoder.run(feeds);
@@ -118,7 +118,7 @@ for (const backend of values.backends!.split(',')) {
           },
           release: async () => {
             await head.release();
-            tf.dispose(features.flatMap((f) => [f.patches, f.cls!]));
+            tf.dispose(features.flatMap((f) => Object.values(f) as tf.Tensor[]));
           },
         },
       );

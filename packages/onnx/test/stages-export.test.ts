@@ -50,7 +50,7 @@ describe('AnyDepth stages exported on their own (encoder features, SDT head with
     const { logits } = await runOrt(s, feeds);
     const ours = tf.tidy(() => toNchw(model.decoder.forward(features)));
     expectClose(logits.data, ours, { atol: 1e-4, label: 'SDT logits' });
-    tf.dispose([ours, ...Object.values(feeds), ...features.map((f) => f.patches)]);
+    tf.dispose([ours, ...Object.values(feeds), ...features.flatMap((f) => Object.values(f) as tf.Tensor[])]);
     await s.release();
   });
 });
