@@ -152,7 +152,7 @@ export class OnnxTensorSource implements TensorSource {
       }
       return file.subarray(offset, offset + length);
     }
-    return t.rawData && t.rawData.length ? t.rawData : null;
+    return t.rawData?.length ? t.rawData : null;
   }
 
   private decode(t: OnnxTypes.ITensorProto): HostTensor {
