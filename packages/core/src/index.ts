@@ -1,4 +1,4 @@
-export { Module, Layer, StateDictError } from './module.js';
+export { Module, Layer, StateDictError, asTensorSource } from './module.js';
 export type { TensorSource, StateDictInput, LoadStateDictOptions, LoadReport, ShapeMismatch } from './module.js';
 export { type ParamLayout, torchShape, fromTorchLayout, toTorchLayout } from './layout.js';
 export { Linear, type LinearOptions } from './layers/linear.js';

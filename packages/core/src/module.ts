@@ -68,7 +68,8 @@ interface Entry {
   persistent: boolean;
 }
 
-function asSource(input: StateDictInput): TensorSource {
+/** A state dict as a TensorSource: a TensorSource (e.g. an open safetensors file) as is, a record of tensors wrapped. */
+export function asTensorSource(input: StateDictInput): TensorSource {
   if (typeof (input as TensorSource).keys === 'function' && typeof (input as TensorSource).get === 'function') {
     return input as TensorSource;
   }
@@ -218,7 +219,7 @@ export class Module {
   loadStateDict(input: StateDictInput, options: LoadStateDictOptions = {}): LoadReport {
     const strict = options.strict ?? true;
     const prefix = options.prefix ?? '';
-    const source = asSource(input);
+    const source = asTensorSource(input);
     const targets = new Map(this.namedEntries('all').filter(([, e]) => e.persistent));
     const report: LoadReport = { loaded: [], missing: [], unexpected: [], mismatched: [] };
     const plan: Array<[string, string, Entry]> = [];

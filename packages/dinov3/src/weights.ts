@@ -7,6 +7,7 @@ import {
   type StateDictInput,
   StateDictError,
   type TensorSource,
+  asTensorSource,
   isHostTensor,
   numElements,
   tensorToHostSync,
@@ -27,12 +28,6 @@ export type WeightScheme = 'hf' | 'hub';
 
 const HF_MARKERS = [/^embeddings\.(cls_token|patch_embeddings\.weight)$/, /^layer\.\d+\.attention\.q_proj\.weight$/];
 const HUB_MARKERS = [/^storage_tokens$/, /^patch_embed\.proj\.weight$/, /^blocks\.\d+\.attn\.qkv\.weight$/];
-
-function asSource(input: StateDictInput): TensorSource {
-  if (typeof (input as TensorSource).keys === 'function' && typeof (input as TensorSource).get === 'function') return input as TensorSource;
-  const record = input as Record<string, tf.Tensor | HostTensor>;
-  return { keys: () => Object.keys(record), get: (k) => record[k] };
-}
 
 /**
  * Finds the naming scheme and the key prefix (e.g. `'encoder.'`) of a DINOv3 checkpoint from its
@@ -329,7 +324,7 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
  * `StateDictError` naming the first mismatched tensor (under the checkpoint's own name) with both shapes.
  */
 export function loadDinov3Weights(model: DinoVisionTransformer, input: StateDictInput, options: LoadDinov3WeightsOptions = {}): Dinov3LoadReport {
-  const source = asSource(input);
+  const source = asTensorSource(input);
   const keys = [...source.keys()].filter((k) => !options.ignore?.(k));
   const detected =
     options.scheme !== undefined ? { scheme: options.scheme, prefix: options.prefix ?? detectWeightScheme(keys).prefix } : detectWeightScheme(keys, options.prefix);

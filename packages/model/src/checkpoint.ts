@@ -1,5 +1,4 @@
-import type * as tf from '@tensorflow/tfjs-core';
-import { type HostTensor, type LoadReport, type StateDictInput, type TensorSource, saveSafetensors } from '@anydepth/core';
+import { type LoadReport, type StateDictInput, type TensorSource, asTensorSource, saveSafetensors } from '@anydepth/core';
 import { type ConfigLimits, DinoVisionTransformer, dinov3Config, fourEvenIntervals, loadDinov3Weights } from '@anydepth/dinov3';
 import type { AnyDepth } from './anydepth.js';
 import { type AnyDepthConfig, validateAnyDepthConfig } from './presets.js';
@@ -10,12 +9,6 @@ export const CONFIG_METADATA_KEY = 'anydepth.config';
 /** Prefixes of the golden fixtures' data tensors, never weights. */
 const DATA_PREFIXES = ['input.', 'output.', 'grad.', 'debug.', 'ref.'];
 const isDataTensor = (key: string) => DATA_PREFIXES.some((p) => key.startsWith(p));
-
-function asSource(input: StateDictInput): TensorSource {
-  if (typeof (input as TensorSource).keys === 'function' && typeof (input as TensorSource).get === 'function') return input as TensorSource;
-  const record = input as Record<string, tf.Tensor | HostTensor>;
-  return { keys: () => Object.keys(record), get: (k) => record[k] };
-}
 
 export interface AnyDepthLoadReport {
   encoder: LoadReport;
@@ -40,7 +33,7 @@ export function loadDecoderWeights(model: AnyDepth, input: StateDictInput, optio
  * Tensors under any other prefix are unexpected (an error with `strict`), except fixture data.
  */
 export function loadAnyDepthWeights(model: AnyDepth, input: StateDictInput, options: { strict?: boolean } = {}): AnyDepthLoadReport {
-  const source = asSource(input);
+  const source = asTensorSource(input);
   const keys = [...source.keys()];
   const strict = options.strict ?? true;
   const stray = keys.filter((k) => !k.startsWith('encoder.') && !k.startsWith('decoder.') && !isDataTensor(k));
