@@ -1,0 +1,143 @@
+/**
+ * DINOv2 ViT hyper-parameters and the registry of released backbones (official
+ * `dinov2/hub/backbones.py` and Depth Anything V2's `DINOv2(model_name)`): img_size 518 (a 37×37
+ * learned position grid), patch 14, LayerScale init 1.0, MLP ratio 4 with exact GELU, LayerNorm
+ * eps 1e-6, qkv bias. The "-reg" models add 4 register tokens and resize the position grid with
+ * `size=` and antialias instead of the 0.1 offset.
+ */
+
+/** Feed-forward type: `fc1 → GELU → fc2` (S/B/L) or the fused SwiGLU of ViT-g (`w12`, `w3`). */
+export type Dinov2Ffn = 'mlp' | 'swiglu';
+
+export interface Dinov2Config {
+  /** Patch side in pixels (14 for every released model). */
+  patchSize: number;
+  inChannels: number;
+  /** Token width D. */
+  embedDim: number;
+  /** Number of transformer blocks. */
+  depth: number;
+  /** Attention heads; the released models use head dim 64. */
+  numHeads: number;
+  ffn: Dinov2Ffn;
+  /** Hidden width of the feed-forward block (4·D for MLP; the 8-aligned 2/3 width for SwiGLU). */
+  ffnHiddenDim: number;
+  /** Register tokens inserted between the cls token and the patches (0, or 4 for the -reg models). */
+  numRegisterTokens: number;
+  layerNormEps: number;
+  /** Side M of the learned position grid (`pos_embed` has 1 + M² entries): img_size / patch = 518 / 14 = 37. */
+  posEmbedGrid: number;
+  /**
+   * `interpolate_offset`: when > 0 the grid is resized with `scale_factor = (h + offset) / M` (the
+   * sampling then uses that factor, not h / M); when 0 with `size = (h, w)`.
+   */
+  interpolateOffset: number;
+  /** `interpolate_antialias`: PyTorch's antialiased bicubic (a = -0.5, widened support when shrinking). */
+  interpolateAntialias: boolean;
+  /** Initial LayerScale value (the trained values are loaded; only used for random init). */
+  layerScaleInit: number;
+  /** Blocks (0-based, output taken after the block) that `getIntermediateLayers` returns by default. */
+  intermediateLayers: number[];
+}
+
+export interface Dinov2ConfigInput {
+  embedDim: number;
+  depth: number;
+  numHeads: number;
+  ffn?: Dinov2Ffn;
+  ffnHiddenDim?: number;
+  patchSize?: number;
+  inChannels?: number;
+  numRegisterTokens?: number;
+  layerNormEps?: number;
+  posEmbedGrid?: number;
+  interpolateOffset?: number;
+  interpolateAntialias?: boolean;
+  layerScaleInit?: number;
+  intermediateLayers?: readonly number[];
+}
+
+/**
+ * The four layers Depth Anything V2 (and DINOv2's depth evaluation) tap: every quarter of the
+ * blocks, except 24-block ViT-L, which uses [4, 11, 17, 23].
+ */
+export function dinov2DefaultLayers(depth: number): number[] {
+  if (depth === 24) return [4, 11, 17, 23];
+  if (depth < 4) return Array.from({ length: depth }, (_, i) => i);
+  const step = Math.floor(depth / 4);
+  return [1, 2, 3, 4].map((i) => i * step - 1);
+}
+
+/** SwiGLUFFNFused hidden width: int(4·D·2/3) rounded up to a multiple of 8 (4096 for ViT-g). */
+export function swigluFusedHiddenDim(embedDim: number, mlpRatio = 4): number {
+  const d = Math.trunc(Math.trunc(embedDim * mlpRatio) * (2 / 3));
+  return Math.ceil(d / 8) * 8;
+}
+
+/** Builds a full, validated config from plain numbers (e.g. `{ embedDim: 64, depth: 4, numHeads: 2 }`). */
+export function dinov2Config(input: Dinov2ConfigInput): Dinov2Config {
+  const ffn = input.ffn ?? 'mlp';
+  const config: Dinov2Config = {
+    patchSize: input.patchSize ?? 14,
+    inChannels: input.inChannels ?? 3,
+    embedDim: input.embedDim,
+    depth: input.depth,
+    numHeads: input.numHeads,
+    ffn,
+    ffnHiddenDim: input.ffnHiddenDim ?? (ffn === 'mlp' ? 4 * input.embedDim : swigluFusedHiddenDim(input.embedDim)),
+    numRegisterTokens: input.numRegisterTokens ?? 0,
+    layerNormEps: input.layerNormEps ?? 1e-6,
+    posEmbedGrid: input.posEmbedGrid ?? 37,
+    interpolateOffset: input.interpolateOffset ?? 0.1,
+    interpolateAntialias: input.interpolateAntialias ?? false,
+    layerScaleInit: input.layerScaleInit ?? 1.0,
+    intermediateLayers: input.intermediateLayers ? [...input.intermediateLayers] : dinov2DefaultLayers(input.depth),
+  };
+  validateDinov2Config(config);
+  return config;
+}
+
+/** Throws a message naming the first bad field. */
+export function validateDinov2Config(c: Dinov2Config): void {
+  const ints: Array<keyof Dinov2Config> = ['patchSize', 'inChannels', 'embedDim', 'depth', 'numHeads', 'ffnHiddenDim', 'posEmbedGrid'];
+  for (const k of ints) {
+    const v = c[k] as number;
+    if (!Number.isInteger(v) || v < 1) throw new Error(`DINOv2 config: ${k} must be a positive integer, got ${v}`);
+  }
+  if (!Number.isInteger(c.numRegisterTokens) || c.numRegisterTokens < 0) {
+    throw new Error(`DINOv2 config: numRegisterTokens must be a non-negative integer, got ${c.numRegisterTokens}`);
+  }
+  if (c.embedDim % c.numHeads !== 0) throw new Error(`DINOv2 config: embedDim (${c.embedDim}) is not divisible by numHeads (${c.numHeads})`);
+  if (!(c.interpolateOffset >= 0)) throw new Error(`DINOv2 config: interpolateOffset must be >= 0, got ${c.interpolateOffset}`);
+  for (const i of c.intermediateLayers) {
+    if (!Number.isInteger(i) || i < 0 || i >= c.depth) throw new Error(`DINOv2 config: intermediate layer ${i} is outside 0..${c.depth - 1}`);
+  }
+}
+
+export type Dinov2PresetName = 'vits14' | 'vitb14' | 'vitl14' | 'vitg14' | 'vits14_reg' | 'vitb14_reg' | 'vitl14_reg' | 'vitg14_reg';
+
+const plain = (embedDim: number, depth: number, numHeads: number, ffn: Dinov2Ffn = 'mlp') => ({ embedDim, depth, numHeads, ffn });
+const reg = { numRegisterTokens: 4, interpolateOffset: 0, interpolateAntialias: true };
+
+/** Every released DINOv2 backbone, by its torch-hub name without the `dinov2_` prefix. */
+export const DINOV2_PRESETS: Readonly<Record<Dinov2PresetName, Dinov2Config>> = {
+  vits14: dinov2Config(plain(384, 12, 6)),
+  vitb14: dinov2Config(plain(768, 12, 12)),
+  vitl14: dinov2Config(plain(1024, 24, 16)),
+  vitg14: dinov2Config(plain(1536, 40, 24, 'swiglu')),
+  vits14_reg: dinov2Config({ ...plain(384, 12, 6), ...reg }),
+  vitb14_reg: dinov2Config({ ...plain(768, 12, 12), ...reg }),
+  vitl14_reg: dinov2Config({ ...plain(1024, 24, 16), ...reg }),
+  vitg14_reg: dinov2Config({ ...plain(1536, 40, 24, 'swiglu'), ...reg }),
+};
+
+/** A copy of a preset (callers may change it). */
+export function dinov2Preset(name: Dinov2PresetName): Dinov2Config {
+  const c = DINOV2_PRESETS[name];
+  if (!c) throw new Error(`unknown DINOv2 preset '${name}' (choose ${Object.keys(DINOV2_PRESETS).join(', ')})`);
+  return { ...c, intermediateLayers: [...c.intermediateLayers] };
+}
+
+export function dinov2HeadDim(c: Dinov2Config): number {
+  return c.embedDim / c.numHeads;
+}

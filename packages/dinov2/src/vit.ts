@@ -1,0 +1,228 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { Layer, LayerNorm, ModuleList, type Rng, normalInit } from '@anydepth/core';
+import { Block } from './block.js';
+import { type Dinov2Config, type Dinov2ConfigInput, type Dinov2PresetName, dinov2Config, dinov2Preset } from './config.js';
+import { PatchEmbed } from './patch-embed.js';
+import { interpolatePosEncoding } from './pos-embed.js';
+
+export interface Dinov2Options {
+  /** Generator for the random initial weights (the default generator otherwise). */
+  rng?: Rng;
+  /** Freeze the encoder (default true): no trainable parameters and no gradient through it. */
+  frozen?: boolean;
+}
+
+export interface Dinov2IntermediateOptions {
+  /** Block indices (0-based, output taken after the block); default `config.intermediateLayers`. */
+  layers?: number[];
+  /** Pass each tapped output through the final LayerNorm (default true, as the official default). */
+  norm?: boolean;
+  /** Include the class token of each layer (default true). */
+  returnClassToken?: boolean;
+}
+
+/** One tapped block output, split into its parts (a `HeadFeature` for SDT / DPT heads). */
+export interface Dinov2Feature {
+  /** Patch tokens as an NHWC map [B, h, w, D]. */
+  patches: tf.Tensor4D;
+  /** Class token [B, D] (absent with `returnClassToken: false`). */
+  cls?: tf.Tensor2D;
+  /** Register tokens [B, R, D] (R = 0 for the plain models). */
+  registers: tf.Tensor3D;
+}
+
+function resolveConfig(config: Dinov2Config | Dinov2ConfigInput | Dinov2PresetName): Dinov2Config {
+  if (typeof config === 'string') return dinov2Preset(config);
+  return dinov2Config(config);
+}
+
+/**
+ * The DINOv2 ViT (official `DinoVisionTransformer`, as in facebookresearch/dinov2 and Depth
+ * Anything V2) in NHWC with the official state-dict names: `cls_token`, `pos_embed`,
+ * `register_tokens` (-reg models), `mask_token`, `patch_embed.proj.*`, `blocks.<i>.*`, `norm.*`.
+ * Hugging Face `Dinov2Model` checkpoints load through `loadDinov2Weights`. Inputs must have sides
+ * that are multiples of the patch size (14); the learned 37×37 position grid is resized to the
+ * patch grid with PyTorch's bicubic kernel exactly as `interpolate_pos_encoding`.
+ * Frozen by default (`requiresGrad(false)`, no gradient back to the image).
+ */
+export class Dinov2VisionTransformer extends Layer {
+  readonly config: Dinov2Config;
+  readonly clsToken: tf.Variable; // [1, 1, D]
+  readonly posEmbed: tf.Variable; // [1, 1 + M², D]
+  readonly registerTokens: tf.Variable | null; // [1, R, D]
+  /** Only used in masked-image training; kept so official checkpoints load strictly. */
+  readonly maskToken: tf.Variable; // [1, D]
+  readonly patchEmbed: PatchEmbed;
+  readonly blocks: ModuleList<Block>;
+  readonly norm: LayerNorm;
+
+  constructor(config: Dinov2Config | Dinov2ConfigInput | Dinov2PresetName, options: Dinov2Options = {}) {
+    super();
+    this.config = resolveConfig(config);
+    const c = this.config;
+    const d = c.embedDim;
+    this.clsToken = this.addParameter('cls_token', normalInit([1, 1, d], 1e-6, options.rng));
+    this.posEmbed = this.addParameter('pos_embed', normalInit([1, 1 + c.posEmbedGrid ** 2, d], 0.02, options.rng));
+    this.registerTokens = c.numRegisterTokens > 0 ? this.addParameter('register_tokens', normalInit([1, c.numRegisterTokens, d], 1e-6, options.rng)) : null;
+    this.maskToken = this.addParameter('mask_token', tf.zeros([1, d]));
+    this.patchEmbed = this.addModule('patch_embed', new PatchEmbed(d, c.patchSize, c.inChannels, options.rng));
+    this.blocks = this.addModule('blocks', new ModuleList(Array.from({ length: c.depth }, () => new Block(c, options.rng))));
+    this.norm = this.addModule('norm', new LayerNorm(d, { eps: c.layerNormEps }));
+    this.eval();
+    if (options.frozen ?? true) this.requiresGrad(false);
+  }
+
+  get embedDim(): number {
+    return this.config.embedDim;
+  }
+
+  get patchSize(): number {
+    return this.config.patchSize;
+  }
+
+  /** Tokens before the patches: 1 cls + registers. */
+  get numPrefixTokens(): number {
+    return 1 + this.config.numRegisterTokens;
+  }
+
+  /** True when no parameter takes gradients: then the forward pass is cut from the gradient tape. */
+  get frozen(): boolean {
+    return this.trainableParameters().length === 0;
+  }
+
+  /** The patch grid [h, w] of an NHWC image, validating the input. */
+  patchGrid(image: tf.Tensor): [number, number] {
+    const c = this.config;
+    if (image.rank !== 4 || image.shape[3] !== c.inChannels) {
+      throw new Error(`DINOv2: expected an NHWC image [B, H, W, ${c.inChannels}], got [${image.shape}]`);
+    }
+    const [, hIn, wIn] = image.shape;
+    const p = c.patchSize;
+    if (hIn % p || wIn % p) {
+      throw new Error(
+        `DINOv2: image height and width must be multiples of the patch size ${p}, got ${hIn}×${wIn}; ` +
+          `resize (Depth Anything V2 preprocessing) or centre-pad to ${Math.ceil(hIn / p) * p}×${Math.ceil(wIn / p) * p}`,
+      );
+    }
+    return [hIn / p, wIn / p];
+  }
+
+  /** The position embedding for an h×w patch grid: [1, 1 + h·w, D] (official `interpolate_pos_encoding`). */
+  positionEmbedding(h: number, w: number): tf.Tensor3D {
+    const c = this.config;
+    return interpolatePosEncoding(this.posEmbed, h, w, { offset: c.interpolateOffset, antialias: c.interpolateAntialias });
+  }
+
+  /** The token sequence entering block 0: [cls, registers…, patches] + positions, [B, 1 + R + h·w, D]. */
+  prepareTokens(image: tf.Tensor): tf.Tensor3D {
+    return tf.tidy(() => {
+      const [h, w] = this.patchGrid(image);
+      const b = image.shape[0];
+      const d = this.config.embedDim;
+      const patches = this.patchEmbed.forward(image as tf.Tensor4D); // [B, h·w, D]
+      const cls = tf.broadcastTo(this.clsToken, [b, 1, d]); // [B, 1, D]
+      // Positions are added to cls + patches; the registers come in afterwards, without positions.
+      const x = tf.add(tf.concat([cls, patches], 1), this.positionEmbedding(h, w)); // [B, 1 + h·w, D]
+      if (!this.registerTokens) return x as tf.Tensor3D;
+      const r = this.config.numRegisterTokens;
+      const regs = tf.broadcastTo(this.registerTokens, [b, r, d]); // [B, R, D]
+      return tf.concat([tf.slice(x, [0, 0, 0], [b, 1, d]), regs, tf.slice(x, [0, 1, 0], [b, h * w, d])], 1) as tf.Tensor3D; // [B, N, D]
+    });
+  }
+
+  /** Raw outputs of the blocks in `taps` (in the given order), stopping after the last one needed. */
+  private runBlocks(image: tf.Tensor, taps: number[]): tf.Tensor[] {
+    return tf.tidy(() => {
+      const last = Math.max(...taps);
+      const outputs = new Map<number, tf.Tensor>();
+      let x: tf.Tensor = this.prepareTokens(image); // [B, N, D]
+      for (let i = 0; i <= last; i++) {
+        const next = this.blocks.at(i).forward(x); // [B, N, D]
+        if (!taps.includes(i - 1)) x.dispose(); // free untapped activations early
+        x = next;
+        if (taps.includes(i)) outputs.set(i, x);
+      }
+      return taps.map((i) => outputs.get(i)!);
+    });
+  }
+
+  /** Runs `compute`, cut from the gradient tape when the encoder is frozen (zero gradient to the image). */
+  private detached(image: tf.Tensor, compute: (x: tf.Tensor) => tf.Tensor[]): tf.Tensor[] {
+    if (!this.frozen || tf.engine().state.gradientDepth === 0) return compute(image);
+    const shapes: number[][] = [];
+    const stacked = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+      const x = args[0] as tf.Tensor;
+      const outs = compute(x);
+      outs.forEach((o) => shapes.push(o.shape));
+      return { value: tf.concat(outs.map((o) => tf.reshape(o, [-1])), 0), gradFunc: () => tf.zerosLike(x) };
+    })(image);
+    let offset = 0;
+    return shapes.map((shape) => {
+      const size = shape.reduce((a, b) => a * b, 1);
+      const part = tf.reshape(tf.slice(stacked, [offset], [size]), shape);
+      offset += size;
+      return part;
+    });
+  }
+
+  /** Final tokens after the last block and the final LayerNorm: [B, N, D] (`x_norm` of `forward_features`). */
+  forward(image: tf.Tensor): tf.Tensor3D {
+    return tf.tidy(() => {
+      const [out] = this.detached(image, (x) => [this.norm.forward(this.runBlocks(x, [this.config.depth - 1])[0])]);
+      return out as tf.Tensor3D;
+    });
+  }
+
+  /**
+   * Outputs of the given blocks, each optionally through the final LayerNorm, split into patches
+   * [B, h, w, D], cls [B, D] and registers [B, R, D] — the official
+   * `get_intermediate_layers(x, n=layers, reshape=True, return_class_token=True, norm=norm)` in NHWC.
+   * Accepts `(image, layers, options)` or `(image, { layers, norm, returnClassToken })`.
+   */
+  getIntermediateLayers(image: tf.Tensor, layersOrOptions?: number[] | Dinov2IntermediateOptions, more: Dinov2IntermediateOptions = {}): Dinov2Feature[] {
+    const options: Dinov2IntermediateOptions = Array.isArray(layersOrOptions) ? { ...more, layers: layersOrOptions } : { ...(layersOrOptions ?? {}) };
+    const c = this.config;
+    const layers = options.layers ?? c.intermediateLayers;
+    const norm = options.norm ?? true;
+    const withCls = options.returnClassToken ?? true;
+    if (layers.length === 0) throw new Error('getIntermediateLayers: `layers` is empty');
+    for (const i of layers) {
+      if (!Number.isInteger(i) || i < 0 || i >= c.depth) throw new Error(`getIntermediateLayers: layer ${i} is outside 0..${c.depth - 1}`);
+    }
+    const [h, w] = this.patchGrid(image);
+    const flat = tf.tidy(() =>
+      this.detached(image, (x) => {
+        const raw = this.runBlocks(x, layers);
+        return norm ? raw.map((t) => this.norm.forward(t)) : raw;
+      }),
+    );
+    const b = image.shape[0];
+    const r = c.numRegisterTokens;
+    const d = c.embedDim;
+    const out = flat.map((tokens) =>
+      tf.tidy(() => {
+        const feature: Dinov2Feature = {
+          patches: tf.reshape(tf.slice(tokens, [0, 1 + r, 0], [b, h * w, d]), [b, h, w, d]) as tf.Tensor4D, // [B, h, w, D]
+          registers: tf.slice(tokens, [0, 1, 0], [b, r, d]) as tf.Tensor3D, // [B, R, D]
+        };
+        if (withCls) feature.cls = tf.reshape(tf.slice(tokens, [0, 0, 0], [b, 1, d]), [b, d]) as tf.Tensor2D; // [B, D]
+        return feature as unknown as tf.TensorContainer;
+      }) as unknown as Dinov2Feature,
+    );
+    flat.forEach((t) => t.dispose());
+    return out;
+  }
+
+  /** Approximate forward FLOPs (multiply-add = 2) for an H×W image, batch 1. */
+  flops(height: number, width: number): number {
+    const c = this.config;
+    const hw = (height / c.patchSize) * (width / c.patchSize);
+    const n = hw + this.numPrefixTokens;
+    const d = c.embedDim;
+    const patch = 2 * hw * c.patchSize * c.patchSize * c.inChannels * d;
+    const proj = 2 * n * d * d * 4; // qkv (3) + proj (1)
+    const attn = 2 * 2 * n * n * d;
+    const ffn = 2 * n * d * c.ffnHiddenDim * (c.ffn === 'swiglu' ? 3 : 2);
+    return patch + c.depth * (proj + attn + ffn);
+  }
+}
