@@ -117,6 +117,20 @@ export class DepthAnythingV2DPTHead extends Module {
 
   /** features: four `{ patches: [B, h, w, D], cls? }` → depth [B, p·h, p·w, 1]. */
   forward(features: readonly HeadFeature[]): tf.Tensor {
+    return tf.tidy(() => {
+      const stages = this.forwardStages(features);
+      stages.path1.dispose();
+      stages.outputConv1.dispose();
+      return stages.depth;
+    });
+  }
+
+  /**
+   * Runs the head and returns the official intermediates with the output (the caller disposes
+   * them): `path1` = `scratch.refinenet1` output [B, 8h, 8w, F], `outputConv1` =
+   * `scratch.output_conv1` output [B, 8h, 8w, F/2], `depth` [B, p·h, p·w, 1].
+   */
+  forwardStages(features: readonly HeadFeature[]): DAv2HeadStages {
     const [, h, w] = checkFeatures('DepthAnythingV2DPTHead', features, [0, 1, 2, 3].map(() => this.inChannels));
     return tf.tidy(() => {
       const layers = features.map((f, i) => {
@@ -128,20 +142,31 @@ export class DepthAnythingV2DPTHead extends Module {
           x = this.readoutProjects!.at(i).forward(tf.concat([x, readout], 3)); // [B, h, w, D]
         }
         x = this.projects.at(i).forward(x); // [B, h, w, oc_i]
-        x = this.resizeLayers.at(i).forward(x);
+        x = this.resizeLayers.at(i).forward(x); // [B, 4h|2h|h|⌈h/2⌉, …, oc_i]
         return this.scratch.layerRn[i].forward(x); // [B, *, *, F]
       });
       const sizeOf = (t: tf.Tensor): [number, number] => [t.shape[1]!, t.shape[2]!];
       const [r1, r2, r3, r4] = this.scratch.refinenets;
-      const path4 = r4.forward(layers[3], undefined, sizeOf(layers[2]));
-      const path3 = r3.forward(path4, layers[2], sizeOf(layers[1]));
-      const path2 = r2.forward(path3, layers[1], sizeOf(layers[0]));
+      const path4 = r4.forward(layers[3], undefined, sizeOf(layers[2])); // [B, h, w, F]
+      const path3 = r3.forward(path4, layers[2], sizeOf(layers[1])); // [B, 2h, 2w, F]
+      const path2 = r2.forward(path3, layers[1], sizeOf(layers[0])); // [B, 4h, 4w, F]
       const path1 = r1.forward(path2, layers[0]); // [B, 8h, 8w, F]
-      let out = this.scratch.outputConv1.forward(path1); // [B, 8h, 8w, F/2]
-      out = interpolateBilinear(out, [h * this.patchSize, w * this.patchSize], true); // [B, p·h, p·w, F/2]
-      return this.scratch.outputConv2.forward(out); // [B, p·h, p·w, 1]
+      const outputConv1 = this.scratch.outputConv1.forward(path1); // [B, 8h, 8w, F/2]
+      const up = interpolateBilinear(outputConv1, [h * this.patchSize, w * this.patchSize], true); // [B, p·h, p·w, F/2]
+      const depth = this.scratch.outputConv2.forward(up); // [B, p·h, p·w, 1]
+      return { path1, outputConv1, depth };
     });
   }
+}
+
+/** Intermediates of one DAv2 head pass (NHWC). */
+export interface DAv2HeadStages {
+  /** `scratch.refinenet1` output [B, 8h, 8w, F]. */
+  path1: tf.Tensor;
+  /** `scratch.output_conv1` output [B, 8h, 8w, F/2]. */
+  outputConv1: tf.Tensor;
+  /** Non-negative relative depth [B, p·h, p·w, 1]. */
+  depth: tf.Tensor;
 }
 
 /** A Depth Anything V2 head with the released configuration for `encoder`. */

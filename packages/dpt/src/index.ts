@@ -10,6 +10,7 @@ export { depthFromLogits } from '@anydepth/core';
 export {
   DepthAnythingV2DPTHead,
   type DAv2DPTHeadOptions,
+  type DAv2HeadStages,
   type DAv2Encoder,
   DAV2_DPT_CONFIGS,
   DAV2_LAYER_INDICES,
