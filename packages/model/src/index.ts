@@ -19,6 +19,22 @@ export {
   saveAnyDepth,
   configFromCheckpoint,
 } from './checkpoint.js';
+export {
+  DepthAnythingV2,
+  type DepthAnythingV2Config,
+  type DepthAnythingV2PresetName,
+  type DepthAnythingV2Stages,
+  DEPTH_ANYTHING_V2_PRESETS,
+  depthAnythingV2Preset,
+} from './depth-anything-v2.js';
+export {
+  type DepthAnythingV2Layout,
+  type DepthAnythingV2LoadReport,
+  detectDepthAnythingV2Layout,
+  hfToOfficialHeadName,
+  loadDepthAnythingV2Weights,
+  dav2ConfigFromCheckpoint,
+} from './dav2-weights.js';
 export { centerPad, centerPaddingFor, type Padding } from './center-padding.js';
 export { type RawImage, type BrowserImage, type ImageInput, imageToTensor, isRawImage } from './image.js';
 export { IMAGENET_MEAN, IMAGENET_STD, type InputSizeOptions, networkInputSize, preprocessImage } from './preprocess.js';
