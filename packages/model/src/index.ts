@@ -35,6 +35,13 @@ export {
   loadDepthAnythingV2Weights,
   dav2ConfigFromCheckpoint,
 } from './dav2-weights.js';
+export {
+  type DepthAnythingV2InputOptions,
+  depthAnythingV2InputSize,
+  resizeBicubic,
+  preprocessDepthAnythingV2,
+  inferDepthAnythingV2,
+} from './dav2-preprocess.js';
 export { centerPad, centerPaddingFor, type Padding } from './center-padding.js';
 export { type RawImage, type BrowserImage, type ImageInput, imageToTensor, isRawImage } from './image.js';
 export { IMAGENET_MEAN, IMAGENET_STD, type InputSizeOptions, networkInputSize, preprocessImage } from './preprocess.js';
