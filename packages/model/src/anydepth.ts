@@ -100,7 +100,14 @@ export class AnyDepth extends Module {
   }
 
   private runHead(features: FeatureMap[]): tf.Tensor {
-    return this.decoder instanceof SDTHead && this.tiling !== 'off' ? sdtForwardTiled(this.decoder, features, this.tiling) : this.decoder.forward(features);
+    const logits = this.decoder instanceof SDTHead && this.tiling !== 'off' ? sdtForwardTiled(this.decoder, features, this.tiling) : this.decoder.forward(features);
+    // SDT upsamples the token grid 16× (two ×4 DySample stages), which is the input size only for a
+    // patch-16 encoder (DINOv3). On a patch-14 encoder (DINOv2) it gives 16h × 16w for a 14h × 14w
+    // input, so the logits are resized to the (padded) input with bilinear, half-pixel centres.
+    const [, h, w] = features[0].patches.shape;
+    const size: [number, number] = [h * this.patchSize, w * this.patchSize];
+    if (logits.shape[1] === size[0] && logits.shape[2] === size[1]) return logits;
+    return tf.tidy(() => tf.image.resizeBilinear(logits as tf.Tensor4D, size, false, true)); // [B, p·h, p·w, out]
   }
 
   depthFromLogits(logits: tf.Tensor): tf.Tensor {
