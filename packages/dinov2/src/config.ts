@@ -75,7 +75,7 @@ export function swigluFusedHiddenDim(embedDim: number, mlpRatio = 4): number {
 }
 
 /** Builds a full, validated config from plain numbers (e.g. `{ embedDim: 64, depth: 4, numHeads: 2 }`). */
-export function dinov2Config(input: Dinov2ConfigInput): Dinov2Config {
+export function dinov2Config(input: Dinov2ConfigInput, limits: Dinov2ConfigLimits = {}): Dinov2Config {
   const ffn = input.ffn ?? 'mlp';
   const config: Dinov2Config = {
     patchSize: input.patchSize ?? 14,
@@ -93,24 +93,74 @@ export function dinov2Config(input: Dinov2ConfigInput): Dinov2Config {
     layerScaleInit: input.layerScaleInit ?? 1.0,
     intermediateLayers: input.intermediateLayers ? [...input.intermediateLayers] : dinov2DefaultLayers(input.depth),
   };
-  validateDinov2Config(config);
+  validateDinov2Config(config, limits);
   return config;
 }
 
-/** Throws a message naming the first bad field. */
-export function validateDinov2Config(c: Dinov2Config): void {
-  const ints: Array<keyof Dinov2Config> = ['patchSize', 'inChannels', 'embedDim', 'depth', 'numHeads', 'ffnHiddenDim', 'posEmbedGrid'];
-  for (const k of ints) {
-    const v = c[k] as number;
-    if (!Number.isInteger(v) || v < 1) throw new Error(`DINOv2 config: ${k} must be a positive integer, got ${v}`);
+/** Upper bounds of each size field: a config read from an untrusted file is refused before allocation. */
+export const DINOV2_FIELD_LIMITS = {
+  patchSize: 256,
+  inChannels: 64,
+  embedDim: 16_384,
+  depth: 512,
+  numHeads: 512,
+  ffnHiddenDim: 131_072,
+  numRegisterTokens: 1024,
+  posEmbedGrid: 1024,
+} as const;
+
+/** Default budget for the float32 parameters of one model: 8 GiB. */
+export const DEFAULT_MAX_MODEL_BYTES = 8 * 2 ** 30;
+
+export interface Dinov2ConfigLimits {
+  /** Largest float32 parameter footprint accepted (default 8 GiB). */
+  maxModelBytes?: number;
+}
+
+/**
+ * Exact parameter count of the official `DinoVisionTransformer` for this config (cls, pos_embed,
+ * registers, mask_token, patch embedding, blocks, final norm), without building it.
+ */
+export function dinov2ParameterCount(c: Dinov2Config): number {
+  const d = c.embedDim;
+  const h = c.ffnHiddenDim;
+  const ffn = c.ffn === 'swiglu' ? d * 2 * h + 2 * h + h * d + d : d * h + h + h * d + d;
+  const block = 2 * d + (3 * d * d + 3 * d) + (d * d + d) + d + 2 * d + ffn + d;
+  const embed = d + (c.posEmbedGrid ** 2 + 1) * d + c.numRegisterTokens * d + d + (d * c.inChannels * c.patchSize ** 2 + d);
+  return embed + c.depth * block + 2 * d;
+}
+
+/**
+ * Throws a message naming the first bad field: inconsistent hyper-parameters, a size over
+ * `DINOV2_FIELD_LIMITS`, or float32 parameters over `maxModelBytes` (default 8 GiB). Configs built
+ * from checkpoints (`inferDinov2Config`) pass here before any tensor is allocated.
+ */
+export function validateDinov2Config(c: Dinov2Config, limits: Dinov2ConfigLimits = {}): void {
+  if (!c || typeof c !== 'object') throw new Error(`DINOv2 config: expected an object, got ${JSON.stringify(c)}`);
+  for (const [k, max] of Object.entries(DINOV2_FIELD_LIMITS)) {
+    const v = c[k as keyof Dinov2Config] as number;
+    if (!Number.isInteger(v) || v < (k === 'numRegisterTokens' ? 0 : 1)) {
+      throw new Error(`DINOv2 config: ${k} must be a ${k === 'numRegisterTokens' ? 'non-negative' : 'positive'} integer, got ${v}`);
+    }
+    if (v > max) throw new Error(`DINOv2 config: ${k} ${v} is over the limit of ${max}`);
   }
-  if (!Number.isInteger(c.numRegisterTokens) || c.numRegisterTokens < 0) {
-    throw new Error(`DINOv2 config: numRegisterTokens must be a non-negative integer, got ${c.numRegisterTokens}`);
-  }
+  if (c.ffn !== 'mlp' && c.ffn !== 'swiglu') throw new Error(`DINOv2 config: ffn must be 'mlp' or 'swiglu', got '${c.ffn}'`);
   if (c.embedDim % c.numHeads !== 0) throw new Error(`DINOv2 config: embedDim (${c.embedDim}) is not divisible by numHeads (${c.numHeads})`);
   if (!(c.interpolateOffset >= 0)) throw new Error(`DINOv2 config: interpolateOffset must be >= 0, got ${c.interpolateOffset}`);
+  if (!(c.layerNormEps > 0)) throw new Error(`DINOv2 config: layerNormEps must be > 0, got ${c.layerNormEps}`);
+  if (!Array.isArray(c.intermediateLayers) || c.intermediateLayers.length > c.depth) {
+    throw new Error(`DINOv2 config: intermediateLayers must be a list of at most ${c.depth} block indices`);
+  }
   for (const i of c.intermediateLayers) {
     if (!Number.isInteger(i) || i < 0 || i >= c.depth) throw new Error(`DINOv2 config: intermediate layer ${i} is outside 0..${c.depth - 1}`);
+  }
+  const budget = limits.maxModelBytes ?? DEFAULT_MAX_MODEL_BYTES;
+  const params = dinov2ParameterCount(c);
+  if (params * 4 > budget) {
+    throw new Error(
+      `DINOv2 config: the model needs ${((params * 4) / 2 ** 30).toFixed(1)} GiB of float32 parameters (${params} parameters), ` +
+        `over the budget of ${(budget / 2 ** 30).toFixed(1)} GiB (raise it with { maxModelBytes })`,
+    );
   }
 }
 

@@ -1,8 +1,8 @@
 import type { TensorSource } from '@anydepth/core';
-import { DINOV2_PRESETS, type Dinov2Config, dinov2Config } from './config.js';
+import { DINOV2_PRESETS, type Dinov2Config, type Dinov2ConfigLimits, dinov2Config } from './config.js';
 import { Dinov2OfficialView, detectDinov2Layout } from './weights.js';
 
-export interface InferDinov2ConfigOptions {
+export interface InferDinov2ConfigOptions extends Dinov2ConfigLimits {
   /** Key prefix of the encoder tensors (detected when omitted). */
   prefix?: string;
   /** Attention heads: shapes cannot tell them. Default: the released model of that width, else D / 32 (min 1). */
@@ -16,7 +16,9 @@ export interface InferDinov2ConfigOptions {
  * depth, patch size, channels, position grid, registers, FFN type and width. The head count is
  * not stored in the tensors: it comes from `numHeads`, else from the released model of the same
  * width (384 → 6, 768 → 12, 1024 → 16, 1536 → 24), else D / 32. Registered models (-reg) are
- * assumed to use the -reg position-embedding resize (offset 0, antialias).
+ * assumed to use the -reg position-embedding resize (offset 0, antialias). The result is validated
+ * (`DINOV2_FIELD_LIMITS`, `maxModelBytes`) before anything is allocated: block indices in key names
+ * cannot ask for an absurd depth.
  */
 export function inferDinov2Config(source: TensorSource, options: InferDinov2ConfigOptions = {}): Dinov2Config {
   const { layout, prefix } = detectDinov2Layout(source.keys(), options.prefix);
@@ -56,5 +58,5 @@ export function inferDinov2Config(source: TensorSource, options: InferDinov2Conf
     interpolateOffset: registers > 0 ? 0 : 0.1,
     interpolateAntialias: registers > 0,
     intermediateLayers: options.intermediateLayers,
-  });
+  }, { maxModelBytes: options.maxModelBytes });
 }

@@ -9,6 +9,7 @@ import {
   bicubicWeights,
   detectDinov2Layout,
   dinov2Config,
+  dinov2ParameterCount,
   inferDinov2Config,
   loadDinov2Weights,
 } from '../src/index.js';
@@ -87,6 +88,28 @@ describe('DINOv2 encoder', () => {
     expect(model.numParameters()).toBe(counts.vits.pretrained);
     expect(Object.keys(model.stateDictShapes()).length).toBe(3 + 2 + 12 * 14 + 2); // 175, as DAv2-S's 239 minus the head's 64
     model.dispose();
+  });
+
+  it('dinov2ParameterCount matches the official counts and the built modules', () => {
+    expect(dinov2ParameterCount(DINOV2_PRESETS.vits14)).toBe(counts.vits.pretrained);
+    expect(dinov2ParameterCount(DINOV2_PRESETS.vitb14)).toBe(counts.vitb.pretrained);
+    expect(dinov2ParameterCount(DINOV2_PRESETS.vitl14)).toBe(counts.vitl.pretrained);
+    for (const input of [
+      { embedDim: 64, depth: 2, numHeads: 2 },
+      { embedDim: 32, depth: 1, numHeads: 2, ffn: 'swiglu' as const, numRegisterTokens: 4, posEmbedGrid: 5 },
+    ]) {
+      const model = new Dinov2VisionTransformer(input);
+      expect(dinov2ParameterCount(model.config)).toBe(model.numParameters());
+      model.dispose();
+    }
+  });
+
+  it('refuses configs a checkpoint cannot mean before allocating (depth from a key name, size budget)', () => {
+    const official = officialTensors();
+    const bogus: Record<string, HostTensor> = { ...official, 'blocks.99999.norm1.weight': official['norm.weight'] };
+    expect(() => inferDinov2Config({ keys: () => Object.keys(bogus), get: (k) => bogus[k] })).toThrow(/depth 100000 is over the limit of 512/);
+    expect(() => dinov2Config({ embedDim: 16_384, depth: 512, numHeads: 128 })).toThrow(/GiB of float32 parameters .* over the budget of 8\.0 GiB/);
+    expect(() => dinov2Config(DINOV2_PRESETS.vitl14, { maxModelBytes: 2 ** 30 })).toThrow(/over the budget of 1\.0 GiB/);
   });
 
   it('the presets registry holds the released configurations', () => {
