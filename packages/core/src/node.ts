@@ -122,3 +122,4 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
 }
 
 export { openCheckpoint, openCheckpointFile, fileReader, CHECKPOINT_FILE_NAMES } from './checkpoint/node-open.js';
+export { useThreadedWasm, wasmThreads, shutdownWasm, type ThreadedWasmOptions } from './wasm-threads.js';
