@@ -46,25 +46,44 @@ export class BatchNorm2d extends Layer {
     if (x.rank !== 4 || x.shape[3] !== this.numFeatures) {
       throw new Error(`BatchNorm2d: expected NHWC input with ${this.numFeatures} channels, got [${x.shape}]`);
     }
-    const useBatchStats = this.training || !this.runningMean;
+    if (!this.usesBatchStatistics) {
+      return tf.tidy(() => {
+        const { scale, shift } = this.affine();
+        return tf.add(tf.mul(x, scale), shift); // [B, H, W, C]
+      });
+    }
     return tf.tidy(() => {
-      let mean: tf.Tensor;
-      let variance: tf.Tensor;
-      if (useBatchStats) {
-        const m = tf.moments(x, [0, 1, 2]);
-        mean = m.mean; // [C]
-        variance = m.variance; // [C], biased
-        if (this.training && this.runningMean && this.runningVar && this.numBatchesTracked) {
-          this.updateRunningStats(mean, variance, x.size / this.numFeatures);
-        }
-      } else {
-        mean = this.runningMean!;
-        variance = this.runningVar!;
+      const m = tf.moments(x, [0, 1, 2]);
+      const mean = m.mean; // [C]
+      const variance = m.variance; // [C], biased
+      if (this.training && this.runningMean && this.runningVar && this.numBatchesTracked) {
+        this.updateRunningStats(mean, variance, x.size / this.numFeatures);
       }
-      const invStd = tf.rsqrt(tf.add(variance, this.eps));
-      const scale = this.weight ? tf.mul(invStd, this.weight) : invStd; // [C]
-      const shift = this.bias ? tf.sub(this.bias, tf.mul(mean, scale)) : tf.neg(tf.mul(mean, scale));
+      const { scale, shift } = this.affineFrom(mean, variance);
       return tf.add(tf.mul(x, scale), shift); // [B, H, W, C]
+    });
+  }
+
+  /** True in training mode or without running statistics: then it normalises with the batch's own. */
+  get usesBatchStatistics(): boolean {
+    return this.training || !this.runningMean || !this.runningVar;
+  }
+
+  /**
+   * Eval mode as a per-channel affine map, `bn(x) = x·scale + shift` ([C] each), from the running
+   * statistics: what inference folds into the preceding convolution.
+   */
+  affine(): { scale: tf.Tensor1D; shift: tf.Tensor1D } {
+    if (this.usesBatchStatistics) throw new Error('BatchNorm2d: affine() needs eval mode and running statistics');
+    return this.affineFrom(this.runningMean!, this.runningVar!);
+  }
+
+  private affineFrom(mean: tf.Tensor, variance: tf.Tensor): { scale: tf.Tensor1D; shift: tf.Tensor1D } {
+    return tf.tidy(() => {
+      const invStd = tf.rsqrt(tf.add(variance, this.eps));
+      const scale = (this.weight ? tf.mul(invStd, this.weight) : invStd) as tf.Tensor1D; // [C]
+      const shift = (this.bias ? tf.sub(this.bias, tf.mul(mean, scale)) : tf.neg(tf.mul(mean, scale))) as tf.Tensor1D; // [C]
+      return { scale, shift };
     });
   }
 

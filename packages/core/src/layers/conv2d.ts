@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Layer } from '../module.js';
 import type { Rng } from '../rng.js';
+import { type FusedActivation, inferenceFusion } from './fusion.js';
 import { kaimingUniform } from './init.js';
 
 export type Pair = number | [number, number];
@@ -31,7 +32,7 @@ export class Conv2d extends Layer {
   readonly dilation: [number, number];
   readonly groups: number;
   readonly padding: [number, number] | 'same' | 'valid';
-  private readonly depthwise: boolean;
+  readonly depthwise: boolean;
 
   constructor(
     readonly inChannels: number,
@@ -77,12 +78,22 @@ export class Conv2d extends Layer {
     ];
   }
 
+  /** True when this convolution can run as one tfjs fused op (plain or depthwise, not split into groups). */
+  get fusable(): boolean {
+    return this.groups === 1 || (this.depthwise && this.fusedPad() !== null);
+  }
+
+  /** Padding as the fused ops take it: a number for equal sides (depthwise accepts nothing else). */
+  private fusedPad(): 'same' | 'valid' | number | null {
+    if (this.padding === 'same' || this.padding === 'valid') return this.padding;
+    const [ph, pw] = this.padding;
+    return ph === pw ? ph : null;
+  }
+
   forward(x: tf.Tensor): tf.Tensor {
+    if (!this.training && this.fusable && inferenceFusion()) return this.convolve(x, this.weight, this.bias, 'linear');
     return tf.tidy(() => {
-      if (x.rank !== 4 || x.shape[3] !== this.inChannels) {
-        throw new Error(`Conv2d: expected NHWC input with ${this.inChannels} channels, got [${x.shape}]`);
-      }
-      const x4 = x as tf.Tensor4D;
+      const x4 = this.checkInput(x);
       const pad = this.tfPad();
       let y: tf.Tensor4D;
       if (this.depthwise) {
@@ -99,5 +110,27 @@ export class Conv2d extends Layer {
       }
       return this.bias ? tf.add(y, this.bias) : y; // [B, Ho, Wo, O]
     });
+  }
+
+  /**
+   * This convolution's geometry with the given weight (this layer's layout), bias and activation, as one
+   * tfjs fused op (the backend adds the bias and applies the activation inside the convolution; XNNPACK
+   * on wasm). Used for inference, where BatchNorm is folded into `weight` and `bias` (see `convBnAct`).
+   */
+  convolve(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor | null, activation: FusedActivation): tf.Tensor {
+    if (!this.fusable) throw new Error(`Conv2d: a convolution with ${this.groups} groups cannot run as one fused op`);
+    return tf.tidy(() => {
+      const x4 = this.checkInput(x);
+      const common = { x: x4, filter: weight as tf.Tensor4D, strides: this.stride, dataFormat: 'NHWC' as const, dilations: this.dilation, bias: bias ?? undefined, activation };
+      if (this.depthwise) return tf.fused.depthwiseConv2d({ ...common, pad: this.fusedPad()! }); // [B, Ho, Wo, O]
+      return tf.fused.conv2d({ ...common, pad: this.fusedPad() ?? this.tfPad() }); // [B, Ho, Wo, O]
+    });
+  }
+
+  private checkInput(x: tf.Tensor): tf.Tensor4D {
+    if (x.rank !== 4 || x.shape[3] !== this.inChannels) {
+      throw new Error(`Conv2d: expected NHWC input with ${this.inChannels} channels, got [${x.shape}]`);
+    }
+    return x as tf.Tensor4D;
   }
 }
