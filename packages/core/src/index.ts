@@ -10,7 +10,7 @@ export { GELU, ReLU, Identity, gelu, silu } from './layers/activations.js';
 export { type AttentionStrategy, setAttentionStrategy, getAttentionStrategy, scaledDotProductAttention } from './layers/attention.js';
 export { Sequential, ModuleList } from './layers/sequential.js';
 export { setInferenceFusion, inferenceFusion, type FusedActivation } from './layers/fusion.js';
-export { convBnAct, fusedRun } from './layers/conv-bn-act.js';
+export { convBnAct, foldBatchNorm, fusedRun } from './layers/conv-bn-act.js';
 export { kaimingUniform, normalInit, withoutInitialisation } from './layers/init.js';
 export { Rng, type RngState, getDefaultRng, manualSeed } from './rng.js';
 export {

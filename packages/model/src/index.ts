@@ -51,4 +51,4 @@ export { type ColormapName, type ColorizeOptions, COLORMAPS, colormapLut, colori
 export { encodePng, encodePng16 } from './png.js';
 export { type Intrinsics, type PointCloudOptions, intrinsicsFromFov, encodePly } from './ply.js';
 export { encodeNpyFloat32 } from './npy.js';
-export { type TiledHeadOptions, sdtForwardTiled, dysampleRows, maxTensorBytesForBackend } from './tiled-sdt.js';
+export { type TiledHeadOptions, DEFAULT_BAND_BYTES, sdtForwardTiled, dysampleRows, maxTensorBytesForBackend } from './tiled-sdt.js';

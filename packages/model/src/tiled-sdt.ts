@@ -1,13 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BatchNorm2d, Conv2d, type Layer, ReLU, Sequential } from '@anydepth/core';
+import { BatchNorm2d, Conv2d, type FusedActivation, type Layer, ReLU, foldBatchNorm, fusedRun } from '@anydepth/core';
 import { DySample } from '@anydepth/dysample';
 import { type HeadFeature, SDTHead } from '@anydepth/sdt';
 
 /**
- * Row-band (tiled) execution of the SDT head's full-resolution tail, for backends whose buffers
- * are limited (WebGPU: `maxStorageBufferBindingSize`). At 768×768 with C = 256 every tensor after
+ * Row-band (tiled) execution of the SDT head's full-resolution tail, on every backend: peak memory
+ * grows with the band, not the image. At 768×768 with C = 256 every tensor after
  * `upsample_2.dysample2`'s DySample (its conv, `refinement_2`, `output_conv`) is 604 MB; here they
- * are computed band by band along H and only the 1-channel logits are concatenated.
+ * are computed band by band along H and only the 1-channel logits are concatenated. The band budget
+ * is the backend's buffer limit on WebGPU (`maxStorageBufferBindingSize`) and `DEFAULT_BAND_BYTES`
+ * elsewhere (the wasm heap is one 4 GiB address space shared by every tensor).
  *
  * Exact: the half-resolution source of the last DySample stays whole (its learned offsets may point
  * anywhere), each band computes its own offsets (1×1 convs, row-local) and grid rows with the full
@@ -16,31 +18,39 @@ import { type HeadFeature, SDTHead } from '@anydepth/sdt';
  * What stays whole: tensors at half resolution and below (at 768 px, C = 256: 151 MB).
  */
 
-/** The backend's largest storage-buffer binding in bytes (WebGPU), else Infinity. */
+/** Largest full-resolution band tensor off WebGPU (bytes): ~1/30 of the wasm heap; 3 % extra halo rows at 768 px. */
+export const DEFAULT_BAND_BYTES = 128 * 2 ** 20;
+
+/** The largest tensor the tail may make: WebGPU's storage-buffer binding limit, else `DEFAULT_BAND_BYTES`. */
 export function maxTensorBytesForBackend(): number {
-  if (tf.getBackend() !== 'webgpu') return Number.POSITIVE_INFINITY;
+  if (tf.getBackend() !== 'webgpu') return DEFAULT_BAND_BYTES;
   const device = (tf.backend() as unknown as { device?: { limits?: { maxStorageBufferBindingSize?: number; maxBufferSize?: number } } }).device;
   const limits = device?.limits;
   if (!limits) return Number.POSITIVE_INFINITY;
   return Math.min(limits.maxStorageBufferBindingSize ?? Number.POSITIVE_INFINITY, limits.maxBufferSize ?? Number.POSITIVE_INFINITY);
 }
 
-type RowOp = { kind: 'conv'; conv: Conv2d; pad: number } | { kind: 'pointwise'; layer: Layer };
+/** A conv with, in eval mode, the BatchNorm and ReLU after it folded in (`fusedRun`); or a pointwise layer. */
+type RowOp = { kind: 'conv'; conv: Conv2d; bn: BatchNorm2d | null; activation: FusedActivation; pad: number } | { kind: 'pointwise'; layer: Layer };
 
 /** The layers after the last DySample, as row operations; null if one is not a plain conv/BN/ReLU. */
 function tailOps(head: SDTHead): RowOp[] | null {
   const block = head.upsample2.dysample2.layers;
   const layers = [...block.slice(1), ...head.refinement2.layers, ...head.outputConv.layers];
   const ops: RowOp[] = [];
-  for (const layer of layers) {
+  for (let i = 0; i < layers.length; ) {
+    const layer = layers[i];
     if (layer instanceof Conv2d) {
       const [kh, kw] = layer.kernelSize;
       const pad = layer.padding;
       if (layer.groups !== 1 || layer.stride[0] !== 1 || layer.stride[1] !== 1 || layer.dilation[0] !== 1 || layer.dilation[1] !== 1) return null;
       if (!Array.isArray(pad) || kh !== kw || kh !== 2 * pad[0] + 1 || pad[0] !== pad[1]) return null;
-      ops.push({ kind: 'conv', conv: layer, pad: pad[0] });
+      const run = fusedRun(layers, i);
+      ops.push({ kind: 'conv', conv: layer, bn: run.bn, activation: run.activation, pad: pad[0] });
+      i += Math.max(1, run.length);
     } else if (layer instanceof BatchNorm2d || layer instanceof ReLU) {
       ops.push({ kind: 'pointwise', layer });
+      i++;
     } else return null;
   }
   return ops;
@@ -61,31 +71,33 @@ interface Band {
   lo: number;
 }
 
-/** Conv output rows [lo, hi) from an input band that covers the rows they need inside the image. */
-function convRows(op: { conv: Conv2d; pad: number }, input: Band, lo: number, hi: number, height: number): tf.Tensor4D {
+/**
+ * Conv (+ folded BN, + ReLU) output rows [lo, hi) from an input band that covers the rows they need
+ * inside the image: one fused convolution whose explicit padding supplies the zero rows outside the
+ * image (top/bottom) and the side columns.
+ */
+function convRows(op: Extract<RowOp, { kind: 'conv' }>, input: Band, lo: number, hi: number, height: number): tf.Tensor4D {
   return tf.tidy(() => {
     const p = op.pad;
     const need0 = Math.max(0, lo - p);
     const need1 = Math.min(height, hi + p);
     const [B, , W, C] = input.t.shape;
-    let x = tf.slice(input.t, [0, need0 - input.lo, 0, 0], [B, need1 - need0, W, C]) as tf.Tensor4D;
+    const x = need0 === input.lo && need1 - need0 === input.t.shape[1] ? input.t : (tf.slice(input.t, [0, need0 - input.lo, 0, 0], [B, need1 - need0, W, C]) as tf.Tensor4D);
     const top = need0 - (lo - p); // zero rows above the image
     const bottom = hi + p - need1; // zero rows below it
-    if (p > 0 || top > 0 || bottom > 0) {
-      x = tf.pad(x, [
-        [0, 0],
-        [top, bottom],
-        [p, p],
-        [0, 0],
-      ]);
-    }
-    const y = tf.conv2d(x, op.conv.weight as tf.Tensor4D, 1, 'valid'); // [B, hi - lo, W, O]
-    return (op.conv.bias ? tf.add(y, op.conv.bias) : y) as tf.Tensor4D;
+    const { weight, bias } = foldBatchNorm(op.conv, op.bn);
+    const pad: [[number, number], [number, number], [number, number], [number, number]] = [
+      [0, 0],
+      [top, bottom],
+      [p, p],
+      [0, 0],
+    ];
+    return tf.fused.conv2d({ x, filter: weight as tf.Tensor4D, strides: 1, pad, bias: bias ?? undefined, activation: op.activation }); // [B, hi - lo, W, O]
   });
 }
 
 export interface TiledHeadOptions {
-  /** Largest tensor in bytes (default: the backend's storage-buffer binding limit). */
+  /** Largest tensor in bytes (default: `maxTensorBytesForBackend()`; Infinity never tiles). */
   maxTensorBytes?: number;
   /** Output rows per band (overrides the size-derived choice; rounded up to the upsampling factor). */
   bandRows?: number;
@@ -93,7 +105,8 @@ export interface TiledHeadOptions {
 
 /**
  * `head.forward(features)`, but with the full-resolution tail run in row bands when one of its
- * tensors would exceed `maxTensorBytes` (or when `bandRows` is given). Identical results.
+ * tensors would exceed `maxTensorBytes` (or when `bandRows` is given). Identical results up to float
+ * rounding (in eval mode each conv → BN → ReLU runs fused, as `Sequential` does).
  */
 export function sdtForwardTiled(head: SDTHead, features: readonly HeadFeature[], options: TiledHeadOptions = {}): tf.Tensor {
   const ops = tailOps(head);

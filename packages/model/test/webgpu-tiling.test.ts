@@ -3,11 +3,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { SafetensorsFile } from '@anydepth/core';
 import { compareClose, fixturePath, setBackend } from '@anydepth/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AnyDepth, anyDepthTinyConfig, createAnyDepth, loadAnyDepthWeights, maxTensorBytesForBackend } from '../src/index.js';
+import { type AnyDepth, DEFAULT_BAND_BYTES, anyDepthTinyConfig, createAnyDepth, loadAnyDepthWeights, maxTensorBytesForBackend } from '../src/index.js';
 
 /**
- * The row-band execution of the SDT head's full-resolution tail (used on WebGPU when a tensor would
- * exceed maxStorageBufferBindingSize) is exact: tiled == untiled on cpu for several band heights,
+ * The row-band execution of the SDT head's full-resolution tail (on WebGPU when a tensor would exceed
+ * maxStorageBufferBindingSize, elsewhere above DEFAULT_BAND_BYTES) is exact: tiled == untiled on cpu for several band heights,
  * batch 2, odd band sizes, and every tensor stays under the byte budget it was given.
  */
 
@@ -34,8 +34,8 @@ describe('tiled SDT head (cpu)', () => {
   });
   afterAll(() => model.dispose());
 
-  it('does not tile on cpu by default (no buffer limit)', () => {
-    expect(maxTensorBytesForBackend()).toBe(Number.POSITIVE_INFINITY);
+  it('bands off WebGPU too, by a fixed memory budget (not a buffer limit)', () => {
+    expect(maxTensorBytesForBackend()).toBe(DEFAULT_BAND_BYTES);
   });
 
   it.each([

@@ -11,6 +11,19 @@ import type { Layer } from '../module.js';
  */
 export function convBnAct(conv: Conv2d, bn: BatchNorm2d | null, activation: FusedActivation, x: tf.Tensor): tf.Tensor {
   if (!bn) return conv.convolve(x, conv.weight, conv.bias, activation);
+  return tf.tidy(() => {
+    const { weight, bias } = foldBatchNorm(conv, bn);
+    return conv.convolve(x, weight, bias, activation);
+  });
+}
+
+/**
+ * The weight (this conv's tfjs layout) and bias of `bn(conv(x))` as one convolution, from the live
+ * parameters and the eval-mode BatchNorm (new tensors; the caller disposes them). Without `bn`, the
+ * conv's own weight and bias (not copies).
+ */
+export function foldBatchNorm(conv: Conv2d, bn: BatchNorm2d | null): { weight: tf.Tensor; bias: tf.Tensor | null } {
+  if (!bn) return { weight: conv.weight, bias: conv.bias };
   if (bn.numFeatures !== conv.outChannels) throw new Error(`convBnAct: BatchNorm2d(${bn.numFeatures}) after a conv with ${conv.outChannels} outputs`);
   return tf.tidy(() => {
     const { scale, shift } = bn.affine(); // [O] each
@@ -18,7 +31,7 @@ export function convBnAct(conv: Conv2d, bn: BatchNorm2d | null, activation: Fuse
     const scaleW = conv.depthwise ? tf.reshape(scale, [1, 1, conv.inChannels, conv.outChannels / conv.inChannels]) : scale;
     const weight = tf.mul(conv.weight, scaleW);
     const bias = conv.bias ? tf.add(tf.mul(conv.bias, scale), shift) : shift; // [O]
-    return conv.convolve(x, weight, bias, activation);
+    return { weight, bias };
   });
 }
 
