@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fixturePath } from '@anydepth/test-utils';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type HostTensor, encodeSafetensors, openCheckpoint, openCheckpointBytes } from '../src/index.js';
+import { type HostTensor, detectCheckpointFormat, encodeSafetensors, openCheckpoint, openCheckpointBytes } from '../src/index.js';
 import { openCheckpoint as openCheckpointNode, openCheckpointFile } from '../src/node.js';
 
 const own = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
@@ -82,5 +82,20 @@ describe('openCheckpoint: one entry point for every format', () => {
 
   it('a missing path names the path', () => {
     expect(() => openCheckpointFile(join(dir, 'nope.pth'))).toThrow(`no such file or folder: ${join(dir, 'nope.pth')}`);
+  });
+});
+
+describe('detectCheckpointFormat', () => {
+  it('tells safetensors from an index even when the header length starts with "{", and keeps truncation errors precise', () => {
+    // a header of 0x7b + 0x100 = 379 bytes: the first byte of the file is '{'
+    const header = `{"t":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}`.padEnd(379, ' ');
+    const bytes = new Uint8Array(8 + 379 + 1);
+    new DataView(bytes.buffer).setUint32(0, 379, true);
+    bytes.set(new TextEncoder().encode(header), 8);
+    expect(bytes[0]).toBe(0x7b);
+    expect(detectCheckpointFormat(bytes.subarray(0, 16), bytes.length)).toBe('safetensors');
+    expect(openCheckpointBytes(bytes).get('t')!.shape).toEqual([1]);
+    expect(detectCheckpointFormat(new TextEncoder().encode('  {"weight_map": {}}'), 20)).toBe('index-json');
+    expect(() => openCheckpointBytes(bytes.subarray(0, 100), { label: 'cut.safetensors' })).toThrow('cut.safetensors: header length 379 exceeds the file size 100');
   });
 });

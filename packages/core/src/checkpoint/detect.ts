@@ -8,18 +8,17 @@ export const DETECT_BYTES = 16;
 /**
  * Tells the format from the first bytes and the file size, never from the file name: a zip local
  * header (torch ≥ 1.6), a pickle PROTO opcode (torch's pre-1.6 format), a JSON object (an index),
- * or a little-endian u64 header length followed by `{` (safetensors).
+ * or a little-endian u64 header length followed by `{` (safetensors; a length past the end of the file
+ * is still reported as safetensors so its reader names the problem).
  */
 export function detectCheckpointFormat(prefix: Uint8Array, size: number): DetectedFormat {
   if (looksLikeZip(prefix)) return 'torch-zip';
   if (prefix.length >= 2 && prefix[0] === 0x80 && prefix[1] <= 5) return 'torch-legacy';
+  // safetensors before JSON: its length prefix may start with 0x7b ('{'), but a u64 below 2^56 ends
+  // in a zero byte, which JSON text never holds; byte 8 then opens the header.
+  if (size >= 10 && prefix.length >= 9 && prefix[8] === 0x7b && prefix[7] === 0) return 'safetensors';
   let i = 0;
   while (i < prefix.length && (prefix[i] === 0x20 || prefix[i] === 0x0a || prefix[i] === 0x0d || prefix[i] === 0x09 || prefix[i] === 0xef || prefix[i] === 0xbb || prefix[i] === 0xbf)) i++;
   if (i < prefix.length && prefix[i] === 0x7b) return 'index-json';
-  if (prefix.length >= 9 && size >= 10) {
-    const view = new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength);
-    const headerLength = view.getUint32(0, true) + view.getUint32(4, true) * 2 ** 32;
-    if (prefix[8] === 0x7b && headerLength >= 2 && headerLength <= size - 8) return 'safetensors';
-  }
   return 'unknown';
 }
