@@ -24,9 +24,10 @@ export function inferConfig(source: TensorSource, prefix?: string, limits: Confi
     if (m) depth = Math.max(depth, Number(m[1]) + 1);
   }
   const has = (name: string) => keys.includes(p + name);
-  const embedDim = shape(scheme === 'hf' ? 'embeddings.cls_token' : 'cls_token').at(-1)!;
   const registers = shape(scheme === 'hf' ? 'embeddings.register_tokens' : 'storage_tokens')[1];
   const patch = shape(scheme === 'hf' ? 'embeddings.patch_embeddings.weight' : 'patch_embed.proj.weight');
+  // The patch embedding (the marker every checkpoint has) gives the width: [D, C, p, p].
+  const embedDim = patch[0];
   const headDim = has('rope_embed.periods') ? 4 * shape('rope_embed.periods')[0] : 64;
   const swiglu = scheme === 'hf' ? has('layer.0.mlp.gate_proj.weight') : has('blocks.0.mlp.w1.weight') || has('blocks.0.mlp.w12.weight');
   const hidden =
