@@ -1,57 +1,116 @@
-import { type LoadReport, type StateDictInput, type TensorSource, asTensorSource, saveSafetensors } from '@anydepth/core';
-import { type ConfigLimits, DinoVisionTransformer, dinov3Config, fourEvenIntervals, loadDinov3Weights } from '@anydepth/dinov3';
+import { type LoadReport, type Rng, type StateDictInput, type TensorSource, asTensorSource, saveSafetensors } from '@anydepth/core';
+import { DinoVisionTransformer, loadDinov3Weights } from '@anydepth/dinov3';
 import type { AnyDepth } from './anydepth.js';
-import { type AnyDepthConfig, validateAnyDepthConfig } from './presets.js';
+import { CONFIG_METADATA_KEY, type ConfigOrigin, type InferConfigOptions, inferAnyDepthConfig } from './checkpoint-config.js';
+import { type CheckpointLayout, detectCheckpointLayout, isDataTensor } from './checkpoint-layout.js';
+import { type AnyDepthConfig, createAnyDepth } from './presets.js';
 
-/** Safetensors metadata key holding the JSON `AnyDepthConfig` of a saved model. */
-export const CONFIG_METADATA_KEY = 'anydepth.config';
-
-/** Prefixes of the golden fixtures' data tensors, never weights. */
-const DATA_PREFIXES = ['input.', 'output.', 'grad.', 'debug.', 'ref.'];
-const isDataTensor = (key: string) => DATA_PREFIXES.some((p) => key.startsWith(p));
+export { CONFIG_METADATA_KEY };
 
 export interface AnyDepthLoadReport {
   encoder: LoadReport;
   decoder: LoadReport;
+  /** What was recognised in the checkpoint(s). */
+  layout: CheckpointLayout;
 }
 
+const EMPTY: LoadReport = { loaded: [], missing: [], unexpected: [], mismatched: [] };
+
 /** Loads the encoder part of a checkpoint (HF or torch-hub DINOv3 names, detected), with an optional prefix. */
-export function loadEncoderWeights(model: AnyDepth, input: StateDictInput, options: { prefix?: string; strict?: boolean } = {}): LoadReport {
+export function loadEncoderWeights(
+  model: AnyDepth,
+  input: StateDictInput,
+  options: { prefix?: string; strict?: boolean; ignore?: (key: string) => boolean } = {},
+): LoadReport {
+  const ignore = (k: string) => isDataTensor(k) || (options.ignore?.(k) ?? false);
   if (model.encoder instanceof DinoVisionTransformer) {
-    return loadDinov3Weights(model.encoder, input, { prefix: options.prefix, strict: options.strict, ignore: isDataTensor });
+    return loadDinov3Weights(model.encoder, input, { prefix: options.prefix, strict: options.strict, ignore });
   }
-  return model.encoder.loadStateDict(input, { prefix: options.prefix ?? '', strict: options.strict, ignore: isDataTensor });
+  return model.encoder.loadStateDict(input, { prefix: options.prefix ?? '', strict: options.strict, ignore });
 }
 
 /** Loads the decoder part (official SDT names), with an optional prefix such as `'decoder.'`. */
-export function loadDecoderWeights(model: AnyDepth, input: StateDictInput, options: { prefix?: string; strict?: boolean } = {}): LoadReport {
-  return model.decoder.loadStateDict(input, { prefix: options.prefix ?? '', strict: options.strict, ignore: isDataTensor });
+export function loadDecoderWeights(
+  model: AnyDepth,
+  input: StateDictInput,
+  options: { prefix?: string; strict?: boolean; ignore?: (key: string) => boolean } = {},
+): LoadReport {
+  const ignore = (k: string) => isDataTensor(k) || (options.ignore?.(k) ?? false);
+  return model.decoder.loadStateDict(input, { prefix: options.prefix ?? '', strict: options.strict, ignore });
 }
 
 /**
- * Loads a whole-model checkpoint with `encoder.` and `decoder.` prefixes (the official layout).
- * Tensors under any other prefix are unexpected (an error with `strict`), except fixture data.
+ * Loads weights from one or more sources whose layout `detectCheckpointLayout` recognised. With
+ * `strict` (default), tensors that belong to neither part are an error naming them; tensors outside
+ * a wrapper (`{model: …, optimizer: …}`) are skipped.
  */
-export function loadAnyDepthWeights(model: AnyDepth, input: StateDictInput, options: { strict?: boolean } = {}): AnyDepthLoadReport {
-  const source = asTensorSource(input);
-  const keys = [...source.keys()];
+export function loadCheckpointLayout(model: AnyDepth, sources: TensorSource[], layout: CheckpointLayout, options: { strict?: boolean } = {}): AnyDepthLoadReport {
   const strict = options.strict ?? true;
-  const stray = keys.filter((k) => !k.startsWith('encoder.') && !k.startsWith('decoder.') && !isDataTensor(k));
+  if (layout.family !== 'anydepth') throw new Error(`the checkpoint holds a ${layout.family} model (${layout.report[0]}), not AnyDepth`);
+  const stray = layout.unclaimed.flat();
   if (strict && stray.length) {
     throw new Error(
-      `checkpoint has ${stray.length} tensor(s) outside 'encoder.' and 'decoder.' (${stray.slice(0, 5).join(', ')}${stray.length > 5 ? ', …' : ''}); ` +
-        'load encoder-only or decoder-only files with loadEncoderWeights / loadDecoderWeights',
+      `checkpoint has ${stray.length} tensor(s) that are neither encoder nor decoder (${stray.slice(0, 5).join(', ')}${stray.length > 5 ? ', …' : ''}); ${layout.report.join('; ')}`,
     );
   }
-  if (!keys.some((k) => k.startsWith('decoder.'))) throw new Error("checkpoint has no 'decoder.' tensors: is this an AnyDepth checkpoint?");
-  const decoder = loadDecoderWeights(model, source, { prefix: 'decoder.', strict });
-  const encoder = keys.some((k) => k.startsWith('encoder.'))
-    ? loadEncoderWeights(model, source, { prefix: 'encoder.', strict })
-    : (() => {
-        if (strict) throw new Error("checkpoint has no 'encoder.' tensors; load the encoder separately with loadEncoderWeights or pass strict: false");
-        return { loaded: [], missing: [], unexpected: [], mismatched: [] } as LoadReport;
-      })();
-  return { encoder, decoder };
+  if (!layout.encoder && strict) {
+    throw new Error(`checkpoint has no encoder tensors (${layout.report.join('; ')}); give the DINOv3 backbone file too, or pass strict: false`);
+  }
+  const { decoder: dec, encoder: enc } = layout;
+  // Only when the encoder's prefix lies inside the decoder's (a decoder at the root of a file that also holds the backbone) must its keys be skipped explicitly.
+  const nested = enc !== null && enc.source === dec.source && enc.prefix !== dec.prefix && enc.prefix.startsWith(dec.prefix);
+  const decoder = loadDecoderWeights(model, sources[dec.source], { prefix: dec.prefix, strict, ignore: (k) => nested && k.startsWith(enc.prefix) });
+  const encoder = enc ? loadEncoderWeights(model, sources[enc.source], { prefix: enc.prefix, strict }) : EMPTY;
+  return { encoder, decoder, layout };
+}
+
+/**
+ * Loads a whole-model checkpoint in any recognised AnyDepth layout: the official `build_depther`
+ * state dict (`0.encoder.backbone.*` + `0.decoder.*`), this project's `encoder.`/`decoder.` files,
+ * either under `module.` or inside `{model|state_dict|model_state_dict: …}` wrappers.
+ */
+export function loadAnyDepthWeights(model: AnyDepth, input: StateDictInput | StateDictInput[], options: { strict?: boolean } = {}): AnyDepthLoadReport {
+  const sources = (Array.isArray(input) ? input : [input]).map(asTensorSource);
+  return loadCheckpointLayout(model, sources, detectCheckpointLayout(sources), options);
+}
+
+export interface LoadAnyDepthCheckpointOptions extends InferConfigOptions {
+  strict?: boolean;
+  rng?: Rng;
+}
+
+export interface AnyDepthCheckpointReport extends AnyDepthLoadReport {
+  config: AnyDepthConfig;
+  configOrigin: ConfigOrigin;
+  /** Human-readable summary: layout, wrappers, where each part came from, where the config came from. */
+  lines: string[];
+}
+
+/**
+ * Builds an AnyDepth model for the given checkpoint source(s) and loads them: one file in any
+ * layout, or a decoder-only file plus a DINOv3 backbone file. The configuration is the explicit one
+ * when given, else the file's metadata, else inferred from the tensors (+ `config.json`).
+ */
+export function loadAnyDepthCheckpoint(
+  input: TensorSource | TensorSource[],
+  options: LoadAnyDepthCheckpointOptions = {},
+): { model: AnyDepth; report: AnyDepthCheckpointReport } {
+  const sources = Array.isArray(input) ? input : [input];
+  const layout = detectCheckpointLayout(sources);
+  const { config, origin } = inferAnyDepthConfig(sources, layout, options);
+  const model = createAnyDepth(config, { rng: options.rng, maxModelBytes: options.maxModelBytes });
+  try {
+    const loaded = loadCheckpointLayout(model, sources, layout, { strict: options.strict });
+    const e = config.encoder;
+    const lines = [
+      ...layout.report,
+      `config (${origin}): DINOv3 D ${e.embedDim}, ${e.depth} blocks, ${e.numHeads} heads, ${e.numRegisterTokens} registers, ${e.ffn}; SDT C ${config.fusionChannels}; layers [${config.layers}]`,
+    ];
+    return { model: model.eval(), report: { ...loaded, config, configOrigin: origin, lines } };
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
 }
 
 /** Serialises the whole model (PyTorch layout, `encoder.`/`decoder.` names) with its config in the metadata. */
@@ -68,49 +127,10 @@ export async function saveAnyDepth(model: AnyDepth, metadata: Record<string, str
 
 /**
  * The model configuration of a checkpoint: from its metadata when saved by `saveAnyDepth`, otherwise
- * inferred from tensor shapes (HF DINOv3 names under `encoder.`, head dim 64, SDT under `decoder.`).
- * Either way the config is untrusted and checked by `validateAnyDepthConfig` (size limits, `maxModelBytes`)
- * before the caller allocates anything.
+ * inferred from tensor shapes in any recognised layout.
  */
-export function configFromCheckpoint(source: TensorSource & { metadata?: Record<string, string> }, limits: ConfigLimits = {}): AnyDepthConfig {
+export function configFromCheckpoint(source: TensorSource & { metadata?: Record<string, string> }, options: InferConfigOptions = {}): AnyDepthConfig {
   const meta = source.metadata?.[CONFIG_METADATA_KEY];
-  if (meta) {
-    let parsed: AnyDepthConfig;
-    try {
-      parsed = JSON.parse(meta) as AnyDepthConfig;
-    } catch (e) {
-      throw new Error(`checkpoint metadata '${CONFIG_METADATA_KEY}' is not valid JSON: ${(e as Error).message}`);
-    }
-    try {
-      return validateAnyDepthConfig(parsed, limits);
-    } catch (e) {
-      throw new Error(`checkpoint metadata '${CONFIG_METADATA_KEY}': ${(e as Error).message}`);
-    }
-  }
-  const shape = (name: string) => {
-    const s = source.shapeOf?.(name) ?? source.get(name)?.shape;
-    if (!s) throw new Error(`cannot infer the model configuration: checkpoint has no '${name}' (and no '${CONFIG_METADATA_KEY}' metadata)`);
-    return [...s];
-  };
-  const keys = [...source.keys()];
-  const [embedDim, , patchSize] = shape('encoder.embeddings.patch_embeddings.weight');
-  const depth = 1 + Math.max(...keys.map((k) => /^encoder\.layer\.(\d+)\./.exec(k)).filter((m): m is RegExpExecArray => !!m).map((m) => Number(m[1])));
-  const gated = keys.includes('encoder.layer.0.mlp.gate_proj.weight');
-  const [ffnHiddenDim] = shape('encoder.layer.0.mlp.up_proj.weight');
-  const registers = shape('encoder.embeddings.register_tokens')[1];
-  const [fusionChannels] = shape('decoder.weighted_fusion.projections.0.0.weight');
-  const numLayers = new Set(keys.map((k) => /^decoder\.weighted_fusion\.projections\.(\d+)\./.exec(k)?.[1]).filter(Boolean)).size;
-  const layers = fourEvenIntervals(depth);
-  if (layers.length !== numLayers) throw new Error(`cannot infer tapped layers: decoder has ${numLayers} inputs, encoder depth ${depth}`);
-  const encoder = dinov3Config({
-    embedDim,
-    depth,
-    numHeads: embedDim / 64,
-    ffn: gated ? 'swiglu' : 'mlp',
-    ffnHiddenDim,
-    patchSize,
-    numRegisterTokens: registers,
-    intermediateLayers: layers,
-  }, limits);
-  return validateAnyDepthConfig({ encoder, fusionChannels, layers, norm: true, minDepth: 0.001 }, limits);
+  const layout = meta === undefined ? detectCheckpointLayout(source) : null;
+  return inferAnyDepthConfig([source], layout as CheckpointLayout, options).config;
 }

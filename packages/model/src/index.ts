@@ -13,7 +13,11 @@ export {
 export {
   CONFIG_METADATA_KEY,
   type AnyDepthLoadReport,
+  type AnyDepthCheckpointReport,
+  type LoadAnyDepthCheckpointOptions,
   loadAnyDepthWeights,
+  loadAnyDepthCheckpoint,
+  loadCheckpointLayout,
   loadEncoderWeights,
   loadDecoderWeights,
   saveAnyDepth,
@@ -42,6 +46,15 @@ export {
   preprocessDepthAnythingV2,
   inferDepthAnythingV2,
 } from './dav2-preprocess.js';
+export {
+  type CheckpointFamily,
+  type CheckpointScheme,
+  type CheckpointPart,
+  type CheckpointLayout,
+  detectCheckpointLayout,
+  isDataTensor,
+} from './checkpoint-layout.js';
+export { type ConfigOrigin, type InferConfigOptions, inferAnyDepthConfig } from './checkpoint-config.js';
 export { centerPad, centerPaddingFor, type Padding } from './center-padding.js';
 export { type RawImage, type BrowserImage, type ImageInput, imageToTensor, isRawImage } from './image.js';
 export { IMAGENET_MEAN, IMAGENET_STD, type InputSizeOptions, networkInputSize, preprocessImage } from './preprocess.js';

@@ -1,16 +1,17 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, extname, join } from 'node:path';
 import type { Rng } from '@anydepth/core';
-import { openSafetensors, writeFileAtomic } from '@anydepth/core/node';
+import type { Checkpoint } from '@anydepth/core';
+import { openCheckpointFile, writeFileAtomic } from '@anydepth/core/node';
 import type { AnyDepth } from './anydepth.js';
-import { configFromCheckpoint, loadAnyDepthWeights } from './checkpoint.js';
+import { type AnyDepthCheckpointReport, type LoadAnyDepthCheckpointOptions, loadAnyDepthCheckpoint } from './checkpoint.js';
 import { type ColormapName, colorize } from './colormap.js';
 import type { RawImage } from './image.js';
 import { encodeNpyFloat32 } from './npy.js';
 import { encodePly, type Intrinsics } from './ply.js';
 import { encodePng, encodePng16 } from './png.js';
 import type { DepthPrediction } from './predict.js';
-import { createAnyDepth } from './presets.js';
+import type { AnyDepthConfig } from './presets.js';
 
 export class ImageReadError extends Error {
   constructor(
@@ -54,26 +55,48 @@ export async function loadImage(input: string | Uint8Array): Promise<RawImage> {
   }
 }
 
-/**
- * Opens an AnyDepth checkpoint (a `.safetensors` file or a folder with `model.safetensors` /
- * sharded index): builds the model from its metadata (or tensor shapes) and loads the weights.
- */
-export function loadAnyDepthFromFile(path: string, options: { rng?: Rng; maxModelBytes?: number } = {}): AnyDepth {
-  const ckpt = openSafetensors(path);
+/** A transformers-format `config.json` beside a weights file (or inside a weights folder), if there is one. */
+export function readConfigJsonBeside(path: string): Record<string, unknown> | undefined {
+  const file = existsSync(path) && statSync(path).isDirectory() ? join(path, 'config.json') : join(dirname(path), 'config.json');
+  if (!existsSync(file)) return undefined;
   try {
-    const source = ckpt.source as typeof ckpt.source & { metadata?: Record<string, string> };
-    const config = configFromCheckpoint(source, options);
-    const model = createAnyDepth(config, options);
-    try {
-      loadAnyDepthWeights(model, source);
-    } catch (e) {
-      model.dispose();
-      throw e;
-    }
-    return model;
-  } finally {
-    ckpt.close();
+    const json = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error('not a JSON object');
+    return json as Record<string, unknown>;
+  } catch (e) {
+    throw new Error(`${file}: ${(e as Error).message}`);
   }
+}
+
+/**
+ * Opens AnyDepth weights from one or more files or folders — one checkpoint in any recognised layout
+ * (`.safetensors`, sharded index, PyTorch `.pth`/`.pt`/`.bin`/`.ckpt`: the format comes from the bytes),
+ * or a decoder-only file plus a DINOv3 backbone file/folder — builds the model from the explicit
+ * config, the file's metadata or the tensors (+ a transformers `config.json` beside a DINOv3 HF
+ * backbone) and loads it. Returns the model (eval mode) and what was recognised.
+ */
+export function loadAnyDepthFromFiles(
+  paths: string | string[],
+  options: Omit<LoadAnyDepthCheckpointOptions, 'hfConfigs'> = {},
+): { model: AnyDepth; report: AnyDepthCheckpointReport } {
+  const list = Array.isArray(paths) ? paths : [paths];
+  if (list.length === 0) throw new Error('loadAnyDepthFromFiles: no weights given');
+  const opened: Checkpoint[] = [];
+  try {
+    for (const p of list) opened.push(openCheckpointFile(p));
+    const hfConfigs = list.map((p) => {
+      const json = readConfigJsonBeside(p);
+      return json && json.model_type === 'dinov3_vit' ? json : undefined;
+    });
+    return loadAnyDepthCheckpoint(opened, { ...options, hfConfigs });
+  } finally {
+    for (const c of opened) c.close();
+  }
+}
+
+/** One checkpoint file or folder; see {@link loadAnyDepthFromFiles}. */
+export function loadAnyDepthFromFile(path: string, options: { rng?: Rng; config?: AnyDepthConfig; maxModelBytes?: number } = {}): AnyDepth {
+  return loadAnyDepthFromFiles([path], options).model;
 }
 
 export type OutputFormat = 'png16' | 'color' | 'npy' | 'ply';
