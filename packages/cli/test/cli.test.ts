@@ -2,10 +2,12 @@ import { execFile, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SafetensorsFile } from '@anydepth/core';
+import { type HostTensor, SafetensorsFile, encodeSafetensors } from '@anydepth/core';
+import { openCheckpointFile } from '@anydepth/core/node';
 import { anyDepthTinyConfig, createAnyDepth, loadAnyDepthWeights, saveAnyDepth } from '@anydepth/model';
 import { fixturePath, setBackend, sharedPath } from '@anydepth/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { isHubRepoId } from '../src/weights.js';
 
 const bin = new URL('../src/bin.ts', import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), 'anydepth-cli-'));
@@ -49,7 +51,9 @@ describe('anydepth predict', () => {
     ['a missing image', () => [join(work, 'nope.png'), '--weights', weights], /^anydepth: cannot read image '.*nope\.png': no such file$/],
     ['missing weights', () => [sharedPath('data', 'nyu_metric3d', 'rgb', 'rgb_00000.jpg'), '--weights', join(work, 'missing.safetensors')], /^anydepth: weights not found: /],
     ['a checkpoint that is not AnyDepth', () => [sharedPath('data', 'nyu_metric3d', 'rgb', 'rgb_00000.jpg'), '--weights', fixturePath('dysample_lp_dyscope.safetensors')], /^anydepth: cannot load weights '.*dysample_lp_dyscope\.safetensors': /],
-    ['a corrupt checkpoint', () => { const p = join(work, 'bad.safetensors'); writeFileSync(p, Buffer.alloc(64, 7)); return [sharedPath('data', 'nyu_metric3d', 'rgb', 'rgb_00000.jpg'), '--weights', p]; }, /^anydepth: cannot load weights .*header length \d+ exceeds the file size 64$/],
+    ['a file that is no checkpoint', () => { const p = join(work, 'bad.safetensors'); writeFileSync(p, Buffer.alloc(64, 7)); return [sharedPath('data', 'nyu_metric3d', 'rgb', 'rgb_00000.jpg'), '--weights', p]; }, /^anydepth: cannot load weights .*bad\.safetensors': bad\.safetensors: not a checkpoint this library reads/],
+    ['a truncated safetensors file', () => { const p = join(work, 'cut.safetensors'); const b = Buffer.alloc(64, 0x20); b.writeUInt32LE(1000, 0); b.writeUInt32LE(0, 4); b[8] = 0x7b; writeFileSync(p, b); return [sharedPath('data', 'nyu_metric3d', 'rgb', 'rgb_00000.jpg'), '--weights', p]; }, /^anydepth: cannot load weights .*header length 1000 exceeds the file size 64$/],
+    ['a mistyped local path (not tried on the hub)', () => [sharedPath('data', 'nyu_metric3d', 'rgb', 'rgb_00000.jpg'), '--weights', 'models/anydepth_vits.pth'], /^anydepth: weights not found: models\/anydepth_vits\.pth \(no such file or folder\)$/],
     ['an unknown format', () => [sharedPath('data', 'nyu_metric3d', 'rgb', 'rgb_00000.jpg'), '--weights', weights, '--format', 'png16,gif'], /^anydepth: predict: unknown format 'gif'/],
   ];
   it.each(bad)('exits non-zero with one clear line and writes nothing for %s', (_label, args, pattern) => {
@@ -101,6 +105,39 @@ describe('anydepth predict', () => {
     ]);
     expect(r.code).toBe(3);
     expect(readdirSync(out).sort()).toEqual(['rgb_00000_color.png', 'rgb_00000_disp16.png']);
+  });
+
+  it('predicts with the official AnyDepth .pth, config inferred, and says what it recognised', async () => {
+    const out = join(work, 'official');
+    const r = await cliAsync('predict', sharedPath('data', 'nyu_metric3d', 'rgb', 'rgb_00000.jpg'), '--weights', fixturePath('anydepth_official_tiny.pth'), '--out', out, '--size', '64', '--backend', 'cpu');
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('anydepth:'))).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('weights: layout: official AnyDepth build_depther state_dict (0.encoder.backbone.* + 0.decoder.*)');
+    expect(r.stdout).toContain('weights: config (inferred): DINOv3 D 128, 4 blocks, 2 heads, 4 registers, mlp; SDT C 32; layers [0,1,2,3]');
+    expect(readdirSync(out).sort()).toEqual(['rgb_00000_color.png', 'rgb_00000_disp16.png']);
+  });
+
+  it('takes --weights twice: a decoder file and a DINOv3 backbone file', async () => {
+    const official = openCheckpointFile(fixturePath('anydepth_official_tiny.safetensors'));
+    const part = (prefix: string) => {
+      const out: Record<string, HostTensor> = {};
+      for (const k of official.keys()) if (k.startsWith(prefix)) out[k.slice(prefix.length)] = official.get(k)!;
+      return encodeSafetensors(out);
+    };
+    writeFileSync(join(work, 'sdt_decoder.safetensors'), part('0.decoder.'));
+    writeFileSync(join(work, 'dinov3_backbone.safetensors'), part('0.encoder.backbone.'));
+    official.close();
+    const out = join(work, 'split');
+    const r = await cliAsync('predict', sharedPath('data', 'nyu_metric3d', 'rgb', 'rgb_00000.jpg'), '--weights', join(work, 'sdt_decoder.safetensors'), '--weights', join(work, 'dinov3_backbone.safetensors'), '--out', out, '--size', '64', '--backend', 'cpu');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('weights: layout: AnyDepth SDT decoder with a separate DINOv3 backbone');
+    expect(r.stdout).toContain("weights: encoder: dinov3_backbone.safetensors under '' (torch-hub names)");
+    expect(readdirSync(out).sort()).toEqual(['rgb_00000_color.png', 'rgb_00000_disp16.png']);
+  });
+
+  it('tries only owner/name values on the hub, never things that look like paths', () => {
+    expect(['depth-anything/Depth-Anything-V2-Small-hf', 'facebook/dinov3-vits16-pretrain-lvd1689m', 'me/anydepth.v2'].map(isHubRepoId)).toEqual([true, true, true]);
+    expect(['models/anydepth.pth', './a/b', 'a/b/c', '/abs/model', 'ckpt/model.safetensors', 'dir/weights.bin'].map(isHubRepoId)).toEqual([false, false, false, false, false, false]);
   });
 
   it('prints help and rejects unknown commands', () => {

@@ -15,7 +15,7 @@ Zero-shot evaluation with least-squares alignment in disparity space (Marigold's
 Prints the paper's Table 2 columns (AbsRel and δ1, in percent) and the other metrics.
 
 Options:
-  --weights <file>      AnyDepth checkpoint                                           (required)
+  --weights <file|id>   AnyDepth weights, any format (required; repeatable: decoder + DINOv3 backbone)
   --dataset <name>      ${Object.keys(DATASETS).join(' | ')}                      (required; ${Object.keys(DATASET_ALIASES).join(', ')} = alias)
   --root <dir>          dataset root in its standard layout                           (required)
   --split <file>        split / file list (default: the dataset's standard one under the root)
@@ -31,7 +31,7 @@ export async function runEval(argv: string[], log: (line: string) => void): Prom
   const { values } = parseArgs({
     args: argv,
     options: {
-      weights: { type: 'string' },
+      weights: { type: 'string', multiple: true },
       dataset: { type: 'string' },
       root: { type: 'string' },
       split: { type: 'string' },
@@ -71,7 +71,7 @@ export async function runEval(argv: string[], log: (line: string) => void): Prom
   await useBackend(values.backend as BackendName).catch((e: Error) => {
     throw new CliError(e.message);
   });
-  const model = await loadWeights(values.weights!);
+  const model = await loadWeights(values.weights!, log);
   const acc = new DepthMetricAccumulator();
   const progress = new Progress(samples.length, `eval ${dataset}`);
   const failures: string[] = [];

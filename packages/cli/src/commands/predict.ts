@@ -16,7 +16,9 @@ export const PREDICT_HELP = `Usage: anydepth predict <images...> --weights <file
 Predicts affine-invariant disparity (near = bright) for each image.
 
 Options:
-  --weights <file|id>  AnyDepth checkpoint: .safetensors file, folder, or Hugging Face repo id (required)
+  --weights <file|id>  AnyDepth weights (required; repeat for a decoder file plus a DINOv3 backbone):
+                       .safetensors, sharded index, PyTorch .pth/.pt/.bin/.ckpt (official AnyDepth too),
+                       a folder, or a Hugging Face repo id
   --out <dir>          output folder                                                (required)
   --size <px>          longer side of the network input, rounded to 16 (default 768, at most ${MAX_SIZE})
   --colormap <name>    ${COLORMAPS.join(' | ')} (default turbo)
@@ -64,7 +66,7 @@ export async function runPredict(argv: string[], log: (line: string) => void, er
     args: argv,
     allowPositionals: true,
     options: {
-      weights: { type: 'string' },
+      weights: { type: 'string', multiple: true },
       out: { type: 'string' },
       size: { type: 'string', default: '768' },
       colormap: { type: 'string', default: 'turbo' },
@@ -79,7 +81,7 @@ export async function runPredict(argv: string[], log: (line: string) => void, er
     return 0;
   }
   if (positionals.length === 0) throw new UsageError('predict: no input images (see anydepth predict --help)');
-  if (!values.weights) throw new UsageError('predict: --weights is required');
+  if (!values.weights?.length) throw new UsageError('predict: --weights is required');
   if (!values.out) throw new UsageError('predict: --out is required');
   const size = Number(values.size);
   if (!Number.isInteger(size) || size < 16) throw new UsageError(`predict: --size must be an integer ≥ 16, got '${values.size}'`);
@@ -115,7 +117,7 @@ export async function runPredict(argv: string[], log: (line: string) => void, er
   const backend = await useBackend(values.backend as BackendName).catch((e: Error) => {
     throw new CliError(e.message);
   });
-  const model = await loadWeights(values.weights);
+  const model = await loadWeights(values.weights, log);
   const progress = new Progress(images.length, 'predict');
   log(`backend ${backend}; ${images.length} image(s) → ${values.out}`);
   try {
