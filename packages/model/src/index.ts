@@ -65,3 +65,16 @@ export { encodePng, encodePng16 } from './png.js';
 export { type Intrinsics, type PointCloudOptions, intrinsicsFromFov, encodePly } from './ply.js';
 export { encodeNpyFloat32 } from './npy.js';
 export { type TiledHeadOptions, DEFAULT_BAND_BYTES, sdtForwardTiled, dysampleRows, maxTensorBytesForBackend } from './tiled-sdt.js';
+export {
+  type DepthModelFamily,
+  type DepthEstimator,
+  type DepthEstimatorOptions,
+  type DepthEstimate,
+  type OpenedWeights,
+  type WeightsInput,
+  type CreateDepthEstimatorOptions,
+  HUB_WEIGHT_FILES,
+  detectDepthModelFamily,
+  buildDepthEstimator,
+  createDepthEstimator,
+} from './estimator.js';

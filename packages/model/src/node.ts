@@ -162,3 +162,5 @@ export function outputName(path: string): string {
   return basename(path, extname(path));
 }
 
+
+export { type NodeDepthEstimatorOptions, createDepthEstimator, resolveWeightsPath } from './node-estimator.js';

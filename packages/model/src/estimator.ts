@@ -1,0 +1,252 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { type BackendName, type Checkpoint, type TensorSource, openCheckpoint, useBackend, withoutInitialisation } from '@anydepth/core';
+import { type HubOptions, fetchOptionalBytes, hubFileUrl, isHttpUrl, isRepoId } from '@anydepth/hub';
+import type { AnyDepth } from './anydepth.js';
+import { configFromCheckpoint, loadAnyDepthWeights } from './checkpoint.js';
+import { type ColormapName, colorize } from './colormap.js';
+import { depthAnythingV2InputSize, inferDepthAnythingV2 } from './dav2-preprocess.js';
+import { dav2ConfigFromCheckpoint, detectDepthAnythingV2Layout, loadDepthAnythingV2Weights } from './dav2-weights.js';
+import { type DepthAnythingV2, type DepthAnythingV2Config, DepthAnythingV2 as DepthAnythingV2Model } from './depth-anything-v2.js';
+import { type ImageInput, imageToTensor } from './image.js';
+import { predict } from './predict.js';
+import { type AnyDepthConfig, createAnyDepth } from './presets.js';
+
+/** The model families an estimator can run, told apart by the checkpoint's tensor names. */
+export type DepthModelFamily = 'anydepth' | 'depth-anything-v2';
+
+/** A checkpoint already opened, or several (e.g. a decoder file and a DINOv3 backbone file). */
+export interface OpenedWeights {
+  sources: Array<TensorSource & { metadata?: Record<string, string> }>;
+  /** A transformers-format `config.json` found beside the weights (sets what shapes cannot tell). */
+  configJson?: Record<string, unknown> | null;
+  /** File names or URLs, for messages. */
+  labels: string[];
+}
+
+export interface DepthEstimatorOptions {
+  /** Backend to select before building (`useBackend`); by default the current one is kept. */
+  backend?: BackendName;
+  /**
+   * Network input size: for AnyDepth the shorter side (multiples of 16, default 384 as `predict`);
+   * for Depth Anything V2 the lower bound of both sides (default 518 as the official `infer_image`).
+   */
+  size?: number;
+  /** Force the family instead of detecting it. */
+  family?: DepthModelFamily;
+  /** An explicit configuration always wins over what the checkpoint implies. */
+  config?: AnyDepthConfig | DepthAnythingV2Config;
+  /** Colormap of the ready-made image (default 'turbo'). */
+  colormap?: ColormapName;
+}
+
+export interface DepthEstimate {
+  /** Affine-invariant disparity (near = large), row-major, at the input image's size. */
+  disparity: Float32Array;
+  width: number;
+  height: number;
+  /** The size the network ran at. */
+  networkWidth: number;
+  networkHeight: number;
+  /** The disparity as an RGBA image (the estimator's colormap), ready for a canvas or a PNG. */
+  image: { data: Uint8ClampedArray; width: number; height: number; channels: 4 };
+  /** Milliseconds for the whole call. */
+  milliseconds: number;
+}
+
+export interface DepthEstimator {
+  readonly family: DepthModelFamily;
+  readonly config: AnyDepthConfig | DepthAnythingV2Config;
+  readonly model: AnyDepth | DepthAnythingV2;
+  /** What was read: the files, the layout recognised and how many tensors loaded. */
+  readonly description: string;
+  estimate(image: ImageInput, options?: { size?: number; colormap?: ColormapName }): Promise<DepthEstimate>;
+  dispose(): void;
+}
+
+/** Keys of the golden fixtures' data tensors, which a weight file does not hold. */
+const isDataTensor = (key: string) => /^(input|output|grad|debug|ref)\./.test(key);
+
+/** The family of a checkpoint from its tensor names. */
+export function detectDepthModelFamily(keys: Iterable<string>): DepthModelFamily {
+  const names = [...keys].filter((k) => !isDataTensor(k));
+  try {
+    detectDepthAnythingV2Layout(names);
+    return 'depth-anything-v2';
+  } catch {
+    // not Depth Anything V2; AnyDepth is checked next
+  }
+  if (names.some((k) => /(^|\.)(decoder\.)?weighted_fusion\./.test(k) || /(^|\.)decoder\./.test(k))) return 'anydepth';
+  const sample = names.slice(0, 5).join(', ');
+  throw new Error(
+    `cannot tell the model family from the checkpoint's tensor names (${names.length} tensors: ${sample}${names.length > 5 ? ', …' : ''}); ` +
+      "expected AnyDepth ('decoder.' / '0.decoder.' SDT names) or Depth Anything V2 ('pretrained.' + 'depth_head.', or the transformers 'backbone.' + 'neck.' + 'head.')",
+  );
+}
+
+/**
+ * One `TensorSource` over several checkpoints (decoder + backbone files). A name present in two
+ * files is an error rather than a silent choice.
+ */
+export function unionSource(sources: OpenedWeights['sources'], labels: string[]): TensorSource & { metadata: Record<string, string> } {
+  const owner = new Map<string, number>();
+  sources.forEach((s, i) => {
+    for (const key of s.keys()) {
+      const before = owner.get(key);
+      if (before !== undefined) throw new Error(`tensor '${key}' is in both ${labels[before]} and ${labels[i]}`);
+      owner.set(key, i);
+    }
+  });
+  return {
+    metadata: Object.assign({}, ...sources.map((s) => s.metadata ?? {})),
+    keys: () => owner.keys(),
+    get: (name) => (owner.has(name) ? sources[owner.get(name)!].get(name) : undefined),
+    shapeOf: (name) => (owner.has(name) ? (sources[owner.get(name)!].shapeOf?.(name) ?? sources[owner.get(name)!].get(name)?.shape) : undefined),
+  };
+}
+
+/** The head count a transformers `config.json` gives (top level or `backbone_config`). */
+function headsFromConfigJson(configJson: Record<string, unknown> | null | undefined): number | undefined {
+  const backbone = (configJson?.backbone_config ?? configJson) as Record<string, unknown> | undefined;
+  const heads = backbone?.num_attention_heads;
+  return typeof heads === 'number' && Number.isInteger(heads) && heads > 0 && heads <= 1024 ? heads : undefined;
+}
+
+/**
+ * Builds the estimator for checkpoints already opened: detects the family, takes the config
+ * (explicit > checkpoint metadata / `config.json` > tensor shapes), builds the model without
+ * random initialisation and loads every tensor (strictly).
+ */
+export function buildDepthEstimator(weights: OpenedWeights, options: DepthEstimatorOptions = {}): DepthEstimator {
+  const source = unionSource(weights.sources, weights.labels);
+  const family = options.family ?? detectDepthModelFamily(source.keys());
+  const colormap = options.colormap ?? 'turbo';
+  const files = weights.labels.join(' + ');
+  if (family === 'depth-anything-v2') {
+    const config = (options.config as DepthAnythingV2Config | undefined) ?? dav2ConfigFromCheckpoint(source, { numHeads: headsFromConfigJson(weights.configJson) });
+    const model = withoutInitialisation(() => new DepthAnythingV2Model(config));
+    try {
+      const report = loadDepthAnythingV2Weights(model, source);
+      const loaded = report.encoder.loaded.length + report.head.loaded.length;
+      const description = `Depth Anything V2 (${report.layout} layout, DINOv2 D ${config.encoder.embedDim}, ${config.encoder.depth} blocks) from ${files}: ${loaded} tensors`;
+      return estimatorFor(family, config, model, description, colormap, async (rgb, size) => {
+        const [height, width] = rgb.shape;
+        const disparity2d = inferDepthAnythingV2(model, rgb, size ? { inputSize: size } : {});
+        const disparity = (await disparity2d.data()) as Float32Array;
+        disparity2d.dispose();
+        const net = depthAnythingV2InputSize(width, height, { inputSize: size, multiple: model.patchSize });
+        return { disparity, width, height, networkWidth: net.width, networkHeight: net.height };
+      });
+    } catch (e) {
+      model.dispose();
+      throw e;
+    }
+  }
+  const config = (options.config as AnyDepthConfig | undefined) ?? configFromCheckpoint(source);
+  const model = withoutInitialisation(() => createAnyDepth(config));
+  try {
+    const report = loadAnyDepthWeights(model, source);
+    const loaded = report.encoder.loaded.length + report.decoder.loaded.length;
+    const description = `AnyDepth (DINOv3 D ${config.encoder.embedDim}, ${config.encoder.depth} blocks, SDT C ${config.fusionChannels}) from ${files}: ${loaded} tensors`;
+    return estimatorFor(family, config, model, description, colormap, async (rgb, size) => {
+      const p = await predict(model, rgb, size ? { size } : {});
+      return { disparity: p.disparity, width: p.width, height: p.height, networkWidth: p.networkWidth, networkHeight: p.networkHeight };
+    });
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+}
+
+type Run = (rgb: tf.Tensor3D, size: number | undefined) => Promise<Omit<DepthEstimate, 'image' | 'milliseconds'>>;
+
+function estimatorFor(
+  family: DepthModelFamily,
+  config: AnyDepthConfig | DepthAnythingV2Config,
+  model: AnyDepth | DepthAnythingV2,
+  description: string,
+  colormap: ColormapName,
+  run: Run,
+): DepthEstimator {
+  let disposed = false;
+  return {
+    family,
+    config,
+    model,
+    description,
+    async estimate(image, options = {}) {
+      if (disposed) throw new Error('estimate: this estimator was disposed');
+      const t0 = typeof performance !== 'undefined' ? performance.now() : Date.now();
+      const rgb = imageToTensor(image); // [H, W, 3], 0..255
+      try {
+        const result = await run(rgb, options.size);
+        const data = colorize(result.disparity, { colormap: options.colormap ?? colormap, rgba: true });
+        const milliseconds = (typeof performance !== 'undefined' ? performance.now() : Date.now()) - t0;
+        return { ...result, image: { data, width: result.width, height: result.height, channels: 4 }, milliseconds };
+      } finally {
+        rgb.dispose();
+      }
+    },
+    dispose() {
+      if (!disposed) model.dispose();
+      disposed = true;
+    },
+  };
+}
+
+/** What `createDepthEstimator` takes in any environment: a hub id, a URL, bytes, or several of these. */
+export type WeightsInput = string | URL | Uint8Array | ArrayBuffer;
+
+export interface CreateDepthEstimatorOptions extends DepthEstimatorOptions, HubOptions {
+  fetch?: typeof fetch;
+}
+
+/** Files tried, in order, in a hub repo given without a file name. */
+export const HUB_WEIGHT_FILES = ['model.safetensors'];
+
+async function openRemote(input: WeightsInput, options: CreateDepthEstimatorOptions): Promise<{ source: Checkpoint; label: string; configJson: Record<string, unknown> | null }> {
+  if (input instanceof Uint8Array || input instanceof ArrayBuffer) return { source: await openCheckpoint(input), label: 'bytes', configJson: null };
+  const text = String(input);
+  let weightsUrl: string;
+  let configUrl: string;
+  if (isHttpUrl(text)) {
+    weightsUrl = text;
+    configUrl = new URL('config.json', text).toString();
+  } else if (isRepoId(text)) {
+    weightsUrl = hubFileUrl(text, HUB_WEIGHT_FILES[0], options);
+    configUrl = hubFileUrl(text, 'config.json', options);
+  } else {
+    throw new Error(`createDepthEstimator: '${text}' is neither a URL nor a Hugging Face repo id (owner/name); files on disk need '@anydepth/model/node'`);
+  }
+  const configBytes = await fetchOptionalBytes(configUrl, options);
+  const configJson = configBytes ? (JSON.parse(new TextDecoder().decode(configBytes)) as Record<string, unknown>) : null;
+  const source = await openCheckpoint(weightsUrl, { fetch: options.fetch, label: weightsUrl });
+  return { source, label: weightsUrl, configJson };
+}
+
+/**
+ * One call from weights to depth, in any environment with `fetch` (browsers, workers, Node):
+ * `source` is a Hugging Face repo id, a URL of a checkpoint (safetensors or PyTorch `.pth`), the
+ * bytes of one, or an array of these (e.g. a decoder file and a DINOv3 backbone file). The family
+ * (AnyDepth or Depth Anything V2) and its configuration come from the checkpoint.
+ *
+ * ```ts
+ * const estimator = await createDepthEstimator('https://example.org/anydepth_vits.pth', { backend: 'webgpu' });
+ * const { disparity, image } = await estimator.estimate(imageElement);
+ * estimator.dispose();
+ * ```
+ */
+export async function createDepthEstimator(source: WeightsInput | WeightsInput[], options: CreateDepthEstimatorOptions = {}): Promise<DepthEstimator> {
+  if (options.backend) await useBackend(options.backend);
+  const inputs = Array.isArray(source) ? source : [source];
+  if (inputs.length === 0) throw new Error('createDepthEstimator: no weights given');
+  const opened: Array<Awaited<ReturnType<typeof openRemote>>> = [];
+  try {
+    for (const input of inputs) opened.push(await openRemote(input, options));
+    return buildDepthEstimator(
+      { sources: opened.map((o) => o.source), labels: opened.map((o) => o.label), configJson: opened.find((o) => o.configJson)?.configJson ?? null },
+      options,
+    );
+  } finally {
+    for (const o of opened) o.source.close();
+  }
+}
