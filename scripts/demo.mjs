@@ -194,3 +194,12 @@ writeFileAtomic(depthPath, encodePng(image, W, size, { colorType: 2, bitDepth: 8
 model.dispose();
 say(`wrote ${weightsPath}, ${depthPath} (RGB | ground-truth disparity | aligned prediction), ${result.logPath}, ${result.chartPath}`);
 say(`done in ${elapsed()}`);
+console.log(
+  [
+    '',
+    'Note: out/demo/model.safetensors is a TOY — a random frozen encoder and a few minutes of training on procedural',
+    'rooms. It shows the pipeline end to end; on real photos its depth is not meaningful. For real depth, run official',
+    'weights: `npx anydepth predict photo.jpg --weights <official AnyDepth .pth>` or a Depth Anything V2 checkpoint',
+    '(see the README section "Real weights").',
+  ].join('\n'),
+);

@@ -1,5 +1,5 @@
-import { SafetensorsFile } from '@anydepth/core';
-import { type AnyDepth, COLORMAPS, type ColormapName, type DepthPrediction, colorize, configFromCheckpoint, createAnyDepth, loadAnyDepthWeights, predict } from '@anydepth/model';
+import { openCheckpointBytes } from '@anydepth/core';
+import { COLORMAPS, type ColormapName, type DepthEstimate, type DepthEstimator, buildDepthEstimator, colorize } from '@anydepth/model';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
@@ -13,14 +13,16 @@ export interface PageState {
   backend: string;
   fallback: boolean;
   weights: string;
+  /** The estimator's warning when the weights are a toy (demo or untrained stand-in), else null. */
+  toyNotice: string | null;
   runs: number;
   busy: boolean;
   error: string | null;
-  result: (Omit<DepthPrediction, 'disparity'> & { disparity: Float32Array; image: string; size: number }) | null;
+  result: (Omit<DepthEstimate, 'image'> & { image: string; size: number }) | null;
 }
 
 const params = new URLSearchParams(location.search);
-const state: PageState = { backend: '', fallback: false, weights: '', runs: 0, busy: false, error: null, result: null };
+const state: PageState = { backend: '', fallback: false, weights: '', toyNotice: null, runs: 0, busy: false, error: null, result: null };
 (window as unknown as { anydepth: PageState }).anydepth = state;
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -84,19 +86,28 @@ async function initBackend(): Promise<void> {
   notice.hidden = false;
 }
 
-let model: AnyDepth | null = null;
+let estimator: DepthEstimator | null = null;
 
+/** Any checkpoint the library reads (safetensors or a PyTorch .pth), AnyDepth or Depth Anything V2. */
 async function loadWeights(bytes: Uint8Array, name: string): Promise<void> {
   const t0 = performance.now();
-  const file = SafetensorsFile.fromBytes(bytes, name);
-  const next = createAnyDepth(configFromCheckpoint(file));
-  loadAnyDepthWeights(next, file);
-  next.eval();
-  model?.dispose();
-  model = next;
+  const checkpoint = openCheckpointBytes(bytes, { label: name });
+  const next = (() => {
+    try {
+      return buildDepthEstimator({ sources: [checkpoint], labels: [name] });
+    } finally {
+      checkpoint.close();
+    }
+  })();
+  estimator?.dispose();
+  estimator = next;
   state.weights = name;
-  const count = next.numParameters();
-  $('weights-status').textContent = `${name}: ${(count / 1e6).toFixed(2)} M parameters`;
+  state.toyNotice = next.notice;
+  const count = next.model.numParameters();
+  $('weights-status').textContent = `${next.description} (${(count / 1e6).toFixed(2)} M parameters)`;
+  const toy = $('toy-notice');
+  toy.textContent = next.notice ?? '';
+  toy.hidden = !next.notice;
   weightsMs = performance.now() - t0;
 }
 
@@ -131,14 +142,14 @@ function drawDepth(): void {
 }
 
 async function run(): Promise<void> {
-  if (!model || !current || state.busy) return;
+  if (!estimator || !current || state.busy) return;
   state.busy = true;
   timings.length = 0;
   try {
     const size = Number(sizeEl.value);
     setStatus(`predicting at ${size} px on ${state.backend}…`);
-    const pred = await predict(model, current.image, { size });
-    timings.push(['preprocess', pred.timings.preprocessMs], ['inference', pred.timings.inferenceMs], ['postprocess', pred.timings.postprocessMs]);
+    const { image: _colored, ...pred } = await estimator.estimate(current.image, { size });
+    timings.push(['estimate (preprocess + network + resize)', pred.milliseconds]);
     state.result = { ...pred, image: current.name, size };
     const t0 = performance.now();
     drawDepth();

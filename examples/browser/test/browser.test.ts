@@ -40,6 +40,7 @@ interface PageResult {
   fallback: boolean;
   error: string | null;
   notice: string | null;
+  toyNotice: string | null;
   width: number;
   height: number;
   disparity: number[];
@@ -70,7 +71,9 @@ async function runPage(query: string, screenshot: string, on: Browser = browser)
     return await page.evaluate(() => {
       const s = (window as unknown as { anydepth: { backend: string; fallback: boolean; error: string | null; result: { width: number; height: number; disparity: Float32Array; timings: Record<string, number> } | null } }).anydepth;
       const notice = document.getElementById('notice') as HTMLElement;
+      const toy = document.getElementById('toy-notice') as HTMLElement;
       return {
+        toyNotice: toy.hidden ? null : toy.textContent,
         backend: s.backend,
         fallback: s.fallback,
         error: s.error,
@@ -117,6 +120,8 @@ describe('the built browser page', { timeout: 600_000 }, () => {
     expect(r.error).toBeNull();
     expect(r.backend).toBe('webgpu');
     expect(r.fallback).toBe(false);
+    // The page's weights are the demo's model or the untrained stand-in: the page must say so.
+    expect(r.toyNotice).toMatch(/^This is (the demo's toy model|an untrained stand-in model)/);
     expect([r.width, r.height]).toEqual([192, 128]);
     const c = compareClose(r.disparity, reference, { atol: 1e-3, rtol: 1e-3, label: 'page webgpu vs node cpu' });
     console.log(`browser webgpu: max |err| ${c.maxAbs.toExponential(2)} (disparity range ${Math.min(...reference).toFixed(3)}..${Math.max(...reference).toFixed(3)}); timings ms ${JSON.stringify(r.timings)}`);

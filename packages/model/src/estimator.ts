@@ -27,8 +27,9 @@ export interface DepthEstimatorOptions {
   /** Backend to select before building (`useBackend`); by default the current one is kept. */
   backend?: BackendName;
   /**
-   * Network input size: for AnyDepth the shorter side (multiples of 16, default 384 as `predict`);
-   * for Depth Anything V2 the lower bound of both sides (default 518 as the official `infer_image`).
+   * Network input size: for AnyDepth the longer side (sides rounded to multiples of 16, default 768
+   * as `predict`); for Depth Anything V2 the lower bound of both sides (multiples of 14, default 518
+   * as the official `infer_image`).
    */
   size?: number;
   /** Force the family instead of detecting it. */
@@ -59,6 +60,11 @@ export interface DepthEstimator {
   readonly model: AnyDepth | DepthAnythingV2;
   /** What was read: the files, the layout recognised and how many tensors loaded. */
   readonly description: string;
+  /**
+   * Set when the weights are a toy, not a depth model: the demo's procedural-room model or an
+   * untrained stand-in (checkpoint metadata `anydepth.demo` / `anydepth.note`). Show it to users.
+   */
+  readonly notice: string | null;
   estimate(image: ImageInput, options?: { size?: number; colormap?: ColormapName }): Promise<DepthEstimate>;
   dispose(): void;
 }
@@ -104,6 +110,18 @@ export function unionSource(sources: OpenedWeights['sources'], labels: string[])
   };
 }
 
+/** A plain-words warning for the toy checkpoints this project writes itself, else null. */
+export function toyModelNotice(metadata: Record<string, string>): string | null {
+  const official = 'load official AnyDepth or Depth Anything V2 weights for real depth (see the @anydepth/model README)';
+  if (metadata['anydepth.demo'] !== undefined) {
+    return `This is the demo's toy model (${metadata['anydepth.demo']}: a random frozen encoder, minutes of training on procedural rooms). Its depth on real photos is not meaningful; ${official}.`;
+  }
+  if (metadata['anydepth.note'] !== undefined) {
+    return `This is an untrained stand-in model (${metadata['anydepth.note']}), not a depth estimator; ${official}.`;
+  }
+  return null;
+}
+
 /** The head count a transformers `config.json` gives (top level or `backbone_config`). */
 function headsFromConfigJson(configJson: Record<string, unknown> | null | undefined): number | undefined {
   const backbone = (configJson?.backbone_config ?? configJson) as Record<string, unknown> | undefined;
@@ -121,6 +139,7 @@ export function buildDepthEstimator(weights: OpenedWeights, options: DepthEstima
   const family = options.family ?? detectDepthModelFamily(source.keys());
   const colormap = options.colormap ?? 'turbo';
   const files = weights.labels.join(' + ');
+  const notice = toyModelNotice(source.metadata);
   if (family === 'depth-anything-v2') {
     const config = (options.config as DepthAnythingV2Config | undefined) ?? dav2ConfigFromCheckpoint(source, { numHeads: headsFromConfigJson(weights.configJson) });
     const model = withoutInitialisation(() => new DepthAnythingV2Model(config));
@@ -128,7 +147,7 @@ export function buildDepthEstimator(weights: OpenedWeights, options: DepthEstima
       const report = loadDepthAnythingV2Weights(model, source);
       const loaded = report.encoder.loaded.length + report.head.loaded.length;
       const description = `Depth Anything V2 (${report.layout} layout, DINOv2 D ${config.encoder.embedDim}, ${config.encoder.depth} blocks) from ${files}: ${loaded} tensors`;
-      return estimatorFor(family, config, model, description, colormap, async (rgb, size) => {
+      return estimatorFor(family, config, model, description, notice, colormap, async (rgb, size) => {
         const [height, width] = rgb.shape;
         const disparity2d = inferDepthAnythingV2(model, rgb, size ? { inputSize: size } : {});
         const disparity = (await disparity2d.data()) as Float32Array;
@@ -147,7 +166,7 @@ export function buildDepthEstimator(weights: OpenedWeights, options: DepthEstima
     const report = loadAnyDepthWeights(model, source);
     const loaded = report.encoder.loaded.length + report.decoder.loaded.length;
     const description = `AnyDepth (DINOv3 D ${config.encoder.embedDim}, ${config.encoder.depth} blocks, SDT C ${config.fusionChannels}) from ${files}: ${loaded} tensors`;
-    return estimatorFor(family, config, model, description, colormap, async (rgb, size) => {
+    return estimatorFor(family, config, model, description, notice, colormap, async (rgb, size) => {
       const p = await predict(model, rgb, size ? { size } : {});
       return { disparity: p.disparity, width: p.width, height: p.height, networkWidth: p.networkWidth, networkHeight: p.networkHeight };
     });
@@ -164,6 +183,7 @@ function estimatorFor(
   config: AnyDepthConfig | DepthAnythingV2Config,
   model: AnyDepth | DepthAnythingV2,
   description: string,
+  notice: string | null,
   colormap: ColormapName,
   run: Run,
 ): DepthEstimator {
@@ -173,6 +193,7 @@ function estimatorFor(
     config,
     model,
     description,
+    notice,
     async estimate(image, options = {}) {
       if (disposed) throw new Error('estimate: this estimator was disposed');
       const t0 = typeof performance !== 'undefined' ? performance.now() : Date.now();

@@ -75,6 +75,7 @@ export {
   type CreateDepthEstimatorOptions,
   HUB_WEIGHT_FILES,
   detectDepthModelFamily,
+  toyModelNotice,
   buildDepthEstimator,
   createDepthEstimator,
 } from './estimator.js';

@@ -116,7 +116,7 @@ export interface WriteOutputsOptions {
  * Writes a prediction as `<name>_disp16.png`, `<name>_color.png`, `<name>_disp.npy` and `<name>.ply`
  * in `outDir`, each atomically (a reader never sees a partial file). Returns the paths written.
  */
-export function writePredictionOutputs(prediction: DepthPrediction, outDir: string, name: string, options: WriteOutputsOptions): string[] {
+export function writePredictionOutputs(prediction: Pick<DepthPrediction, 'disparity' | 'width' | 'height'>, outDir: string, name: string, options: WriteOutputsOptions): string[] {
   mkdirSync(outDir, { recursive: true });
   const { disparity, width, height } = prediction;
   const files: Array<[string, () => Uint8Array]> = [];

@@ -6,7 +6,7 @@ import { type HostTensor, SafetensorsFile, encodeSafetensors } from '@anydepth/c
 import { HubServer } from '@anydepth/test-utils/hub-server';
 import { expectClose, fixturePath, setBackend } from '@anydepth/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDepthEstimator as createInMemory, detectDepthModelFamily, type RawImage } from '../src/index.js';
+import { type RawImage, anyDepthTinyConfig, createAnyDepth, createDepthEstimator as createInMemory, detectDepthModelFamily, saveAnyDepth } from '../src/index.js';
 import { createDepthEstimator } from '../src/node.js';
 
 const open = (name: string) => SafetensorsFile.fromBytes(new Uint8Array(readFileSync(fixturePath(name))), name);
@@ -114,5 +114,21 @@ describe('createDepthEstimator sources', () => {
     await expect(createDepthEstimator([fixturePath('anydepth_official_tiny.pth'), join(dir, 'extra.safetensors')])).rejects.toThrow(
       /tensor '0\.decoder\.output_conv\.4\.bias' is in both .*anydepth_official_tiny\.pth and .*extra\.safetensors/,
     );
+  });
+
+  it('says plainly when the weights are the demo toy or an untrained stand-in, and nothing for real weights', async () => {
+    const model = createAnyDepth(anyDepthTinyConfig());
+    const demo = await saveAnyDepth(model, { 'anydepth.demo': 'procedural 64px, 300 steps' });
+    const standIn = await saveAnyDepth(model, { 'anydepth.note': 'seeded tiny model, untrained' });
+    model.dispose();
+    const a = await createInMemory(demo);
+    expect(a.notice).toMatch(/^This is the demo's toy model \(procedural 64px, 300 steps: .*not meaningful; load official AnyDepth or Depth Anything V2 weights/);
+    a.dispose();
+    const b = await createInMemory(standIn);
+    expect(b.notice).toMatch(/^This is an untrained stand-in model/);
+    b.dispose();
+    const c = await createDepthEstimator(fixturePath('anydepth_official_tiny.pth'));
+    expect(c.notice).toBeNull();
+    c.dispose();
   });
 });
