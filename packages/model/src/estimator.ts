@@ -2,14 +2,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type BackendName, type Checkpoint, type TensorSource, openCheckpoint, useBackend, withoutInitialisation } from '@anydepth/core';
 import { type HubOptions, fetchOptionalBytes, hubFileUrl, isHttpUrl, isRepoId } from '@anydepth/hub';
 import type { AnyDepth } from './anydepth.js';
-import { configFromCheckpoint, loadAnyDepthWeights } from './checkpoint.js';
+import { loadAnyDepthCheckpoint } from './checkpoint.js';
+import { detectCheckpointLayout } from './checkpoint-layout.js';
 import { type ColormapName, colorize } from './colormap.js';
 import { depthAnythingV2InputSize, inferDepthAnythingV2 } from './dav2-preprocess.js';
-import { dav2ConfigFromCheckpoint, detectDepthAnythingV2Layout, loadDepthAnythingV2Weights } from './dav2-weights.js';
+import { dav2ConfigFromCheckpoint, loadDepthAnythingV2Weights } from './dav2-weights.js';
 import { type DepthAnythingV2, type DepthAnythingV2Config, DepthAnythingV2 as DepthAnythingV2Model } from './depth-anything-v2.js';
 import { type ImageInput, imageToTensor } from './image.js';
 import { predict } from './predict.js';
-import { type AnyDepthConfig, createAnyDepth } from './presets.js';
+import type { AnyDepthConfig } from './presets.js';
 
 /** The model families an estimator can run, told apart by the checkpoint's tensor names. */
 export type DepthModelFamily = 'anydepth' | 'depth-anything-v2';
@@ -17,8 +18,8 @@ export type DepthModelFamily = 'anydepth' | 'depth-anything-v2';
 /** A checkpoint already opened, or several (e.g. a decoder file and a DINOv3 backbone file). */
 export interface OpenedWeights {
   sources: Array<TensorSource & { metadata?: Record<string, string> }>;
-  /** A transformers-format `config.json` found beside the weights (sets what shapes cannot tell). */
-  configJson?: Record<string, unknown> | null;
+  /** The transformers-format `config.json` found beside each source (same order; undefined where none): it sets what shapes cannot tell. */
+  configJsons?: (Record<string, unknown> | undefined)[];
   /** File names or URLs, for messages. */
   labels: string[];
 }
@@ -69,24 +70,9 @@ export interface DepthEstimator {
   dispose(): void;
 }
 
-/** Keys of the golden fixtures' data tensors, which a weight file does not hold. */
-const isDataTensor = (key: string) => /^(input|output|grad|debug|ref)\./.test(key);
-
-/** The family of a checkpoint from its tensor names. */
-export function detectDepthModelFamily(keys: Iterable<string>): DepthModelFamily {
-  const names = [...keys].filter((k) => !isDataTensor(k));
-  try {
-    detectDepthAnythingV2Layout(names);
-    return 'depth-anything-v2';
-  } catch {
-    // not Depth Anything V2; AnyDepth is checked next
-  }
-  if (names.some((k) => /(^|\.)(decoder\.)?weighted_fusion\./.test(k) || /(^|\.)decoder\./.test(k))) return 'anydepth';
-  const sample = names.slice(0, 5).join(', ');
-  throw new Error(
-    `cannot tell the model family from the checkpoint's tensor names (${names.length} tensors: ${sample}${names.length > 5 ? ', …' : ''}); ` +
-      "expected AnyDepth ('decoder.' / '0.decoder.' SDT names) or Depth Anything V2 ('pretrained.' + 'depth_head.', or the transformers 'backbone.' + 'neck.' + 'head.')",
-  );
+/** The family of a checkpoint (or of a decoder file plus a backbone file), from its tensor names. */
+export function detectDepthModelFamily(sources: TensorSource | TensorSource[]): DepthModelFamily {
+  return detectCheckpointLayout(sources).family === 'dav2' ? 'depth-anything-v2' : 'anydepth';
 }
 
 /**
@@ -136,12 +122,12 @@ function headsFromConfigJson(configJson: Record<string, unknown> | null | undefi
  */
 export function buildDepthEstimator(weights: OpenedWeights, options: DepthEstimatorOptions = {}): DepthEstimator {
   const source = unionSource(weights.sources, weights.labels);
-  const family = options.family ?? detectDepthModelFamily(source.keys());
+  const family = options.family ?? detectDepthModelFamily(weights.sources);
   const colormap = options.colormap ?? 'turbo';
   const files = weights.labels.join(' + ');
   const notice = toyModelNotice(source.metadata);
   if (family === 'depth-anything-v2') {
-    const config = (options.config as DepthAnythingV2Config | undefined) ?? dav2ConfigFromCheckpoint(source, { numHeads: headsFromConfigJson(weights.configJson) });
+    const config = (options.config as DepthAnythingV2Config | undefined) ?? dav2ConfigFromCheckpoint(source, { numHeads: headsFromConfigJson(weights.configJsons?.find(Boolean)) });
     const model = withoutInitialisation(() => new DepthAnythingV2Model(config));
     try {
       const report = loadDepthAnythingV2Weights(model, source);
@@ -160,20 +146,14 @@ export function buildDepthEstimator(weights: OpenedWeights, options: DepthEstima
       throw e;
     }
   }
-  const config = (options.config as AnyDepthConfig | undefined) ?? configFromCheckpoint(source);
-  const model = withoutInitialisation(() => createAnyDepth(config));
-  try {
-    const report = loadAnyDepthWeights(model, source);
-    const loaded = report.encoder.loaded.length + report.decoder.loaded.length;
-    const description = `AnyDepth (DINOv3 D ${config.encoder.embedDim}, ${config.encoder.depth} blocks, SDT C ${config.fusionChannels}) from ${files}: ${loaded} tensors`;
-    return estimatorFor(family, config, model, description, notice, colormap, async (rgb, size) => {
-      const p = await predict(model, rgb, size ? { size } : {});
-      return { disparity: p.disparity, width: p.width, height: p.height, networkWidth: p.networkWidth, networkHeight: p.networkHeight };
-    });
-  } catch (e) {
-    model.dispose();
-    throw e;
-  }
+  const { model, report } = withoutInitialisation(() =>
+    loadAnyDepthCheckpoint(weights.sources, { config: options.config as AnyDepthConfig | undefined, hfConfigs: weights.configJsons }),
+  );
+  const description = `AnyDepth from ${files}: ${report.lines.join('; ')}`;
+  return estimatorFor(family, report.config, model, description, notice, colormap, async (rgb, size) => {
+    const p = await predict(model, rgb, size ? { size } : {});
+    return { disparity: p.disparity, width: p.width, height: p.height, networkWidth: p.networkWidth, networkHeight: p.networkHeight };
+  });
 }
 
 type Run = (rgb: tf.Tensor3D, size: number | undefined) => Promise<Omit<DepthEstimate, 'image' | 'milliseconds'>>;
@@ -264,7 +244,7 @@ export async function createDepthEstimator(source: WeightsInput | WeightsInput[]
   try {
     for (const input of inputs) opened.push(await openRemote(input, options));
     return buildDepthEstimator(
-      { sources: opened.map((o) => o.source), labels: opened.map((o) => o.label), configJson: opened.find((o) => o.configJson)?.configJson ?? null },
+      { sources: opened.map((o) => o.source), labels: opened.map((o) => o.label), configJsons: opened.map((o) => o.configJson ?? undefined) },
       options,
     );
   } finally {

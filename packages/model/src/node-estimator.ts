@@ -71,20 +71,21 @@ export async function createDepthEstimator(
   if (inputs.length === 0) throw new Error('createDepthEstimator: no weights given');
   const opened: Checkpoint[] = [];
   const labels: string[] = [];
-  let configJson: Record<string, unknown> | null = null;
+  const configJsons: (Record<string, unknown> | undefined)[] = [];
   try {
     for (const input of inputs) {
       if (typeof input === 'string' || (input instanceof URL && input.protocol !== 'file:')) {
         const path = await resolveWeightsPath(String(input), options);
-        configJson ??= readConfigBeside(path);
+        configJsons.push(readConfigBeside(path) ?? undefined);
         opened.push(await openCheckpoint(path));
         labels.push(String(input));
       } else {
         opened.push(await openCheckpoint(input));
+        configJsons.push(undefined);
         labels.push(input instanceof URL ? input.pathname : 'bytes');
       }
     }
-    return buildDepthEstimator({ sources: opened, labels, configJson }, options);
+    return buildDepthEstimator({ sources: opened, labels, configJsons }, options);
   } finally {
     for (const c of opened) c.close();
   }

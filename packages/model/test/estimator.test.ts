@@ -107,7 +107,7 @@ describe('createDepthEstimator sources', () => {
   });
 
   it('names the tensors when the family cannot be told, and refuses a name present in two files', async () => {
-    expect(() => detectDepthModelFamily(['a.weight', 'b.bias'])).toThrow(/cannot tell the model family .*2 tensors: a.weight, b.bias/);
+    expect(() => detectDepthModelFamily({ keys: () => ['a.weight', 'b.bias'], get: () => undefined })).toThrow(/a\.weight/);
     const dir = mkdtempSync(join(tmpdir(), 'anydepth-estimator-'));
     const stray: Record<string, HostTensor> = { '0.decoder.output_conv.4.bias': { dtype: 'F32', shape: [1], data: new Float32Array([0]) } };
     writeFileSync(join(dir, 'extra.safetensors'), encodeSafetensors(stray));
