@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import { type BackendName, type Checkpoint, type TensorSource, openCheckpoint, useBackend, withoutInitialisation } from '@anydepth/core';
 import { type HubOptions, fetchOptionalBytes, hubFileUrl, isHttpUrl, isRepoId } from '@anydepth/hub';
 import type { AnyDepth } from './anydepth.js';
