@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { downloadPretrained } from '@anydepth/hub/node';
-import type { AnyDepth } from '@anydepth/model';
-import { loadAnyDepthFromFiles } from '@anydepth/model/node';
+import type { AnyDepth, DepthEstimator } from '@anydepth/model';
+import { createDepthEstimator, loadAnyDepthFromFiles } from '@anydepth/model/node';
 import { CliError } from './errors.js';
 
 const HUB_REPO_ID = /^[\w.-]+\/[\w.-]+$/;
@@ -42,6 +42,25 @@ export async function loadWeights(specs: string | string[], log: (line: string) 
     const { model, report } = loadAnyDepthFromFiles(paths);
     for (const line of report.lines) log(`weights: ${line}`);
     return model;
+  } catch (e) {
+    throw new CliError(`cannot load weights '${list.join("' + '")}': ${(e as Error).message.split('\n')[0]}`);
+  }
+}
+
+/**
+ * Like `loadWeights`, for any family the library runs (AnyDepth or Depth Anything V2, told from the
+ * checkpoint): values may also be `https://` URLs and one file of a hub repo (`hf://owner/name/file.pth`).
+ * The recognised layout goes to `log`, and so does a warning when the weights are a toy.
+ */
+export async function loadEstimator(specs: string | string[], log: (line: string) => void = () => {}): Promise<DepthEstimator> {
+  const list = Array.isArray(specs) ? specs : [specs];
+  const sources: string[] = [];
+  for (const spec of list) sources.push(/^(hf|https?):\/\//i.test(spec) ? spec : await resolveWeights(spec));
+  try {
+    const estimator = await createDepthEstimator(sources);
+    for (const line of estimator.lines) log(`weights: ${line}`);
+    if (estimator.notice) log(`warning: ${estimator.notice}`);
+    return estimator;
   } catch (e) {
     throw new CliError(`cannot load weights '${list.join("' + '")}': ${(e as Error).message.split('\n')[0]}`);
   }

@@ -117,6 +117,20 @@ describe('anydepth predict', () => {
     expect(readdirSync(out).sort()).toEqual(['rgb_00000_color.png', 'rgb_00000_disp16.png']);
   });
 
+  it('predicts with a Depth Anything V2 .pth (config.json beside it gives the head count) and says what it recognised', async () => {
+    const dir = join(work, 'dav2-weights');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'dav2_tiny.pth'), readFileSync(fixturePath('dav2_tiny.pth')));
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ backbone_config: { num_attention_heads: 2 } }));
+    const out = join(work, 'dav2');
+    const r = await cliAsync('predict', sharedPath('data', 'nyu_metric3d', 'rgb', 'rgb_00000.jpg'), '--weights', join(dir, 'dav2_tiny.pth'), '--out', out, '--size', '56', '--backend', 'cpu');
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('anydepth:'))).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('weights: layout: Depth Anything V2, official names (pretrained.* + depth_head.*)');
+    expect(r.stdout).toContain('weights: config (inferred): DINOv2 D 64, 4 blocks, 2 heads; DPT features 16, out channels [8,16,32,64]; layers [0,1,2,3]');
+    expect(readdirSync(out).sort()).toEqual(['rgb_00000_color.png', 'rgb_00000_disp16.png']);
+  });
+
   it('takes --weights twice: a decoder file and a DINOv3 backbone file', async () => {
     const official = openCheckpointFile(fixturePath('anydepth_official_tiny.safetensors'));
     const part = (prefix: string) => {

@@ -59,8 +59,10 @@ export interface DepthEstimator {
   readonly family: DepthModelFamily;
   readonly config: AnyDepthConfig | DepthAnythingV2Config;
   readonly model: AnyDepth | DepthAnythingV2;
-  /** What was read: the files, the layout recognised and how many tensors loaded. */
+  /** What was read: the family, the files and the configuration, in one line. */
   readonly description: string;
+  /** What was recognised, one line each (layout, wrappers, where each part and the config came from). */
+  readonly lines: string[];
   /**
    * Set when the weights are a toy, not a depth model: the demo's procedural-room model or an
    * untrained stand-in (checkpoint metadata `anydepth.demo` / `anydepth.note`). Show it to users.
@@ -133,7 +135,12 @@ export function buildDepthEstimator(weights: OpenedWeights, options: DepthEstima
       const report = loadDepthAnythingV2Weights(model, source);
       const loaded = report.encoder.loaded.length + report.head.loaded.length;
       const description = `Depth Anything V2 (${report.layout} layout, DINOv2 D ${config.encoder.embedDim}, ${config.encoder.depth} blocks) from ${files}: ${loaded} tensors`;
-      return estimatorFor(family, config, model, description, notice, colormap, async (rgb, size) => {
+      const e = config.encoder;
+      const lines = [
+        `layout: Depth Anything V2, ${report.layout === 'official' ? "official names (pretrained.* + depth_head.*)" : 'transformers names (backbone.* + neck.* + head.*)'}${report.prefix ? ` under '${report.prefix}'` : ''}`,
+        `config (${options.config ? 'explicit' : 'inferred'}): DINOv2 D ${e.embedDim}, ${e.depth} blocks, ${e.numHeads} heads; DPT features ${config.features}, out channels [${config.outChannels}]; layers [${config.layers}]`,
+      ];
+      return estimatorFor(family, config, model, description, lines, notice, colormap, async (rgb, size) => {
         const [height, width] = rgb.shape;
         const disparity2d = inferDepthAnythingV2(model, rgb, size ? { inputSize: size } : {});
         const disparity = (await disparity2d.data()) as Float32Array;
@@ -147,10 +154,14 @@ export function buildDepthEstimator(weights: OpenedWeights, options: DepthEstima
     }
   }
   const { model, report } = withoutInitialisation(() =>
-    loadAnyDepthCheckpoint(weights.sources, { config: options.config as AnyDepthConfig | undefined, hfConfigs: weights.configJsons }),
+    loadAnyDepthCheckpoint(weights.sources, {
+      config: options.config as AnyDepthConfig | undefined,
+      // Only a DINOv3 config.json says something about an AnyDepth encoder.
+      hfConfigs: weights.configJsons?.map((json) => (json?.model_type === 'dinov3_vit' ? json : undefined)),
+    }),
   );
   const description = `AnyDepth from ${files}: ${report.lines.join('; ')}`;
-  return estimatorFor(family, report.config, model, description, notice, colormap, async (rgb, size) => {
+  return estimatorFor(family, report.config, model, description, report.lines, notice, colormap, async (rgb, size) => {
     const p = await predict(model, rgb, size ? { size } : {});
     return { disparity: p.disparity, width: p.width, height: p.height, networkWidth: p.networkWidth, networkHeight: p.networkHeight };
   });
@@ -163,6 +174,7 @@ function estimatorFor(
   config: AnyDepthConfig | DepthAnythingV2Config,
   model: AnyDepth | DepthAnythingV2,
   description: string,
+  lines: string[],
   notice: string | null,
   colormap: ColormapName,
   run: Run,
@@ -173,6 +185,7 @@ function estimatorFor(
     config,
     model,
     description,
+    lines,
     notice,
     async estimate(image, options = {}) {
       if (disposed) throw new Error('estimate: this estimator was disposed');

@@ -1,31 +1,15 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { type Checkpoint, useBackend } from '@anydepth/core';
 import { openCheckpoint } from '@anydepth/core/node';
 import { isHttpUrl, isRepoId } from '@anydepth/hub';
 import { type SnapshotOptions, downloadPretrained, downloadRepoFile, downloadUrl } from '@anydepth/hub/node';
 import { type DepthEstimator, type DepthEstimatorOptions, buildDepthEstimator } from './estimator.js';
+import { readConfigJsonBeside } from './node.js';
 
 export interface NodeDepthEstimatorOptions extends DepthEstimatorOptions, SnapshotOptions {}
 
 /** `hf://owner/name/path/in/repo.pth`: one file of a hub repo. */
 const HUB_FILE = /^hf:\/\/([A-Za-z0-9][\w.-]*\/[A-Za-z0-9][\w.-]*)\/(.+)$/;
-
-/** Largest `config.json` read beside weights (a real one is a few KB). */
-const MAX_CONFIG_BYTES = 1 << 20;
-
-function readConfigBeside(path: string): Record<string, unknown> | null {
-  const dir = statSync(path).isDirectory() ? path : dirname(path);
-  const file = join(dir, 'config.json');
-  if (!existsSync(file)) return null;
-  const size = statSync(file).size;
-  if (size > MAX_CONFIG_BYTES) throw new Error(`${file} is ${size} bytes; a model config.json is at most ${MAX_CONFIG_BYTES}`);
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  } catch (e) {
-    throw new Error(`${file} is not valid JSON: ${(e as Error).message}`);
-  }
-}
 
 /**
  * Where a weights argument lives on disk, downloading it first when it names the hub or a URL.
@@ -76,7 +60,7 @@ export async function createDepthEstimator(
     for (const input of inputs) {
       if (typeof input === 'string' || (input instanceof URL && input.protocol !== 'file:')) {
         const path = await resolveWeightsPath(String(input), options);
-        configJsons.push(readConfigBeside(path) ?? undefined);
+        configJsons.push(readConfigJsonBeside(path));
         opened.push(await openCheckpoint(path));
         labels.push(String(input));
       } else {

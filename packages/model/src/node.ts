@@ -55,10 +55,15 @@ export async function loadImage(input: string | Uint8Array): Promise<RawImage> {
   }
 }
 
+/** Largest `config.json` read beside weights (a real one is a few KB; an untrusted one must not be parsed whole). */
+const MAX_CONFIG_JSON_BYTES = 1 << 20;
+
 /** A transformers-format `config.json` beside a weights file (or inside a weights folder), if there is one. */
 export function readConfigJsonBeside(path: string): Record<string, unknown> | undefined {
   const file = existsSync(path) && statSync(path).isDirectory() ? join(path, 'config.json') : join(dirname(path), 'config.json');
   if (!existsSync(file)) return undefined;
+  const size = statSync(file).size;
+  if (size > MAX_CONFIG_JSON_BYTES) throw new Error(`${file}: ${size} bytes; a model config.json is at most ${MAX_CONFIG_JSON_BYTES}`);
   try {
     const json = JSON.parse(readFileSync(file, 'utf8')) as unknown;
     if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error('not a JSON object');

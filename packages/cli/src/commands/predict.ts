@@ -2,11 +2,11 @@ import { accessSync, constants, existsSync, mkdirSync, rmSync, statSync, writeFi
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type BackendName, useBackend } from '@anydepth/core';
-import { COLORMAPS, type ColormapName, predict } from '@anydepth/model';
+import { COLORMAPS, type ColormapName } from '@anydepth/model';
 import { ImageReadError, OUTPUT_FORMATS, type OutputFormat, loadImage, outputName, writePredictionOutputs } from '@anydepth/model/node';
 import { CliError, UsageError } from '../errors.js';
 import { Progress } from '../progress.js';
-import { loadWeights } from '../weights.js';
+import { loadEstimator } from '../weights.js';
 
 /** Largest `--size`: a square 4096-px input is already 65,536 tokens (16 GiB for one attention matrix). */
 export const MAX_SIZE = 4096;
@@ -16,11 +16,13 @@ export const PREDICT_HELP = `Usage: anydepth predict <images...> --weights <file
 Predicts affine-invariant disparity (near = bright) for each image.
 
 Options:
-  --weights <file|id>  AnyDepth weights (required; repeat for a decoder file plus a DINOv3 backbone):
-                       .safetensors, sharded index, PyTorch .pth/.pt/.bin/.ckpt (official AnyDepth too),
-                       a folder, or a Hugging Face repo id
+  --weights <source>   AnyDepth or Depth Anything V2 weights (required; repeat for an AnyDepth decoder file
+                       plus a DINOv3 backbone): .safetensors, sharded index, PyTorch .pth/.pt/.bin/.ckpt
+                       (official files too), a folder, a Hugging Face repo id owner/name, one file of a
+                       repo hf://owner/name/file.pth, or an https:// URL
   --out <dir>          output folder                                                (required)
-  --size <px>          longer side of the network input, rounded to 16 (default 768, at most ${MAX_SIZE})
+  --size <px>          network input size, at most ${MAX_SIZE}: AnyDepth the longer side rounded to 16
+                       (default 768); Depth Anything V2 the shorter side, multiples of 14 (default 518)
   --colormap <name>    ${COLORMAPS.join(' | ')} (default turbo)
   --format <list>      comma-separated: ${OUTPUT_FORMATS.join(',')} (default png16,color)
   --backend <name>     auto | tensorflow | wasm | webgpu | cpu (default auto)
@@ -68,7 +70,7 @@ export async function runPredict(argv: string[], log: (line: string) => void, er
     options: {
       weights: { type: 'string', multiple: true },
       out: { type: 'string' },
-      size: { type: 'string', default: '768' },
+      size: { type: 'string' },
       colormap: { type: 'string', default: 'turbo' },
       format: { type: 'string', default: 'png16,color' },
       backend: { type: 'string', default: 'auto' },
@@ -83,7 +85,7 @@ export async function runPredict(argv: string[], log: (line: string) => void, er
   if (positionals.length === 0) throw new UsageError('predict: no input images (see anydepth predict --help)');
   if (!values.weights?.length) throw new UsageError('predict: --weights is required');
   if (!values.out) throw new UsageError('predict: --out is required');
-  const size = Number(values.size);
+  const size = Number(values.size ?? 768); // the largest default, for the checks below
   if (!Number.isInteger(size) || size < 16) throw new UsageError(`predict: --size must be an integer ≥ 16, got '${values.size}'`);
   const estimate = attentionEstimate(size);
   if (size > MAX_SIZE) {
@@ -117,21 +119,20 @@ export async function runPredict(argv: string[], log: (line: string) => void, er
   const backend = await useBackend(values.backend as BackendName).catch((e: Error) => {
     throw new CliError(e.message);
   });
-  const model = await loadWeights(values.weights, log);
+  const estimator = await loadEstimator(values.weights, log);
   const progress = new Progress(images.length, 'predict');
   log(`backend ${backend}; ${images.length} image(s) → ${values.out}`);
   try {
     for (const { path, rgb } of images) {
       try {
-        const prediction = await predict(model, rgb, { size });
+        const prediction = await estimator.estimate(rgb, values.size === undefined ? {} : { size });
         const written = writePredictionOutputs(prediction, values.out, outputName(path), {
           formats,
           colormap: values.colormap as ColormapName,
           rgb,
           fovDegrees: fov,
         });
-        const t = prediction.timings;
-        progress.tick(1, `${outputName(path)} (${prediction.networkWidth}×${prediction.networkHeight}, ${t.inferenceMs.toFixed(0)} ms)`);
+        progress.tick(1, `${outputName(path)} (${prediction.networkWidth}×${prediction.networkHeight}, ${prediction.milliseconds.toFixed(0)} ms)`);
         if (positionals.length === 1) log(`wrote ${written.join(', ')}`);
       } catch (e) {
         failed++;
@@ -139,7 +140,7 @@ export async function runPredict(argv: string[], log: (line: string) => void, er
       }
     }
   } finally {
-    model.dispose();
+    estimator.dispose();
   }
   if (failed === 0) return 0;
   if (failed === positionals.length) return 1;
