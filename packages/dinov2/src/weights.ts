@@ -5,6 +5,7 @@ import {
   type StateDictInput,
   StateDictError,
   type TensorSource,
+  asTensorSource,
   isHostTensor,
   tensorToHostSync,
 } from '@anydepth/core';
@@ -21,12 +22,6 @@ import type { Dinov2VisionTransformer } from './vit.js';
  *   e.g. under `backbone.` in `depth-anything/Depth-Anything-V2-*-hf`.
  */
 export type Dinov2Layout = 'official' | 'hf';
-
-function asSource(input: StateDictInput): TensorSource {
-  if (typeof (input as TensorSource).keys === 'function' && typeof (input as TensorSource).get === 'function') return input as TensorSource;
-  const record = input as Record<string, tf.Tensor | HostTensor>;
-  return { keys: () => Object.keys(record), get: (k) => record[k] };
-}
 
 const MARKERS: Array<[Dinov2Layout, string]> = [
   ['official', 'pos_embed'],
@@ -210,7 +205,7 @@ export interface Dinov2LoadReport extends LoadReport {
  * errors name the tensors under the checkpoint's own names.
  */
 export function loadDinov2Weights(model: Dinov2VisionTransformer, input: StateDictInput, options: LoadDinov2WeightsOptions = {}): Dinov2LoadReport {
-  const source = asSource(input);
+  const source = asTensorSource(input);
   const keys = [...source.keys()].filter((k) => !options.ignore?.(k));
   const { layout, prefix } = detectDinov2Layout(keys, options.prefix);
   const view = new Dinov2OfficialView(source, layout, prefix, options.ignore);

@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { type HostTensor, type LoadReport, type StateDictInput, StateDictError, type TensorSource } from '@anydepth/core';
+import { type HostTensor, type LoadReport, type StateDictInput, StateDictError, type TensorSource, asTensorSource } from '@anydepth/core';
 import { type Dinov2LoadReport, dinov2DefaultLayers, inferDinov2Config, loadDinov2Weights } from '@anydepth/dinov2';
+import { isDataTensor } from './checkpoint-layout.js';
 import type { DepthAnythingV2, DepthAnythingV2Config } from './depth-anything-v2.js';
 
 /**
@@ -11,15 +12,6 @@ import type { DepthAnythingV2, DepthAnythingV2Config } from './depth-anything-v2
  *   `neck.*`, `head.*`), the format of `depth-anything/Depth-Anything-V2-*-hf`.
  */
 export type DepthAnythingV2Layout = 'official' | 'hf';
-
-/** Fixture data tensors are never weights. */
-const isDataTensor = (key: string) => /^(input|output|grad|debug|ref)\./.test(key);
-
-function asSource(input: StateDictInput): TensorSource {
-  if (typeof (input as TensorSource).keys === 'function' && typeof (input as TensorSource).get === 'function') return input as TensorSource;
-  const record = input as Record<string, tf.Tensor | HostTensor>;
-  return { keys: () => Object.keys(record), get: (k) => record[k] };
-}
 
 /** Finds the layout and the wrapper prefix ('' or e.g. 'module.') of a Depth Anything V2 checkpoint. */
 export function detectDepthAnythingV2Layout(keys: Iterable<string>): { layout: DepthAnythingV2Layout; prefix: string } {
@@ -114,7 +106,7 @@ export function loadDepthAnythingV2Weights(
   input: StateDictInput,
   options: { strict?: boolean } = {},
 ): DepthAnythingV2LoadReport {
-  const source = asSource(input);
+  const source = asTensorSource(input);
   const strict = options.strict ?? true;
   const keys = [...source.keys()].filter((k) => !isDataTensor(k));
   const { layout, prefix } = detectDepthAnythingV2Layout(keys);
@@ -172,7 +164,7 @@ function dryRun(model: DepthAnythingV2, source: TensorSource, options: { strict:
  * and the tapped layers (the DAv2 table for depth 12 / 24 / 40, every quarter otherwise).
  */
 export function dav2ConfigFromCheckpoint(input: StateDictInput, options: { numHeads?: number } = {}): DepthAnythingV2Config {
-  const source = asSource(input);
+  const source = asTensorSource(input);
   const keys = [...source.keys()].filter((k) => !isDataTensor(k));
   const { layout, prefix } = detectDepthAnythingV2Layout(keys);
   const encoder = inferDinov2Config(source, { prefix: prefix + (layout === 'official' ? 'pretrained.' : 'backbone.'), numHeads: options.numHeads });
