@@ -7,7 +7,16 @@ export { ConvTranspose2d, type ConvTranspose2dOptions } from './layers/conv-tran
 export { BatchNorm2d, type BatchNorm2dOptions } from './layers/batch-norm2d.js';
 export { LayerNorm, type LayerNormOptions } from './layers/layer-norm.js';
 export { GELU, ReLU, Identity, gelu, silu } from './layers/activations.js';
-export { type AttentionStrategy, setAttentionStrategy, getAttentionStrategy, scaledDotProductAttention } from './layers/attention.js';
+export {
+  type AttentionStrategy,
+  setAttentionStrategy,
+  getAttentionStrategy,
+  scaledDotProductAttention,
+  setAttentionTileBytes,
+  getAttentionTileBytes,
+  attentionTileRows,
+  DEFAULT_ATTENTION_TILE_BYTES,
+} from './layers/attention.js';
 export { Sequential, ModuleList } from './layers/sequential.js';
 export { setInferenceFusion, inferenceFusion, type FusedActivation } from './layers/fusion.js';
 export { convBnAct, foldBatchNorm, fusedRun } from './layers/conv-bn-act.js';

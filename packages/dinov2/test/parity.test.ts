@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { DEFAULT_ATTENTION_TILE_BYTES, setAttentionTileBytes } from '@anydepth/core';
 import { expectClose, setBackend } from '@anydepth/test-utils';
 import { Dinov2VisionTransformer, loadDinov2Weights } from '../src/index.js';
 import { DAV2_TINY_ENCODER, fixture, isFixtureData } from './helpers.js';
@@ -33,7 +34,12 @@ for (const backend of ['cpu', 'wasm'] as const) {
         pos.dispose();
       });
 
-      it(`${k}: the four normed intermediate layers (patch tokens and cls) within 1e-4`, () => {
+      it.each([
+        ['untiled', DEFAULT_ATTENTION_TILE_BYTES],
+        ['query-tiled (7 rows per head, ragged last tile)', 7 * (1 + h * w) * 4],
+      ])(`${k}: the four normed intermediate layers (patch tokens and cls) within 1e-4, %s attention`, (_, tileBytes) => {
+        setAttentionTileBytes(tileBytes);
+        onTestFinished(() => setAttentionTileBytes(DEFAULT_ATTENTION_TILE_BYTES));
         const image = fixture(FILE).tensor(`input.${k}.image_nhwc`);
         const before = tf.memory().numTensors;
         const feats = model.getIntermediateLayers(image, [0, 1, 2, 3], { norm: true, returnClassToken: true });

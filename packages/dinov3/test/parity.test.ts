@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { DEFAULT_ATTENTION_TILE_BYTES, setAttentionTileBytes } from '@anydepth/core';
 import { expectClose, setBackend } from '@anydepth/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DinoVisionTransformer, loadDinov3Weights, ropeTables } from '../src/index.js';
@@ -52,6 +53,20 @@ for (const backend of ['cpu', 'wasm'] as const) {
       expect(report.scheme).toBe('hf');
       expect(report.prefix).toBe('encoder.');
       checkAll(model, `${backend}/hf`);
+      model.dispose();
+    });
+
+    it('torch-hub names through query-tiled attention (1–7 query rows per tile, ragged last tile)', () => {
+      const model = new DinoVisionTransformer(TINY);
+      loadDinov3Weights(model, fixture('dinov3_tiny.safetensors'), { ignore: isFixtureData });
+      setAttentionTileBytes(7 * 32 * 4); // 29 tokens: 7 rows per head (per-head), fewer when heads are batched
+      try {
+        const before = tf.memory().numTensors;
+        checkAll(model, `${backend}/hub tiled`);
+        expect(tf.memory().numTensors).toBe(before);
+      } finally {
+        setAttentionTileBytes(DEFAULT_ATTENTION_TILE_BYTES);
+      }
       model.dispose();
     });
 

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { SafetensorsFile } from '@anydepth/core';
+import { DEFAULT_ATTENTION_TILE_BYTES, SafetensorsFile, setAttentionTileBytes } from '@anydepth/core';
 import { compareClose, fixturePath, setBackend } from '@anydepth/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AnyDepth, anyDepthTinyConfig, configFromCheckpoint, createAnyDepth, loadAnyDepthWeights, loadDecoderWeights, loadEncoderWeights, predict, saveAnyDepth } from '../src/index.js';
@@ -34,6 +34,23 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const r = compareClose(depth.dataSync(), expected.data as Float32Array, { atol: 1e-4, label: `depth ${k}` });
       expect(r.ok, r.message).toBe(true);
       tf.dispose([image, depth]);
+    });
+
+    it('matches the official model for input a with query-tiled attention (6 rows per head, ragged last tile)', () => {
+      setAttentionTileBytes(6 * 29 * 4); // 24 patches + cls + 4 registers = 29 tokens
+      try {
+        const image = fixture.tensor('input.a.image_nhwc');
+        tf.dispose(model.forward(image)); // warm-up, then numTensors must stay flat
+        const before = tf.memory().numTensors;
+        const depth = model.forward(image);
+        const r = compareClose(depth.dataSync(), fixture.require('output.a.depth').data as Float32Array, { atol: 1e-4, label: 'depth a (tiled attention)' });
+        expect(r.ok, r.message).toBe(true);
+        depth.dispose();
+        expect(tf.memory().numTensors).toBe(before);
+        image.dispose();
+      } finally {
+        setAttentionTileBytes(DEFAULT_ATTENTION_TILE_BYTES);
+      }
     });
   });
 }
