@@ -7,12 +7,16 @@
  * Medians over the timed steps after warm-up (cpu: 1 warm-up + 3 timed steps by default).
  *
  *   npx turbo run build --filter=@anydepth/sdt... --filter=@anydepth/dinov3... --filter=@anydepth/kernels...
- *   npx tsx bench/train-step.ts [--size 256] [--batch 2] [--fusion 256] [--steps 5] [--cpu-steps 3] [--skip-cpu] [--profile]
+ *   npx tsx bench/train-step.ts [--size 256] [--batch 2] [--fusion 256] [--steps 5] [--cpu-steps 3] [--skip-cpu] [--profile] [--recompute] [--head-only]
+ *
+ * --recompute: the head recomputes its upsampling/refinement/output blocks in the backward pass (`SDTHead.recompute`),
+ * keeping only the blocks' inputs; --head-only skips the encoder + head phase (and the cpu phase).
  *
  * Memory: the wasm heap is capped at 4 GiB (and tfjs-backend-wasm does not check malloc, so running out corrupts
  * the heap: "memory access out of bounds"). The full 256 px, batch-2, C = 256 head step needs more than that;
  * this script reports the wasm heap size after each phase.
  */
+import { loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { ensureGradients, useBackend } from '@anydepth/core';
 import { DinoVisionTransformer } from '@anydepth/dinov3';
@@ -30,6 +34,8 @@ const steps = Number(opt('steps', '5'));
 const cpuSteps = Number(opt('cpu-steps', '3'));
 const skipCpu = args.includes('--skip-cpu');
 const profile = args.includes('--profile');
+const recompute = args.includes('--recompute');
+const headOnly = args.includes('--head-only');
 const WIDTH = 384; // ViT-S
 const FUSION = Number(opt('fusion', '256')); // C
 const LAYERS = [2, 5, 8, 11]; // AnyDepth's ViT-S intermediate layers
@@ -88,7 +94,7 @@ interface Setup {
 
 function makeSetup(withEncoder: boolean): Setup {
   const grid = size / 16;
-  const head = new SDTHead({ inChannels: WIDTH, fusionChannels: FUSION });
+  const head = new SDTHead({ inChannels: WIDTH, fusionChannels: FUSION, recompute });
   head.train();
   const features = LAYERS.map((_, i) => ({
     patches: tf.randomNormal([batch, grid, grid, WIDTH], 0, 1, 'float32', 10 + i) as tf.Tensor4D, // [B, h, w, D]
@@ -142,7 +148,7 @@ async function timeSteps(label: string, s: Setup, withEncoder: boolean, warmup: 
   const leaked = tf.memory().numTensors - before;
   const med = median(times);
   const heap = (tf.backend() as unknown as { wasm?: { HEAPU8: Uint8Array } }).wasm?.HEAPU8.length;
-  console.log(`${label}: median ${med.toFixed(0)} ms over ${runs} steps (numTensors change ${leaked}${heap ? `, wasm heap ${(heap / 2 ** 20).toFixed(0)} MiB` : ''})`);
+  console.log(`${label}: median ${med.toFixed(0)} ms over ${runs} steps (numTensors change ${leaked}${heap ? `, wasm heap ${(heap / 2 ** 20).toFixed(0)} MiB` : ''}, peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})`);
   return med;
 }
 
@@ -175,8 +181,13 @@ async function main(): Promise<void> {
   await useBackend('wasm');
   const added = registerTrainingKernels();
   console.log(`registered ${added.join(', ')}`);
-  const wasm = makeSetup(true);
+  console.log(`batch ${batch}, ${size} px, recompute ${recompute}`);
+  const wasm = makeSetup(!headOnly);
   const wasmCached = await timeSteps('wasm, cached features (head step)', wasm, false, 1, steps);
+  if (headOnly) {
+    disposeSetup(wasm);
+    return;
+  }
   const wasmEncoder = await timeSteps('wasm, encoder + head step', wasm, true, 1, steps);
   disposeSetup(wasm);
   if (profile) {

@@ -50,5 +50,6 @@ export {
 export { halfToFloat, floatToHalf, bf16ToFloat, floatToBf16 } from './float16.js';
 export { useBackend, BackendUnavailableError, BACKEND_PACKAGES, type BackendName, type UseBackendOptions } from './backend.js';
 export { ensureGradients, gradientsRegistered } from './gradients.js';
+export { recomputeGrad } from './recompute.js';
 export { type HeadFeature, checkFeatures, depthFromLogits } from './head-feature.js';
 export * from './checkpoint/index.js';

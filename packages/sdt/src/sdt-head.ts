@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Module, type Sequential } from '@anydepth/core';
+import { type Layer, Module, type Sequential, recomputeGrad } from '@anydepth/core';
 import { type HeadFeature, checkFeatures } from './features.js';
 import { outputHead } from './output-head.js';
 import { SpatialDetailEnhancer } from './spatial-detail-enhancer.js';
@@ -22,6 +22,8 @@ export interface SDTHeadOptions {
   readout?: boolean;
   /** DySample settings (official: lp, 4 groups, dyscope). */
   upsampler?: UpsamplerOptions;
+  /** Recompute each upsampling / refinement / output block in the backward pass (see {@link SDTHead.recompute}). Default false. */
+  recompute?: boolean;
 }
 
 /** Every intermediate of one forward pass, NHWC (the caller disposes them). */
@@ -63,6 +65,13 @@ export class SDTHead extends Module {
   readonly upsample2: DySampleUpsampler;
   readonly refinement2: Sequential;
   readonly outputConv: Sequential;
+  /**
+   * Training memory: with `true`, in training mode each block after the Spatial Detail Enhancer
+   * (the four DySample steps, both refinements, `output_conv`) runs under {@link recomputeGrad}, so
+   * the backward pass keeps only the blocks' inputs and recomputes one block at a time (one extra
+   * forward pass; the same gradients). Eval mode and inference are unaffected.
+   */
+  recompute: boolean;
 
   constructor(options: SDTHeadOptions) {
     super();
@@ -82,6 +91,13 @@ export class SDTHead extends Module {
     this.upsample2 = this.addModule('upsample_2', new DySampleUpsampler(c, options.upsampler));
     this.refinement2 = this.addModule('refinement_2', refinementBlock(c));
     this.outputConv = this.addModule('output_conv', outputHead(c, this.outChannels));
+    this.recompute = options.recompute ?? false;
+  }
+
+  /** `block.forward(x)`, recomputed in the backward pass when training with `recompute`. */
+  private block(block: Layer, x: tf.Tensor): tf.Tensor {
+    if (!(this.training && this.recompute)) return block.forward(x);
+    return recomputeGrad(block, (t) => block.forward(t), x);
   }
 
   /** Runs the head and returns every stage (for inspection and debugging); the caller disposes them. */
@@ -89,12 +105,14 @@ export class SDTHead extends Module {
     checkFeatures('SDTHead', features, this.inChannels);
     const fused = this.weightedFusion.forward(features); // [B, h, w, C]
     const sde = this.detailEnhancer.forward(fused); // [B, h, w, C]
-    const up1_1 = this.upsample1.dysample1.forward(sde); // [B, 2h, 2w, C]
-    const up1 = this.upsample1.dysample2.forward(up1_1); // [B, 4h, 4w, C]
-    const ref1 = this.refinement1.forward(up1); // [B, 4h, 4w, C]
-    const up2 = this.upsample2.forward(ref1); // [B, 16h, 16w, C]
-    const ref2 = this.refinement2.forward(up2); // [B, 16h, 16w, C]
-    const logits = this.outputConv.forward(ref2); // [B, 16h, 16w, out]
+    const up1_1 = this.block(this.upsample1.dysample1, sde); // [B, 2h, 2w, C]
+    const up1 = this.block(this.upsample1.dysample2, up1_1); // [B, 4h, 4w, C]
+    const ref1 = this.block(this.refinement1, up1); // [B, 4h, 4w, C]
+    const up2_1 = this.block(this.upsample2.dysample1, ref1); // [B, 8h, 8w, C]
+    const up2 = this.block(this.upsample2.dysample2, up2_1); // [B, 16h, 16w, C]
+    up2_1.dispose();
+    const ref2 = this.block(this.refinement2, up2); // [B, 16h, 16w, C]
+    const logits = this.block(this.outputConv, ref2); // [B, 16h, 16w, out]
     return { fused, sde, up1_1, up1, ref1, up2, ref2, logits };
   }
 

