@@ -102,7 +102,7 @@ function parent(): void {
           console.log(`  ${variant} ${size} px: FAILED (exit ${r.status}, signal ${r.signal}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
           continue;
         }
-        const res = JSON.parse(line.slice(7)) as ChildResult;
+        const res = JSON.parse(line.slice(7), (_, v) => (v === null ? Number.NaN : v)) as ChildResult;
         results.push(res);
         console.log(`  ${variant} ${size} px: ${res.seconds.toFixed(1)} s, peak RSS ${res.maxRssMb.toFixed(0)} MB, wasm heap ${res.heapMb.toFixed(0)} MB, live tensors peak ${res.peakTensorMb.toFixed(0)} MB (load ${load()})`);
       }

@@ -7,7 +7,7 @@
  * Medians over the timed steps after warm-up (cpu: 1 warm-up + 3 timed steps by default).
  *
  *   npx turbo run build --filter=@anydepth/sdt... --filter=@anydepth/dinov3... --filter=@anydepth/kernels...
- *   npx tsx bench/train-step.ts [--size 256] [--batch 2] [--fusion 256] [--steps 5] [--cpu-steps 3] [--skip-cpu] [--profile] [--recompute] [--head-only]
+ *   npx tsx bench/train-step.ts [--size 256] [--batch 2] [--fusion 256] [--steps 5] [--cpu-steps 3] [--skip-cpu] [--profile] [--recompute] [--head-only] [--memory-profile]
  *
  * --recompute: the head recomputes its upsampling/refinement/output blocks in the backward pass (`SDTHead.recompute`),
  * keeping only the blocks' inputs; --head-only skips the encoder + head phase (and the cpu phase).
@@ -182,6 +182,21 @@ async function main(): Promise<void> {
   const added = registerTrainingKernels();
   console.log(`registered ${added.join(', ')}`);
   console.log(`batch ${batch}, ${size} px, recompute ${recompute}`);
+  if (args.includes('--memory-profile')) {
+    // One step under tf.profile: the peak of live tensor bytes and the kernels that allocate most.
+    const m = makeSetup(false);
+    await step(m, false);
+    const info = await tf.profile(async () => {
+      await step(m, false);
+    });
+    const MB = 2 ** 20;
+    console.log(`memory profile: live tensors peak ${(info.peakBytes / MB).toFixed(0)} MB over ${info.kernels.length} kernels`);
+    const peakAt = info.kernels.reduce((b, k, i) => (k.totalBytesSnapshot > info.kernels[b].totalBytesSnapshot ? i : b), 0);
+    console.log(`  peak at kernel #${peakAt} ${info.kernels[peakAt].name} → [${info.kernels[peakAt].outputShapes.map((x) => x?.join('×')).join(', ')}]`);
+    for (const k of [...info.kernels].sort((a, b) => b.bytesAdded - a.bytesAdded).slice(0, 12)) console.log(`  ${k.name} +${(k.bytesAdded / MB).toFixed(1)} MB → [${k.outputShapes.map((x) => x?.join('×')).join(', ')}]`);
+    disposeSetup(m);
+    return;
+  }
   const wasm = makeSetup(!headOnly);
   const wasmCached = await timeSteps('wasm, cached features (head step)', wasm, false, 1, steps);
   if (headOnly) {

@@ -5,7 +5,7 @@ import type { Module } from './module.js';
  * Gradient checkpointing (recomputation): `f(x)` whose backward pass keeps only `x`, not the
  * activations inside `f`. The forward runs as one custom-gradient op (its inner ops are not on the
  * tape); the backward runs `f` again on the saved `x` under a fresh tape and returns d/dx and the
- * gradients of `module`'s trainable parameters, so `tf.variableGrads` sees them as usual.
+ * gradients of the trainable parameters of `module` (one module or several), so `tf.variableGrads` sees them as usual.
  *
  * Memory during the backward pass of a chain of recomputed blocks is the blocks' inputs plus one
  * block's activations, instead of every block's activations. Time: one extra forward of `f`.
@@ -13,15 +13,16 @@ import type { Module } from './module.js';
  * once per step, by the first forward), so it is exact for train-mode BatchNorm too (batch
  * statistics are a function of `x`). `f` must be deterministic given `x` and the parameters.
  */
-export function recomputeGrad(module: Module, f: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor): tf.Tensor {
-  const params = module.trainableParameters();
+export function recomputeGrad(module: Module | readonly Module[], f: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor): tf.Tensor {
+  const modules = Array.isArray(module) ? module : [module as Module];
+  const params = modules.flatMap((m) => m.trainableParameters());
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const input = args[0] as tf.Tensor;
     const save = args[args.length - 1] as tf.GradSaveFunc;
     save([input]);
     const value = f(input);
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
-      const buffers = module.namedBuffers().map(([, b]) => ({ b, copy: tf.clone(b) }));
+      const buffers = modules.flatMap((m) => m.namedBuffers()).map(([, b]) => ({ b, copy: tf.clone(b) }));
       // The outer backward pass runs at gradient depth 0, so this inner tf.grads starts a fresh tape
       // and, when done, drops the engine's active tape: the outer pass still needs it (it disposes
       // its saved tensors from it), so it is put back.

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type Layer, Module, type Sequential, recomputeGrad } from '@anydepth/core';
+import { BatchNorm2d, type Layer, Module, ReLU, type Sequential, recomputeGrad } from '@anydepth/core';
 import { type HeadFeature, checkFeatures } from './features.js';
 import { outputHead } from './output-head.js';
 import { SpatialDetailEnhancer } from './spatial-detail-enhancer.js';
@@ -66,10 +66,11 @@ export class SDTHead extends Module {
   readonly refinement2: Sequential;
   readonly outputConv: Sequential;
   /**
-   * Training memory: with `true`, in training mode each block after the Spatial Detail Enhancer
-   * (the four DySample steps, both refinements, `output_conv`) runs under {@link recomputeGrad}, so
-   * the backward pass keeps only the blocks' inputs and recomputes one block at a time (one extra
-   * forward pass; the same gradients). Eval mode and inference are unaffected.
+   * Training memory: with `true`, in training mode the blocks after the Spatial Detail Enhancer
+   * (the four DySample steps, both refinements, `output_conv`) run under {@link recomputeGrad}, one
+   * segment per DySample / convolution with its BatchNorm and ReLU, so the backward pass keeps only the
+   * segments' inputs and recomputes one segment at a time (one extra forward pass; the same
+   * gradients). Eval mode and inference are unaffected.
    */
   recompute: boolean;
 
@@ -94,10 +95,25 @@ export class SDTHead extends Module {
     this.recompute = options.recompute ?? false;
   }
 
-  /** `block.forward(x)`, recomputed in the backward pass when training with `recompute`. */
-  private block(block: Layer, x: tf.Tensor): tf.Tensor {
+  /**
+   * `block.forward(x)`; when training with `recompute`, one recomputed segment per layer with the
+   * BatchNorm / ReLU layers that follow it (tfjs keeps every gradient of a backward pass until it
+   * ends, so smaller segments lower the peak of each recomputation).
+   */
+  private block(block: Sequential, x: tf.Tensor): tf.Tensor {
     if (!(this.training && this.recompute)) return block.forward(x);
-    return recomputeGrad(block, (t) => block.forward(t), x);
+    const segments: Layer[][] = [];
+    for (const layer of block.layers) {
+      if (segments.length && (layer instanceof BatchNorm2d || layer instanceof ReLU)) segments[segments.length - 1].push(layer);
+      else segments.push([layer]);
+    }
+    let y = x;
+    for (const seg of segments) {
+      const next = recomputeGrad(seg, (t) => seg.reduce((a, layer) => layer.forward(a), t), y);
+      if (y !== x) y.dispose();
+      y = next;
+    }
+    return y;
   }
 
   /** Runs the head and returns every stage (for inspection and debugging); the caller disposes them. */
