@@ -20,12 +20,14 @@ export interface WinogradConvArgs {
   relu: boolean;
   /** Output [n, outH, outW, cout], written. */
   out: Float32Array;
+  /** Input + output bytes per band of rows (default BAND_BYTES; at least 4 output rows per band). */
+  bandBytes?: number;
 }
 
 /** Tiles per block: V and M of one block (36 · TB · (cin + cout) floats, 2.4 MB at 256 channels) fit in L2 / L3. */
 export const TILES_PER_BLOCK = 32;
 /** Input + output rows copied into the module's memory per band (the memory stays this small at any image size). */
-const BAND_BYTES = 16 * 1024 * 1024;
+export const BAND_BYTES = 16 * 1024 * 1024;
 
 const align16 = (n: number) => (n + 15) & ~15;
 
@@ -41,7 +43,7 @@ export function winogradConv(pool: WinogradPool, a: WinogradConvArgs): void {
   if (a.u.length !== 36 * cin * cout) throw new Error(`winogradConv: the transformed filter has ${a.u.length} values, expected [36, ${cin}, ${cout}]`);
   if (a.out.length !== n * outH * outW * cout) throw new Error(`winogradConv: out has ${a.out.length} values, expected [${n}, ${outH}, ${outW}, ${cout}]`);
   const rowBytes = Math.max(w, outW) * (cin + cout) * 4;
-  const band = Math.min(Math.max(4, Math.floor(BAND_BYTES / rowBytes / 4) * 4), (outH + 3) & ~3);
+  const band = Math.min(Math.max(4, Math.floor((a.bandBytes ?? BAND_BYTES) / rowBytes / 4) * 4), (outH + 3) & ~3);
   const tb = TILES_PER_BLOCK;
   const zero = DATA;
   const sink = align16(zero + cin * 4);
