@@ -33,6 +33,11 @@ export async function registerInferenceKernels(options: RegisterInferenceKernels
   const threads = options.threads ?? 1;
   const minChannels = options.minChannels ?? 32;
   if (!Number.isInteger(minChannels) || minChannels < 4) throw new Error(`registerInferenceKernels: minChannels must be an integer ≥ 4, got ${minChannels}`);
+  for (const config of INFERENCE_KERNELS) {
+    if (!tf.getKernel(config.kernelName, config.backendName)) {
+      throw new Error(`registerInferenceKernels: the wasm backend has no ${config.kernelName} kernel to fall back on (import @tensorflow/tfjs-backend-wasm first)`);
+    }
+  }
   if (!winogradState.pool || poolThreads !== threads) {
     const pool = await WinogradPool.create(threads, options.workerFactory);
     if (!pool) return [];
@@ -44,8 +49,7 @@ export async function registerInferenceKernels(options: RegisterInferenceKernels
   const added: string[] = [];
   for (const config of INFERENCE_KERNELS) {
     const existing = tf.getKernel(config.kernelName, config.backendName);
-    if (existing?.kernelFunc === config.kernelFunc) continue;
-    if (!existing) throw new Error(`registerInferenceKernels: the wasm backend has no ${config.kernelName} kernel to fall back on (import @tensorflow/tfjs-backend-wasm first)`);
+    if (!existing || existing.kernelFunc === config.kernelFunc) continue;
     stockKernels.set(key(config), existing);
     tf.unregisterKernel(config.kernelName, config.backendName);
     tf.registerKernel(config);
