@@ -8,12 +8,18 @@ import initWabt from 'wabt';
 
 const packages = join(dirname(fileURLToPath(import.meta.url)), '..', 'packages');
 
+/**
+ * Post-MVP features the sources may use beyond wabt's defaults (SIMD, multi-value, bulk memory): threads, for a
+ * shared imported memory and atomics. Relaxed SIMD is left out: Node 20's V8 rejects it without a flag.
+ */
+const FEATURES = { threads: true };
+
 /** The binary of a .wat source (no names section: the output depends on the source only). */
 export async function compileWat(name, source) {
   const wabt = await initWabt();
-  const module = wabt.parseWat(name, source);
+  const module = wabt.parseWat(name, source, FEATURES);
   try {
-    module.validate();
+    module.validate(FEATURES);
     return new Uint8Array(module.toBinary({ log: false, write_debug_names: false }).buffer);
   } finally {
     module.destroy();

@@ -20,3 +20,15 @@ export { unsortedSegmentSumCpu, unsortedSegmentSumWasm, unsortedSegmentSumCpuCon
 export { conv2DBackpropInputWasm, conv2DBackpropInputWasmConfig } from './conv2d-backprop-input.js';
 export { convGeometry, flipFilter, type ConvGeometry } from './conv-info.js';
 export type { WasmBackendLike } from './wasm-backend.js';
+export {
+  registerInferenceKernels,
+  unregisterInferenceKernels,
+  registeredInferenceKernels,
+  INFERENCE_KERNELS,
+  type RegisterInferenceKernelsOptions,
+} from './register-inference.js';
+export { winogradFilter } from './winograd-filter.js';
+export { winogradConv, type WinogradConvArgs } from './winograd-conv.js';
+export { winogradConvJs } from './winograd-js.js';
+export { WinogradPool, winogradModule, type PoolWorker, type WorkerFactory } from './winograd-pool.js';
+export { winogradGeometry, winogradState } from './winograd-kernels.js';

@@ -1,7 +1,9 @@
 import { accessSync, constants, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type BackendName, useBackend } from '@anydepth/core';
+import { registerInferenceKernels } from '@anydepth/kernels';
 import { COLORMAPS, type ColormapName } from '@anydepth/model';
 import { ImageReadError, OUTPUT_FORMATS, type OutputFormat, loadImage, outputName, writePredictionOutputs } from '@anydepth/model/node';
 import { CliError, UsageError } from '../errors.js';
@@ -119,6 +121,15 @@ export async function runPredict(argv: string[], log: (line: string) => void, er
   const backend = await useBackend(values.backend as BackendName).catch((e: Error) => {
     throw new CliError(e.message);
   });
+  // wasm: stride-1 3×3 convs (most of the SDT head) run in our Winograd SIMD kernel on every core (bench/winograd.ts).
+  const winograd =
+    backend === 'wasm'
+      ? await registerInferenceKernels({ threads: availableParallelism() }).catch((e: Error) => {
+          log(`note: the Winograd conv kernel is off (${e.message}); XNNPACK runs every convolution`);
+          return [];
+        })
+      : [];
+  if (winograd.length > 0) log(`wasm: Winograd 3×3 convolutions on ${availableParallelism()} thread(s)`);
   const estimator = await loadEstimator(values.weights, log);
   const progress = new Progress(images.length, 'predict');
   log(`backend ${backend}; ${images.length} image(s) → ${values.out}`);

@@ -1,0 +1,361 @@
+;; Winograd F(4×4, 3×3) convolution (Lavin & Gray 2016; points 0, ±1, ±2, ∞) for stride-1 3×3 convs, NHWC float32,
+;; with WebAssembly SIMD128. The work is split into blocks of TB output tiles (4×4 pixels each); one block is
+;;   1. input transform: the 6×6 input patch of each tile (zero padding outside the image) → V = Bᵀ d B,
+;;      stored as V[36][TB][Cin] (one [TB, Cin] matrix per Winograd position, 4 channels per f32x4);
+;;   2. 36 GEMMs M[p] = V[p] · U[p] ([TB, Cin] × [Cin, Cout]) with a 4 × 8 register-blocked micro-kernel
+;;      (f32x4 mul + add: Node 20's V8 has no relaxed-SIMD FMA without a flag);
+;;   3. output transform Y = Aᵀ m A per tile, + bias, optional ReLU, written into the NHWC output (pixels of a
+;;      partial tile outside the image go to a sink row).
+;; U = G g Gᵀ (the filter transform, [36][Cout / 8][Cin][8]: 8-column panels) is computed once per weight tensor by
+;; the JavaScript loader.
+;; The memory is imported and shared, so worker threads run `run` on the same job: each takes the next block
+;; from an atomic counter in the job record and uses its own scratch area.
+;; Compiled by scripts/build-wasm.mjs into winograd-wasm.ts (base64); the tests check the two stay in sync.
+(module
+  (import "env" "memory" (memory 1 65536 shared))
+
+  ;; Job record (i32 fields, byte offsets), written by the loader:
+  ;;   0 x      4 u      8 bias    12 out   16 H      20 W      24 cin   28 cout
+  ;;  32 padT  36 padL  40 OH     44 OW     48 tilesH 52 tilesW 56 ntiles (all images) 60 relu
+  ;;  64 zero (cin zero floats)    68 sink (cout floats nobody reads)   72 TB (multiple of 4)
+  ;;  76 next block (atomic)       80 nblocks
+  ;; Scratch (per thread): V [36][TB][cin], M [36][TB][cout], a 36-v128 temporary, a 36-i32 address table.
+
+  ;; Bᵀ applied to 6 vectors: the rows of Bᵀ are
+  ;; [4 0 -5 0 1 0] [0 -4 -4 1 1 0] [0 4 -4 -1 1 0] [0 -2 -1 2 1 0] [0 2 -1 -2 1 0] [0 4 0 -5 0 1].
+  (func $bt (param $d0 v128) (param $d1 v128) (param $d2 v128) (param $d3 v128) (param $d4 v128) (param $d5 v128)
+    (result v128 v128 v128 v128 v128 v128)
+    (local $four v128) (local $five v128) (local $t0 v128) (local $a v128) (local $t1 v128) (local $b v128)
+    (local.set $four (f32x4.splat (f32.const 4)))
+    (local.set $five (f32x4.splat (f32.const 5)))
+    ;; t0 = d4 - 4 d2, a = 4 d1 - d3, t1 = d4 - d2, b = 2 (d1 - d3)
+    (local.set $t0 (f32x4.sub (local.get $d4) (f32x4.mul (local.get $four) (local.get $d2))))
+    (local.set $a (f32x4.sub (f32x4.mul (local.get $four) (local.get $d1)) (local.get $d3)))
+    (local.set $t1 (f32x4.sub (local.get $d4) (local.get $d2)))
+    (local.set $b (f32x4.sub (local.get $d1) (local.get $d3)))
+    (local.set $b (f32x4.add (local.get $b) (local.get $b)))
+    (f32x4.add (f32x4.sub (f32x4.mul (local.get $four) (local.get $d0)) (f32x4.mul (local.get $five) (local.get $d2))) (local.get $d4))
+    (f32x4.sub (local.get $t0) (local.get $a))
+    (f32x4.add (local.get $t0) (local.get $a))
+    (f32x4.sub (local.get $t1) (local.get $b))
+    (f32x4.add (local.get $t1) (local.get $b))
+    (f32x4.add (f32x4.sub (f32x4.mul (local.get $four) (local.get $d1)) (f32x4.mul (local.get $five) (local.get $d3))) (local.get $d5)))
+
+  ;; Aᵀ applied to 6 vectors: rows [1 1 1 1 1 0] [0 1 -1 2 -2 0] [0 1 1 4 4 0] [0 1 -1 8 -8 1].
+  (func $at (param $m0 v128) (param $m1 v128) (param $m2 v128) (param $m3 v128) (param $m4 v128) (param $m5 v128)
+    (result v128 v128 v128 v128)
+    (local $s12 v128) (local $d12 v128) (local $s34 v128) (local $d34 v128)
+    (local.set $s12 (f32x4.add (local.get $m1) (local.get $m2)))
+    (local.set $d12 (f32x4.sub (local.get $m1) (local.get $m2)))
+    (local.set $s34 (f32x4.add (local.get $m3) (local.get $m4)))
+    (local.set $d34 (f32x4.sub (local.get $m3) (local.get $m4)))
+    (f32x4.add (f32x4.add (local.get $m0) (local.get $s12)) (local.get $s34))
+    (f32x4.add (local.get $d12) (f32x4.mul (f32x4.splat (f32.const 2)) (local.get $d34)))
+    (f32x4.add (local.get $s12) (f32x4.mul (f32x4.splat (f32.const 4)) (local.get $s34)))
+    (f32x4.add (f32x4.add (local.get $d12) (f32x4.mul (f32x4.splat (f32.const 8)) (local.get $d34))) (local.get $m5)))
+
+  ;; Fills the 36-entry address table at $tab with the byte address of channel 0 of each pixel of tile $t's 6×6
+  ;; input patch, or the zero row where the pixel lies in the padding (or $t is past the last tile).
+  (func $input_addresses (param $job i32) (param $t i32) (param $tab i32)
+    (local $zero i32) (local $per i32) (local $n i32) (local $r i32) (local $y0 i32) (local $x0 i32)
+    (local $i i32) (local $j i32) (local $y i32) (local $x i32) (local $H i32) (local $W i32) (local $cin4 i32) (local $addr i32)
+    (local.set $zero (i32.load offset=64 (local.get $job)))
+    (local.set $H (i32.load offset=16 (local.get $job)))
+    (local.set $W (i32.load offset=20 (local.get $job)))
+    (local.set $cin4 (i32.shl (i32.load offset=24 (local.get $job)) (i32.const 2)))
+    (local.set $per (i32.mul (i32.load offset=48 (local.get $job)) (i32.load offset=52 (local.get $job))))
+    (local.set $n (i32.div_u (local.get $t) (local.get $per)))
+    (local.set $r (i32.rem_u (local.get $t) (local.get $per)))
+    (local.set $y0 (i32.sub (i32.shl (i32.div_u (local.get $r) (i32.load offset=52 (local.get $job))) (i32.const 2)) (i32.load offset=32 (local.get $job))))
+    (local.set $x0 (i32.sub (i32.shl (i32.rem_u (local.get $r) (i32.load offset=52 (local.get $job))) (i32.const 2)) (i32.load offset=36 (local.get $job))))
+    (local.set $i (i32.const 0))
+    (loop $rows
+      (local.set $y (i32.add (local.get $y0) (local.get $i)))
+      (local.set $j (i32.const 0))
+      (loop $cols
+        (local.set $x (i32.add (local.get $x0) (local.get $j)))
+        (local.set $addr (local.get $zero))
+        (if (i32.and
+              (i32.and (i32.lt_u (local.get $t) (i32.load offset=56 (local.get $job))) (i32.lt_u (local.get $y) (local.get $H)))
+              (i32.lt_u (local.get $x) (local.get $W)))
+          (then
+            (local.set $addr
+              (i32.add (i32.load (local.get $job))
+                (i32.mul (local.get $cin4)
+                  (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $H)) (local.get $y)) (local.get $W)) (local.get $x)))))))
+        (i32.store (i32.add (local.get $tab) (i32.shl (i32.add (i32.mul (local.get $i) (i32.const 6)) (local.get $j)) (i32.const 2))) (local.get $addr))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br_if $cols (i32.lt_u (local.get $j) (i32.const 6))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $rows (i32.lt_u (local.get $i) (i32.const 6)))))
+
+  ;; Stores the 4 channels of one tile 16 bytes apart (V's 4-tile interleave).
+  (func $store4 (param $dst i32) (param $v v128)
+    (v128.store32_lane 0 (local.get $dst) (local.get $v))
+    (v128.store32_lane offset=16 1 (local.get $dst) (local.get $v))
+    (v128.store32_lane offset=32 2 (local.get $dst) (local.get $v))
+    (v128.store32_lane offset=48 3 (local.get $dst) (local.get $v)))
+
+  ;; Input transform of tiles [$t0, $t0 + $ntr) into V: per position a [TB / 4][cin][4] array (4 tiles interleaved,
+  ;; so the GEMM reads the 4 rows of a block from one 16-byte group).
+  (func $input_transform (param $job i32) (param $t0 i32) (param $ntr i32) (param $V i32) (param $tmp i32) (param $tab i32)
+    (local $tl i32) (local $c i32) (local $cin4 i32) (local $i i32) (local $row i32) (local $dst i32) (local $pstride i32) (local $step i32)
+    (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128) (local $r4 v128) (local $r5 v128)
+    (local.set $cin4 (i32.shl (i32.load offset=24 (local.get $job)) (i32.const 2)))
+    (local.set $pstride (i32.mul (i32.load offset=72 (local.get $job)) (local.get $cin4)))
+    (local.set $tl (i32.const 0))
+    (loop $tiles
+      (call $input_addresses (local.get $job) (i32.add (local.get $t0) (local.get $tl)) (local.get $tab))
+      (local.set $c (i32.const 0))
+      (loop $channels
+        ;; rows: tmp[i][k] = Σ_j Bᵀ[k][j] d[i][j]
+        (local.set $i (i32.const 0))
+        (loop $r
+          (local.set $row (i32.add (local.get $tab) (i32.mul (local.get $i) (i32.const 24))))
+          (call $bt
+            (v128.load (i32.add (i32.load (local.get $row)) (local.get $c)))
+            (v128.load (i32.add (i32.load offset=4 (local.get $row)) (local.get $c)))
+            (v128.load (i32.add (i32.load offset=8 (local.get $row)) (local.get $c)))
+            (v128.load (i32.add (i32.load offset=12 (local.get $row)) (local.get $c)))
+            (v128.load (i32.add (i32.load offset=16 (local.get $row)) (local.get $c)))
+            (v128.load (i32.add (i32.load offset=20 (local.get $row)) (local.get $c))))
+          (local.set $r5) (local.set $r4) (local.set $r3) (local.set $r2) (local.set $r1) (local.set $r0)
+          (local.set $row (i32.add (local.get $tmp) (i32.mul (local.get $i) (i32.const 96))))
+          (v128.store (local.get $row) (local.get $r0))
+          (v128.store offset=16 (local.get $row) (local.get $r1))
+          (v128.store offset=32 (local.get $row) (local.get $r2))
+          (v128.store offset=48 (local.get $row) (local.get $r3))
+          (v128.store offset=64 (local.get $row) (local.get $r4))
+          (v128.store offset=80 (local.get $row) (local.get $r5))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $r (i32.lt_u (local.get $i) (i32.const 6))))
+        ;; columns: V[l·6 + k] = Σ_i Bᵀ[l][i] tmp[i][k]
+        (local.set $i (i32.const 0))
+        (loop $k
+          (local.set $row (i32.add (local.get $tmp) (i32.shl (local.get $i) (i32.const 4))))
+          (call $bt
+            (v128.load (local.get $row))
+            (v128.load offset=96 (local.get $row))
+            (v128.load offset=192 (local.get $row))
+            (v128.load offset=288 (local.get $row))
+            (v128.load offset=384 (local.get $row))
+            (v128.load offset=480 (local.get $row)))
+          (local.set $r5) (local.set $r4) (local.set $r3) (local.set $r2) (local.set $r1) (local.set $r0)
+          ;; position p = l·6 + k: channel ch of tile tl lives at V + p·pstride + (tl >> 2)·16·cin + 16·ch + 4·(tl & 3)
+          (local.set $dst
+            (i32.add (i32.add (local.get $V) (i32.mul (local.get $i) (local.get $pstride)))
+              (i32.add (i32.add (i32.mul (i32.shr_u (local.get $tl) (i32.const 2)) (i32.shl (local.get $cin4) (i32.const 2)))
+                                (i32.shl (local.get $c) (i32.const 2)))
+                       (i32.shl (i32.and (local.get $tl) (i32.const 3)) (i32.const 2)))))
+          (local.set $step (i32.mul (local.get $pstride) (i32.const 6)))
+          (call $store4 (local.get $dst) (local.get $r0))
+          (local.set $dst (i32.add (local.get $dst) (local.get $step)))
+          (call $store4 (local.get $dst) (local.get $r1))
+          (local.set $dst (i32.add (local.get $dst) (local.get $step)))
+          (call $store4 (local.get $dst) (local.get $r2))
+          (local.set $dst (i32.add (local.get $dst) (local.get $step)))
+          (call $store4 (local.get $dst) (local.get $r3))
+          (local.set $dst (i32.add (local.get $dst) (local.get $step)))
+          (call $store4 (local.get $dst) (local.get $r4))
+          (local.set $dst (i32.add (local.get $dst) (local.get $step)))
+          (call $store4 (local.get $dst) (local.get $r5))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $k (i32.lt_u (local.get $i) (i32.const 6))))
+        (local.set $c (i32.add (local.get $c) (i32.const 16)))
+        (br_if $channels (i32.lt_u (local.get $c) (local.get $cin4))))
+      (local.set $tl (i32.add (local.get $tl) (i32.const 1)))
+      (br_if $tiles (i32.lt_u (local.get $tl) (local.get $ntr)))))
+
+  ;; C[ntr, cout] = A[ntr, cin] · B (C row-major; A in 4-row groups [ntr / 4][cin][4]; ntr a multiple of 4, cout of
+  ;; 8): 4 × 8 register blocks. B is
+  ;; packed in 8-column panels ([cout / 8][cin][8], contiguous 32 · cin bytes each), so the panel stays in L1 while
+  ;; the row blocks pass (a row-major B with a 1 KiB row stride would alias a few L1 sets).
+  (func $gemm (param $A i32) (param $B i32) (param $C i32) (param $ntr i32) (param $cin i32) (param $cout i32)
+    (local $cin4 i32) (local $cout4 i32) (local $i i32) (local $j i32)
+    (local $a i32) (local $b i32) (local $aend i32) (local $c i32) (local $panel i32)
+    (local $x v128) (local $w0 v128) (local $w1 v128)
+    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
+    (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
+    (local.set $cin4 (i32.shl (local.get $cin) (i32.const 2)))
+    (local.set $cout4 (i32.shl (local.get $cout) (i32.const 2)))
+    (local.set $j (i32.const 0))
+    (loop $cols
+      (local.set $panel (i32.add (local.get $B) (i32.mul (local.get $j) (local.get $cin))))
+      (local.set $i (i32.const 0))
+      (loop $rows
+        (local.set $c00 (v128.const i32x4 0 0 0 0)) (local.set $c01 (v128.const i32x4 0 0 0 0))
+        (local.set $c10 (v128.const i32x4 0 0 0 0)) (local.set $c11 (v128.const i32x4 0 0 0 0))
+        (local.set $c20 (v128.const i32x4 0 0 0 0)) (local.set $c21 (v128.const i32x4 0 0 0 0))
+        (local.set $c30 (v128.const i32x4 0 0 0 0)) (local.set $c31 (v128.const i32x4 0 0 0 0))
+        (local.set $a (i32.add (local.get $A) (i32.mul (local.get $i) (local.get $cin4))))
+        (local.set $aend (i32.add (local.get $a) (i32.shl (local.get $cin4) (i32.const 2))))
+        (local.set $b (local.get $panel))
+        (loop $k
+          (local.set $w0 (v128.load (local.get $b)))
+          (local.set $w1 (v128.load offset=16 (local.get $b)))
+          (local.set $x (v128.load32_splat (local.get $a)))
+          (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $x) (local.get $w0))))
+          (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $x) (local.get $w1))))
+          (local.set $x (v128.load32_splat offset=4 (local.get $a)))
+          (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $x) (local.get $w0))))
+          (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $x) (local.get $w1))))
+          (local.set $x (v128.load32_splat offset=8 (local.get $a)))
+          (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $x) (local.get $w0))))
+          (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $x) (local.get $w1))))
+          (local.set $x (v128.load32_splat offset=12 (local.get $a)))
+          (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $x) (local.get $w0))))
+          (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $x) (local.get $w1))))
+          (local.set $a (i32.add (local.get $a) (i32.const 16)))
+          (local.set $b (i32.add (local.get $b) (i32.const 32)))
+          (br_if $k (i32.lt_u (local.get $a) (local.get $aend))))
+        (local.set $c (i32.add (i32.add (local.get $C) (i32.mul (local.get $i) (local.get $cout4))) (local.get $j)))
+        (v128.store (local.get $c) (local.get $c00))
+        (v128.store offset=16 (local.get $c) (local.get $c01))
+        (local.set $c (i32.add (local.get $c) (local.get $cout4)))
+        (v128.store (local.get $c) (local.get $c10))
+        (v128.store offset=16 (local.get $c) (local.get $c11))
+        (local.set $c (i32.add (local.get $c) (local.get $cout4)))
+        (v128.store (local.get $c) (local.get $c20))
+        (v128.store offset=16 (local.get $c) (local.get $c21))
+        (local.set $c (i32.add (local.get $c) (local.get $cout4)))
+        (v128.store (local.get $c) (local.get $c30))
+        (v128.store offset=16 (local.get $c) (local.get $c31))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br_if $rows (i32.lt_u (local.get $i) (local.get $ntr))))
+      (local.set $j (i32.add (local.get $j) (i32.const 32)))
+      (br_if $cols (i32.lt_u (local.get $j) (local.get $cout4)))))
+
+  ;; Output transform of tiles [$t0, $t0 + $nt) from M into the output (+ bias, ReLU when the job says so).
+  (func $output_transform (param $job i32) (param $t0 i32) (param $nt i32) (param $M i32) (param $tmp i32) (param $tab i32)
+    (local $tl i32) (local $t i32) (local $c i32) (local $cout4 i32) (local $pstride i32) (local $i i32) (local $row i32) (local $src i32)
+    (local $per i32) (local $n i32) (local $r i32) (local $y0 i32) (local $x0 i32) (local $y i32) (local $x i32) (local $addr i32)
+    (local $OH i32) (local $OW i32) (local $bias v128) (local $relu i32) (local $zero v128)
+    (local $o0 v128) (local $o1 v128) (local $o2 v128) (local $o3 v128)
+    (local.set $cout4 (i32.shl (i32.load offset=28 (local.get $job)) (i32.const 2)))
+    (local.set $pstride (i32.mul (i32.load offset=72 (local.get $job)) (local.get $cout4)))
+    (local.set $per (i32.mul (i32.load offset=48 (local.get $job)) (i32.load offset=52 (local.get $job))))
+    (local.set $OH (i32.load offset=40 (local.get $job)))
+    (local.set $OW (i32.load offset=44 (local.get $job)))
+    (local.set $relu (i32.load offset=60 (local.get $job)))
+    (local.set $tl (i32.const 0))
+    (loop $tiles
+      (local.set $t (i32.add (local.get $t0) (local.get $tl)))
+      (local.set $n (i32.div_u (local.get $t) (local.get $per)))
+      (local.set $r (i32.rem_u (local.get $t) (local.get $per)))
+      (local.set $y0 (i32.shl (i32.div_u (local.get $r) (i32.load offset=52 (local.get $job))) (i32.const 2)))
+      (local.set $x0 (i32.shl (i32.rem_u (local.get $r) (i32.load offset=52 (local.get $job))) (i32.const 2)))
+      ;; output addresses of the 4×4 pixels, the sink where a pixel lies outside the image
+      (local.set $i (i32.const 0))
+      (loop $px
+        (local.set $y (i32.add (local.get $y0) (i32.shr_u (local.get $i) (i32.const 2))))
+        (local.set $x (i32.add (local.get $x0) (i32.and (local.get $i) (i32.const 3))))
+        (local.set $addr (i32.load offset=68 (local.get $job)))
+        (if (i32.and (i32.lt_u (local.get $y) (local.get $OH)) (i32.lt_u (local.get $x) (local.get $OW)))
+          (then
+            (local.set $addr
+              (i32.add (i32.load offset=12 (local.get $job))
+                (i32.mul (local.get $cout4)
+                  (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $OH)) (local.get $y)) (local.get $OW)) (local.get $x)))))))
+        (i32.store (i32.add (local.get $tab) (i32.shl (local.get $i) (i32.const 2))) (local.get $addr))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $px (i32.lt_u (local.get $i) (i32.const 16))))
+      (local.set $c (i32.const 0))
+      (loop $channels
+        ;; rows: tmp[l][b] = Σ_k Aᵀ[b][k] m[l·6 + k]
+        (local.set $i (i32.const 0))
+        (loop $l
+          (local.set $src
+            (i32.add (i32.add (local.get $M) (i32.mul (i32.mul (local.get $i) (i32.const 6)) (local.get $pstride)))
+              (i32.add (i32.mul (local.get $tl) (local.get $cout4)) (local.get $c))))
+          (call $at
+            (v128.load (local.get $src))
+            (v128.load (i32.add (local.get $src) (local.get $pstride)))
+            (v128.load (i32.add (local.get $src) (i32.shl (local.get $pstride) (i32.const 1))))
+            (v128.load (i32.add (local.get $src) (i32.mul (local.get $pstride) (i32.const 3))))
+            (v128.load (i32.add (local.get $src) (i32.shl (local.get $pstride) (i32.const 2))))
+            (v128.load (i32.add (local.get $src) (i32.mul (local.get $pstride) (i32.const 5)))))
+          (local.set $o3) (local.set $o2) (local.set $o1) (local.set $o0)
+          (local.set $row (i32.add (local.get $tmp) (i32.shl (local.get $i) (i32.const 6))))
+          (v128.store (local.get $row) (local.get $o0))
+          (v128.store offset=16 (local.get $row) (local.get $o1))
+          (v128.store offset=32 (local.get $row) (local.get $o2))
+          (v128.store offset=48 (local.get $row) (local.get $o3))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $l (i32.lt_u (local.get $i) (i32.const 6))))
+        ;; columns: y[a][b] = Σ_l Aᵀ[a][l] tmp[l][b], + bias, ReLU, store
+        (local.set $bias (v128.load (i32.add (i32.load offset=8 (local.get $job)) (local.get $c))))
+        (local.set $i (i32.const 0))
+        (loop $b
+          (local.set $row (i32.add (local.get $tmp) (i32.shl (local.get $i) (i32.const 4))))
+          (call $at
+            (v128.load (local.get $row))
+            (v128.load offset=64 (local.get $row))
+            (v128.load offset=128 (local.get $row))
+            (v128.load offset=192 (local.get $row))
+            (v128.load offset=256 (local.get $row))
+            (v128.load offset=320 (local.get $row)))
+          (local.set $o3) (local.set $o2) (local.set $o1) (local.set $o0)
+          (local.set $o0 (f32x4.add (local.get $o0) (local.get $bias)))
+          (local.set $o1 (f32x4.add (local.get $o1) (local.get $bias)))
+          (local.set $o2 (f32x4.add (local.get $o2) (local.get $bias)))
+          (local.set $o3 (f32x4.add (local.get $o3) (local.get $bias)))
+          (if (local.get $relu)
+            (then
+              (local.set $o0 (f32x4.max (local.get $o0) (local.get $zero)))
+              (local.set $o1 (f32x4.max (local.get $o1) (local.get $zero)))
+              (local.set $o2 (f32x4.max (local.get $o2) (local.get $zero)))
+              (local.set $o3 (f32x4.max (local.get $o3) (local.get $zero)))))
+          ;; pixel (a, b) is table entry a·4 + b
+          (local.set $row (i32.add (local.get $tab) (i32.shl (local.get $i) (i32.const 2))))
+          (v128.store (i32.add (i32.load (local.get $row)) (local.get $c)) (local.get $o0))
+          (v128.store (i32.add (i32.load offset=16 (local.get $row)) (local.get $c)) (local.get $o1))
+          (v128.store (i32.add (i32.load offset=32 (local.get $row)) (local.get $c)) (local.get $o2))
+          (v128.store (i32.add (i32.load offset=48 (local.get $row)) (local.get $c)) (local.get $o3))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $b (i32.lt_u (local.get $i) (i32.const 4))))
+        (local.set $c (i32.add (local.get $c) (i32.const 16)))
+        (br_if $channels (i32.lt_u (local.get $c) (local.get $cout4))))
+      (local.set $tl (i32.add (local.get $tl) (i32.const 1)))
+      (br_if $tiles (i32.lt_u (local.get $tl) (local.get $nt)))))
+
+  ;; One block of tiles: transforms and the 36 GEMMs, with the scratch area at $scratch.
+  (func $block (export "block") (param $job i32) (param $blk i32) (param $scratch i32)
+    (local $TB i32) (local $t0 i32) (local $nt i32) (local $ntr i32) (local $cin i32) (local $cout i32)
+    (local $V i32) (local $M i32) (local $tmp i32) (local $tab i32) (local $p i32)
+    (local.set $TB (i32.load offset=72 (local.get $job)))
+    (local.set $cin (i32.load offset=24 (local.get $job)))
+    (local.set $cout (i32.load offset=28 (local.get $job)))
+    (local.set $t0 (i32.mul (local.get $blk) (local.get $TB)))
+    (local.set $nt (i32.sub (i32.load offset=56 (local.get $job)) (local.get $t0)))
+    (if (i32.gt_u (local.get $nt) (local.get $TB)) (then (local.set $nt (local.get $TB))))
+    (local.set $ntr (i32.and (i32.add (local.get $nt) (i32.const 3)) (i32.const -4)))
+    (local.set $V (local.get $scratch))
+    (local.set $M (i32.add (local.get $V) (i32.mul (i32.mul (i32.const 144) (local.get $TB)) (local.get $cin))))
+    (local.set $tmp (i32.add (local.get $M) (i32.mul (i32.mul (i32.const 144) (local.get $TB)) (local.get $cout))))
+    (local.set $tab (i32.add (local.get $tmp) (i32.const 576)))
+    (call $input_transform (local.get $job) (local.get $t0) (local.get $ntr) (local.get $V) (local.get $tmp) (local.get $tab))
+    (local.set $p (i32.const 0))
+    (loop $positions
+      (call $gemm
+        (i32.add (local.get $V) (i32.mul (i32.mul (local.get $p) (local.get $TB)) (i32.shl (local.get $cin) (i32.const 2))))
+        (i32.add (i32.load offset=4 (local.get $job)) (i32.mul (i32.mul (local.get $p) (local.get $cin)) (i32.shl (local.get $cout) (i32.const 2))))
+        (i32.add (local.get $M) (i32.mul (i32.mul (local.get $p) (local.get $TB)) (i32.shl (local.get $cout) (i32.const 2))))
+        (local.get $ntr) (local.get $cin) (local.get $cout))
+      (local.set $p (i32.add (local.get $p) (i32.const 1)))
+      (br_if $positions (i32.lt_u (local.get $p) (i32.const 36))))
+    (call $output_transform (local.get $job) (local.get $t0) (local.get $nt) (local.get $M) (local.get $tmp) (local.get $tab)))
+
+  ;; Takes blocks from the job's atomic counter until none is left (every thread of a job calls this).
+  (func (export "run") (param $job i32) (param $scratch i32)
+    (local $blk i32)
+    (block $done
+      (loop $next
+        (local.set $blk (i32.atomic.rmw.add offset=76 (local.get $job) (i32.const 1)))
+        (br_if $done (i32.ge_u (local.get $blk) (i32.load offset=80 (local.get $job))))
+        (call $block (local.get $job) (local.get $blk) (local.get $scratch))
+        (br $next))))
+
+  ;; Bytes of one thread's scratch area.
+  (func (export "scratch_bytes") (param $TB i32) (param $cin i32) (param $cout i32) (result i32)
+    (i32.add (i32.mul (i32.mul (i32.const 144) (local.get $TB)) (i32.add (local.get $cin) (local.get $cout))) (i32.const 720)))
+)
