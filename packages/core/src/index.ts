@@ -42,4 +42,7 @@ export { halfToFloat, floatToHalf, bf16ToFloat, floatToBf16 } from './float16.js
 export { useBackend, BackendUnavailableError, BACKEND_PACKAGES, type BackendName, type UseBackendOptions } from './backend.js';
 export { ensureGradients, gradientsRegistered } from './gradients.js';
 export { type HeadFeature, checkFeatures, depthFromLogits } from './head-feature.js';
+export { centerPad, centerPaddingFor, type Padding } from './center-padding.js';
+export { type Intrinsics, intrinsicsFromFov } from './intrinsics.js';
+export { type FlopInput, type FlopReport, type FlopSize, bilinearMacs, conv2dMacs, convTranspose2dMacs, flopGrid, flopReport } from './flops.js';
 export * from './checkpoint/index.js';

@@ -97,16 +97,20 @@ export function openSafetensors(path: string): OpenedCheckpoint {
 }
 
 /**
- * Writes a file atomically: the data goes to a temporary file in the same folder, is flushed to
- * disk, and is renamed over the target, so readers see the old or the new file and never a torn one.
+ * Writes a file atomically — the one atomic writer of the project (weights, checkpoints, logs, charts, evaluation
+ * JSON, ONNX files and their external data, kept-lists and reports): the data goes to a temporary file in the same
+ * folder, is flushed to disk, and is renamed over the target, so readers see the old or the new file and never a torn
+ * one; on failure the temporary file is removed. `data` may be a list of chunks (files larger than one buffer).
  */
-export function writeFileAtomic(path: string, data: Uint8Array | string): void {
+export function writeFileAtomic(path: string, data: Uint8Array | string | readonly Uint8Array[]): void {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   const fd = openSync(tmp, 'w');
   try {
-    const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
-    let done = 0;
-    while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
+    const chunks = typeof data === 'string' ? [new TextEncoder().encode(data)] : data instanceof Uint8Array ? [data] : data;
+    for (const bytes of chunks) {
+      let done = 0;
+      while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
+    }
     fsyncSync(fd);
   } catch (e) {
     closeSync(fd);
