@@ -2,12 +2,16 @@ import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readFileSync, re
 import { basename, dirname, join } from 'node:path';
 import { SafetensorsError, SafetensorsFile, ShardedSafetensors, parseSafetensorsHeader, parseShardIndex } from './safetensors.js';
 
-function readExactly(fd: number, position: number, length: number, label: string): Uint8Array {
+/**
+ * Reads exactly `length` bytes at `position` of an open file (one positioned read per chunk the OS returns); a file
+ * that ends first throws `error('<label>: unexpected end of file at byte N')` (the reader's own error class).
+ */
+export function readExactly(fd: number, position: number, length: number, label: string, error: new (message: string) => Error = SafetensorsError): Uint8Array {
   const out = new Uint8Array(length);
   let done = 0;
   while (done < length) {
     const n = readSync(fd, out, done, length - done, position + done);
-    if (n === 0) throw new SafetensorsError(`${label}: unexpected end of file at byte ${position + done}`);
+    if (n === 0) throw new error(`${label}: unexpected end of file at byte ${position + done}`);
     done += n;
   }
   return out;

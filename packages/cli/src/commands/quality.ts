@@ -35,22 +35,10 @@ filter options:
   --drop <f>            fraction dropped per score and dataset (default 0.2)
 `;
 
+const STRING_OPTIONS = ['dataset', 'out', 'max-depth', 'workers', 'shard', 'split', 'kept', 'depth-root', 'camera-csv', 'scale', 'bins', 'report', 'chart', 'min-valid', 'drop'] as const;
+
 const OPTIONS = {
-  dataset: { type: 'string' },
-  out: { type: 'string' },
-  'max-depth': { type: 'string' },
-  workers: { type: 'string' },
-  shard: { type: 'string' },
-  split: { type: 'string' },
-  kept: { type: 'string' },
-  'depth-root': { type: 'string' },
-  'camera-csv': { type: 'string' },
-  scale: { type: 'string' },
-  bins: { type: 'string' },
-  report: { type: 'string' },
-  chart: { type: 'string' },
-  'min-valid': { type: 'string' },
-  drop: { type: 'string' },
+  ...(Object.fromEntries(STRING_OPTIONS.map((name) => [name, { type: 'string' }])) as Record<(typeof STRING_OPTIONS)[number], { type: 'string' }>),
   help: { type: 'boolean', short: 'h' },
 } as const;
 
