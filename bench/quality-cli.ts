@@ -1,9 +1,9 @@
 /**
- * End-to-end scorer throughput, the way users run it: `anydepth-quality score <folder> --dataset custom --scale 1000`
+ * End-to-end scorer throughput, the way users run it: `anydepth quality score <folder> --dataset custom --scale 1000`
  * over N real 480×640 16-bit depth PNGs on disk (copies of the NYU / Open3D / TUM files of ../shared/data in a
  * temporary folder, deleted afterwards), file reads, worker threads and the fsync'd JSONL output included.
  * Prints maps per second on 1 worker and on all cores (medians of --repeats runs) and their ratio.
- * Run from the repo root after building: npx turbo run build --filter=@anydepth/data-quality... && npx tsx bench/quality-cli.ts
+ * Run from the repo root after building: npx turbo run build --filter=@anydepth/cli... && npx tsx bench/quality-cli.ts
  * Options: --maps 3000, --repeats 3.
  */
 import { execFileSync } from 'node:child_process';
@@ -19,7 +19,7 @@ const arg = (name: string, def: number): number => {
 const MAPS = arg('maps', 3000);
 const REPEATS = arg('repeats', 3);
 const require = createRequire(import.meta.url);
-const bin = join(dirname(require.resolve('@anydepth/data-quality/package.json')), 'dist', 'bin.js');
+const bin = join(dirname(require.resolve('@anydepth/cli/package.json')), 'dist', 'bin.js');
 const shared = process.env.ANYDEPTH_SHARED ?? new URL('../../shared', import.meta.url).pathname;
 const sources = ['nyu_metric3d/depth/sync_depth_00000.png', 'nyu_metric3d/depth/sync_depth_00050.png', 'nyu_metric3d/depth/sync_depth_00100.png',
   'open3d_rgbd/depth/00000.png', 'open3d_rgbd/depth/00001.png', 'open3d_rgbd/depth/00002.png', 'open3d_rgbd/other_formats/TUM_depth.png']
@@ -37,7 +37,7 @@ try {
     const out = join(dir, `scores-${workers}.jsonl`);
     rmSync(out, { force: true });
     const t0 = performance.now();
-    execFileSync(process.execPath, [bin, 'score', maps, '--dataset', 'custom', '--scale', '1000', '--out', out, '--workers', String(workers)], { stdio: 'ignore' });
+    execFileSync(process.execPath, [bin, 'quality', 'score', maps, '--dataset', 'custom', '--scale', '1000', '--out', out, '--workers', String(workers)], { stdio: 'ignore' });
     const seconds = (performance.now() - t0) / 1000;
     const lines = readFileSync(out, 'utf8').trim().split('\n').length;
     if (lines !== MAPS) throw new Error(`expected ${MAPS} records, got ${lines}`);
@@ -51,7 +51,7 @@ try {
     one.push(run(1));
     all.push(run(cores));
   }
-  console.log(`quality-cli bench: ${MAPS} real 480×640 16-bit PNGs on disk, ${REPEATS} runs each, node ${process.version}, process start included`);
+  console.log(`quality-cli bench: ${MAPS} real 480×640 16-bit PNGs on disk, ${REPEATS} runs each, node ${process.version}, process start (the whole anydepth CLI) included`);
   console.log(`1 worker: ${median(one).toFixed(1)} maps/s (runs ${one.map((x) => x.toFixed(1)).join(', ')})`);
   console.log(`${cores} workers: ${median(all).toFixed(1)} maps/s (runs ${all.map((x) => x.toFixed(1)).join(', ')})`);
   console.log(`scaling ${cores} workers / 1 worker: ${(median(all) / median(one)).toFixed(2)}×; load average now ${loadavg()[0].toFixed(1)}`);

@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/cli.ts', 'src/bin.ts', 'src/worker.ts'],
+  entry: ['src/index.ts', 'src/node.ts', 'src/worker.ts'],
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

@@ -1,6 +1,12 @@
+/** Where a progress bar writes: process.stderr, or anything with `write` (tests). */
+export interface ProgressStream {
+  write(s: string): unknown;
+  isTTY?: boolean;
+}
+
 /**
- * A progress reporter: an updating bar with rate and ETA on a terminal, plain log lines otherwise
- * (CI logs, pipes), at most one every `intervalMs`.
+ * The one progress reporter of every `anydepth` command (predict, eval, train, export, quality): an updating bar
+ * with rate and ETA on a terminal, plain log lines otherwise (CI logs, pipes), at most one every `intervalMs`.
  */
 export class Progress {
   private done = 0;
@@ -11,7 +17,7 @@ export class Progress {
   constructor(
     private readonly total: number,
     private readonly label: string,
-    private readonly stream: NodeJS.WriteStream = process.stderr,
+    private readonly stream: ProgressStream = process.stderr,
     private readonly intervalMs = 2000,
   ) {
     this.tty = !!stream.isTTY && !process.env.CI;
@@ -21,7 +27,8 @@ export class Progress {
     this.done += n;
     const now = Date.now();
     const finished = this.done >= this.total;
-    if (!this.tty && !finished && now - this.lastLine < this.intervalMs) return;
+    // A terminal redraws at most every 100 ms (the quality scorer ticks thousands of times a second), a log every intervalMs.
+    if (!finished && now - this.lastLine < (this.tty ? 100 : this.intervalMs)) return;
     this.lastLine = now;
     const elapsed = (now - this.start) / 1000;
     const rate = this.done / Math.max(elapsed, 1e-9);

@@ -197,7 +197,7 @@ describe('anydepth eval', () => {
 });
 
 describe('anydepth quality', () => {
-  it('mounts the data-quality CLI: scores a real NYU depth map', () => {
+  it('scores a real NYU depth map (the spec check value)', () => {
     const out = join(work, 'scores.jsonl');
     const r = cli('quality', 'score', sharedPath('data', 'nyu_metric3d', 'depth', 'sync_depth_00050.png'), '--dataset', 'nyuv2', '--out', out, '--workers', '1');
     expect(r.code, r.stderr).toBe(0);

@@ -1,7 +1,10 @@
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
-/** IEEE-754 binary16 bits → number. */
+/**
+ * IEEE-754 binary16 bits → number. Twin of `halfToFloat` in @anydepth/datasets, on purpose: a package boundary
+ * (datasets needs no tfjs and does not depend on core, and core must not depend on datasets); both follow IEEE 754.
+ */
 export function halfToFloat(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
   const exp = (h >> 10) & 0x1f;

@@ -52,4 +52,7 @@ export { useBackend, BackendUnavailableError, BACKEND_PACKAGES, type BackendName
 export { ensureGradients, gradientsRegistered } from './gradients.js';
 export { recomputeGrad } from './recompute.js';
 export { type HeadFeature, checkFeatures, depthFromLogits } from './head-feature.js';
+export { centerPad, centerPaddingFor, type Padding } from './center-padding.js';
+export { type Intrinsics, intrinsicsFromFov } from './intrinsics.js';
+export { type FlopInput, type FlopReport, type FlopSize, bilinearMacs, conv2dMacs, convTranspose2dMacs, flopGrid, flopReport } from './flops.js';
 export * from './checkpoint/index.js';

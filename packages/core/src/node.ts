@@ -2,12 +2,16 @@ import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readFileSync, re
 import { basename, dirname, join } from 'node:path';
 import { SafetensorsError, SafetensorsFile, ShardedSafetensors, parseSafetensorsHeader, parseShardIndex } from './safetensors.js';
 
-function readExactly(fd: number, position: number, length: number, label: string): Uint8Array {
+/**
+ * Reads exactly `length` bytes at `position` of an open file (one positioned read per chunk the OS returns); a file
+ * that ends first throws `error('<label>: unexpected end of file at byte N')` (the reader's own error class).
+ */
+export function readExactly(fd: number, position: number, length: number, label: string, error: new (message: string) => Error = SafetensorsError): Uint8Array {
   const out = new Uint8Array(length);
   let done = 0;
   while (done < length) {
     const n = readSync(fd, out, done, length - done, position + done);
-    if (n === 0) throw new SafetensorsError(`${label}: unexpected end of file at byte ${position + done}`);
+    if (n === 0) throw new error(`${label}: unexpected end of file at byte ${position + done}`);
     done += n;
   }
   return out;
@@ -97,16 +101,20 @@ export function openSafetensors(path: string): OpenedCheckpoint {
 }
 
 /**
- * Writes a file atomically: the data goes to a temporary file in the same folder, is flushed to
- * disk, and is renamed over the target, so readers see the old or the new file and never a torn one.
+ * Writes a file atomically — the one atomic writer of the project (weights, checkpoints, logs, charts, evaluation
+ * JSON, ONNX files and their external data, kept-lists and reports): the data goes to a temporary file in the same
+ * folder, is flushed to disk, and is renamed over the target, so readers see the old or the new file and never a torn
+ * one; on failure the temporary file is removed. `data` may be a list of chunks (files larger than one buffer).
  */
-export function writeFileAtomic(path: string, data: Uint8Array | string): void {
+export function writeFileAtomic(path: string, data: Uint8Array | string | readonly Uint8Array[]): void {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   const fd = openSync(tmp, 'w');
   try {
-    const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
-    let done = 0;
-    while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
+    const chunks = typeof data === 'string' ? [new TextEncoder().encode(data)] : data instanceof Uint8Array ? [data] : data;
+    for (const bytes of chunks) {
+      let done = 0;
+      while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
+    }
     fsyncSync(fd);
   } catch (e) {
     closeSync(fd);

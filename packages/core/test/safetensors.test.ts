@@ -261,6 +261,14 @@ describe('safetensors', () => {
     writeFileAtomic(path, 'hello');
     expect(readFileSync(path, 'utf8')).toBe('hello');
     expect(readdirSync(dir)).toEqual(['x.bin']);
+    writeFileAtomic(path, [Uint8Array.of(1, 2), new Uint8Array(0), Uint8Array.of(3)]); // chunks (ONNX external data)
+    expect(Array.from(readFileSync(path))).toEqual([1, 2, 3]);
+    // A failed write leaves the old file and no temporary behind.
+    expect(() => writeFileAtomic(join(dir, 'missing-folder', 'y.bin'), 'x')).toThrow(/ENOENT/);
+    const failing = { get length(): number { throw new Error('source failed'); } } as unknown as Uint8Array;
+    expect(() => writeFileAtomic(path, [Uint8Array.of(9), failing])).toThrow('source failed');
+    expect(Array.from(readFileSync(path))).toEqual([1, 2, 3]);
+    expect(readdirSync(dir)).toEqual(['x.bin']);
   });
 });
 

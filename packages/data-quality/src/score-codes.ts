@@ -193,6 +193,8 @@ function statistics(
 /**
  * JavaScript counting pass (hosts without WebAssembly), the same as the kernel's `count`: every code, and the
  * difference vectors or squares of the kept positions.
+ * Deliberate hot-loop twin of `gatherInJs` (the same walk over right/below neighbours, as in the wasm kernel's two
+ * passes): a shared walker with a callback per pixel would cost the scorer its maps per second.
  */
 function countInJs(data: Uint16Array, width: number, height: number, first: number, span: number): CodeCounts {
   codeCounts ??= new Uint32Array(CODES);
@@ -229,6 +231,7 @@ function countInJs(data: Uint16Array, width: number, height: number, first: numb
 /**
  * JavaScript tie-group pass, the same as the kernel's `gather`: the float64 magnitudes
  * √((D[i,j+1] − D[i,j])² + (D[i+1,j] − D[i,j])²), D = depth[code], of the kept positions whose square is sA or sB.
+ * Deliberate hot-loop twin of `countInJs` (same neighbour walk; no per-pixel callback, for speed).
  */
 function gatherInJs(
   data: Uint16Array,

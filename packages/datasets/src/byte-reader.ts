@@ -49,39 +49,32 @@ export class ByteReader {
     return this.bytes[this.pos++];
   }
 
-  u16le(field: string): number {
-    this.need(2, field);
-    const v = this.view.getUint16(this.pos, true);
-    this.pos += 2;
+  /** Reads one `size`-byte number at the cursor with `get` and advances past it. */
+  private number(size: number, field: string, get: (view: DataView, at: number) => number): number {
+    this.need(size, field);
+    const v = get(this.view, this.pos);
+    this.pos += size;
     return v;
+  }
+
+  u16le(field: string): number {
+    return this.number(2, field, (v, at) => v.getUint16(at, true));
   }
 
   u16be(field: string): number {
-    this.need(2, field);
-    const v = this.view.getUint16(this.pos, false);
-    this.pos += 2;
-    return v;
+    return this.number(2, field, (v, at) => v.getUint16(at, false));
   }
 
   u32le(field: string): number {
-    this.need(4, field);
-    const v = this.view.getUint32(this.pos, true);
-    this.pos += 4;
-    return v;
+    return this.number(4, field, (v, at) => v.getUint32(at, true));
   }
 
   u32be(field: string): number {
-    this.need(4, field);
-    const v = this.view.getUint32(this.pos, false);
-    this.pos += 4;
-    return v;
+    return this.number(4, field, (v, at) => v.getUint32(at, false));
   }
 
   i32le(field: string): number {
-    this.need(4, field);
-    const v = this.view.getInt32(this.pos, true);
-    this.pos += 4;
-    return v;
+    return this.number(4, field, (v, at) => v.getInt32(at, true));
   }
 
   /** A little-endian u64 as a number; values above 2^53 are refused (no file here is that large). */

@@ -9,7 +9,10 @@ export function halfTable(): Float32Array {
   return t;
 }
 
-/** Converts one IEEE 754 binary16 bit pattern to a number (subnormals, Inf and NaN included). */
+/**
+ * Converts one IEEE 754 binary16 bit pattern to a number (subnormals, Inf and NaN included). Twin of core's
+ * `halfToFloat`, on purpose: a package boundary (datasets needs no tfjs and does not depend on @anydepth/core).
+ */
 export function halfToFloat(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
   const exp = (h >> 10) & 0x1f;

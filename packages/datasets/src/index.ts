@@ -14,3 +14,5 @@ export { decodeRawFloat32 } from './decoders/raw.js';
 export * from './exr/index.js';
 export * from './hypersim.js';
 export * from './rules.js';
+/** The embedded-WebAssembly loader of the PNG unfilter, shared with @anydepth/data-quality's score-codes kernel. */
+export { EmbeddedWasm } from './wasm/embedded.js';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Layer, LayerNorm, ModuleList, type Rng } from '@anydepth/core';
+import { Layer, LayerNorm, ModuleList, type Rng, centerPad } from '@anydepth/core';
 import { Block } from './block.js';
 import { type DinoV3Config, type DinoV3ConfigInput, type DinoV3PresetName, dinov3Config, dinov3Preset, headDim } from './config.js';
 import { PatchEmbeddings } from './patch-embed.js';
@@ -97,13 +97,8 @@ export class DinoVisionTransformer extends Layer {
           `resize to ${h + padH}×${w + padW} (or pass { pad: 'center' } to zero-pad it centred)`,
       );
     }
-    // AnyDepth CenterPadding: left/top = pad//2, right/bottom = the rest; 0 is the mean colour after normalisation.
-    return tf.pad(image as tf.Tensor4D, [
-      [0, 0],
-      [Math.floor(padH / 2), padH - Math.floor(padH / 2)],
-      [Math.floor(padW / 2), padW - Math.floor(padW / 2)],
-      [0, 0],
-    ]);
+    // AnyDepth CenterPadding (core's one rule); 0 is the mean colour after normalisation.
+    return centerPad(image as tf.Tensor4D, p).padded;
   }
 
   /** The token sequence entering block 0 (cls, registers, patches): [B, N, D]. */

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   Conv2d,
-  ConvTranspose2d,
   GELU,
   Identity,
   type Layer,
@@ -14,6 +13,7 @@ import {
 import { type HeadFeature, checkFeatures } from './features.js';
 import { DAv2FeatureFusionBlock } from './fusion-block.js';
 import { interpolateBilinear } from './interpolate.js';
+import { dptResizeLayers } from './reassemble.js';
 
 export type DAv2Encoder = 'vits' | 'vitb' | 'vitl' | 'vitg';
 
@@ -100,15 +100,7 @@ export class DepthAnythingV2DPTHead extends Module {
     const d = this.inChannels;
     const oc = this.outChannels;
     this.projects = this.addModule('projects', new ModuleList(oc.map((c) => new Conv2d(d, c, 1))));
-    this.resizeLayers = this.addModule(
-      'resize_layers',
-      new ModuleList<Layer>([
-        new ConvTranspose2d(oc[0], oc[0], 4, { stride: 4 }),
-        new ConvTranspose2d(oc[1], oc[1], 2, { stride: 2 }),
-        new Identity(),
-        new Conv2d(oc[3], oc[3], 3, { stride: 2, padding: 1 }),
-      ]),
-    );
+    this.resizeLayers = this.addModule('resize_layers', dptResizeLayers(oc));
     this.readoutProjects = this.useClsToken
       ? this.addModule('readout_projects', new ModuleList(oc.map(() => new Sequential(new Linear(2 * d, d), new GELU()))))
       : null;

@@ -1,45 +1,19 @@
+import { type FlopInput, type FlopReport, type FlopSize, bilinearMacs, conv2dMacs, convTranspose2dMacs, flopGrid, flopReport } from '@anydepth/core';
 import { DepthAnythingV2DPTHead } from './dav2-dpt-head.js';
 import { DPTHead } from './dpt-head.js';
 
-/** Input size for the analytic counter: the image size in pixels (multiples of the patch size). */
-export interface FlopInput {
-  height: number;
-  width: number;
-  batch?: number;
-  /** Backbone patch size. Default 16 for `DPTHead` (DINOv3), the head's `patchSize` (14) for DAv2. */
-  patchSize?: number;
-}
+/** The counter's input: core's `FlopInput`; `patchSize` defaults to 16 for `DPTHead` (DINOv3), the head's (14) for DAv2. */
+export type { FlopInput, FlopReport } from '@anydepth/core';
+export { bilinearMacs, conv2dMacs, convTranspose2dMacs } from '@anydepth/core';
 
-/**
- * Multiply-adds (MACs) of one forward pass, in total and per part. Counted: every convolution,
- * transposed convolution and linear layer (k·k·C_in/groups per output value; bias adds not counted)
- * and every bilinear resampling step (4 per output value). Element-wise work (activations,
- * BatchNorm, residual adds, softmax) is left out. FLOPs ≈ 2 × MACs.
- */
-export interface FlopReport {
-  macs: number;
-  parts: Record<string, number>;
-}
+type Size = FlopSize;
 
-type Size = [number, number];
-
-export const conv2dMacs = (batch: number, out: Size, cin: number, cout: number, k: number, groups = 1): number =>
-  batch * out[0] * out[1] * cout * (cin / groups) * k * k;
-export const convTranspose2dMacs = (batch: number, input: Size, cin: number, cout: number, k: number): number =>
-  batch * input[0] * input[1] * cin * cout * k * k;
-export const bilinearMacs = (batch: number, out: Size, channels: number): number => 4 * batch * out[0] * out[1] * channels;
 const convOut = (s: Size, k: number, stride: number, pad: number): Size => [
   Math.floor((s[0] + 2 * pad - k) / stride) + 1,
   Math.floor((s[1] + 2 * pad - k) / stride) + 1,
 ];
 const double = (s: Size): Size => [2 * s[0], 2 * s[1]];
 const same = (a: Size, b: Size): boolean => a[0] === b[0] && a[1] === b[1];
-
-function grid(head: string, input: FlopInput, defaultPatch: number): [number, Size] {
-  const p = input.patchSize ?? defaultPatch;
-  if (input.height % p || input.width % p) throw new Error(`${head} countFlops: ${input.height}×${input.width} is not a multiple of the patch size ${p}`);
-  return [input.batch ?? 1, [input.height / p, input.width / p]];
-}
 
 function add(parts: Record<string, number>, key: string, macs: number): void {
   parts[key] = (parts[key] ?? 0) + macs;
@@ -60,12 +34,8 @@ function reassemble(parts: Record<string, number>, b: number, g: Size, d: number
   return sizes;
 }
 
-function total(parts: Record<string, number>): FlopReport {
-  return { macs: Object.values(parts).reduce((a, v) => a + v, 0), parts };
-}
-
 function countDINOv3(head: DPTHead, input: FlopInput): FlopReport {
-  const [b, g] = grid('DPTHead', input, 16);
+  const [b, g] = flopGrid('DPTHead', input, 16);
   const parts: Record<string, number> = {};
   const ch = head.channels;
   const sizes = reassemble(parts, b, g, head.inChannels, head.postProcessChannels, head.readout === 'project');
@@ -88,11 +58,11 @@ function countDINOv3(head: DPTHead, input: FlopInput): FlopReport {
   cur = double(cur);
   add(parts, 'head', bilinearMacs(b, cur, half));
   add(parts, 'head', conv2dMacs(b, cur, half, 32, 3) + conv2dMacs(b, cur, 32, head.outChannels, 1));
-  return total(parts);
+  return flopReport(parts);
 }
 
 function countDAv2(head: DepthAnythingV2DPTHead, input: FlopInput): FlopReport {
-  const [b, g] = grid('DepthAnythingV2DPTHead', input, head.patchSize);
+  const [b, g] = flopGrid('DepthAnythingV2DPTHead', input, head.patchSize);
   const parts: Record<string, number> = {};
   const f = head.features;
   const d = [0, 1, 2, 3].map(() => head.inChannels);
@@ -110,7 +80,7 @@ function countDAv2(head: DepthAnythingV2DPTHead, input: FlopInput): FlopReport {
   cur = [g[0] * head.patchSize, g[1] * head.patchSize];
   add(parts, 'head', bilinearMacs(b, cur, half));
   add(parts, 'head', conv2dMacs(b, cur, half, 32, 3) + conv2dMacs(b, cur, 32, 1, 1));
-  return total(parts);
+  return flopReport(parts);
 }
 
 /** Analytic multiply-add count of a DPT head's forward pass at an input image size. */

@@ -16,6 +16,19 @@ export interface ReassembleOptions {
 }
 
 /**
+ * The four `resize_layers` of a DPT reassembly (DINOv3's ReassembleBlocks and Depth Anything V2's head): ×4 and ×2
+ * transposed convolutions, identity, and a stride-2 3×3 convolution, on `channels[i]` channels each.
+ */
+export function dptResizeLayers(channels: readonly number[]): ModuleList<Layer> {
+  return new ModuleList<Layer>([
+    new ConvTranspose2d(channels[0], channels[0], 4, { stride: 4 }),
+    new ConvTranspose2d(channels[1], channels[1], 2, { stride: 2 }),
+    new Identity(),
+    new Conv2d(channels[3], channels[3], 3, { stride: 2, padding: 1 }),
+  ]);
+}
+
+/**
  * DINOv3 `ReassembleBlocks`: per layer, optional cls readout, BatchNorm (or identity), 1×1 projection
  * and resize to 4×, 2×, 1× and ½× of the token grid (ConvT 4×4 s4, ConvT 2×2 s2, identity, conv 3×3 s2).
  * State-dict names `projects.{i}.conv.*`, `resize_layers.{0,1,3}.*`, `readout_projects.{i}.0.*`,
@@ -36,15 +49,7 @@ export class ReassembleBlocks extends Module {
     }
     this.readoutType = options.readoutType ?? 'ignore';
     this.projects = this.addModule('projects', new ModuleList(outChannels.map((oc, i) => new ConvModule(inChannels[i], oc, 1))));
-    this.resizeLayers = this.addModule(
-      'resize_layers',
-      new ModuleList<Layer>([
-        new ConvTranspose2d(outChannels[0], outChannels[0], 4, { stride: 4 }),
-        new ConvTranspose2d(outChannels[1], outChannels[1], 2, { stride: 2 }),
-        new Identity(),
-        new Conv2d(outChannels[3], outChannels[3], 3, { stride: 2, padding: 1 }),
-      ]),
-    );
+    this.resizeLayers = this.addModule('resize_layers', dptResizeLayers(outChannels));
     this.readoutProjects =
       this.readoutType === 'project'
         ? this.addModule('readout_projects', new ModuleList(inChannels.map((d) => new Sequential(new Linear(2 * d, d), new GELU()))))

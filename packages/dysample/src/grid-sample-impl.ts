@@ -20,6 +20,16 @@ export interface GridSampleAttrs {
   groups?: number;
 }
 
+/** The grid-sample attributes of a kernel call (cpu, wasm and WebGPU kernels). */
+export function readGridSampleAttrs(attrs: Record<string, unknown>): GridSampleAttrs {
+  return {
+    mode: attrs.mode as GridSampleAttrs['mode'],
+    paddingMode: attrs.paddingMode as GridSampleAttrs['paddingMode'],
+    alignCorners: attrs.alignCorners as boolean,
+    groups: (attrs.groups as number | undefined) ?? 1,
+  };
+}
+
 export type Shape4 = readonly [number, number, number, number];
 type FloatArray = Float32Array | Float64Array;
 
@@ -111,7 +121,12 @@ export function checkGridSampleShapes(xShape: readonly number[], gridShape: read
   return groups;
 }
 
-/** Forward: x [B, H, W, C], grid [B·G, Ho, Wo, 2] → out [B, Ho, Wo, C] (written into `out`, which must be zeroed). */
+/**
+ * Forward: x [B, H, W, C], grid [B·G, Ho, Wo, 2] → out [B, Ho, Wo, C] (written into `out`, which must be zeroed).
+ * Deliberate hot-loop twin of `gridSampleBackward`: the same walk over points and bilinear corners, here gathering
+ * into `out`, there scattering into dx and dgrid. A shared walker would call back per point and channel, which
+ * costs the SDT head's upsampling its speed on cpu/wasm; keep the two walks in step by hand.
+ */
 export function gridSampleForward(
   x: FloatArray,
   xShape: Shape4,
@@ -190,7 +205,8 @@ export function gridSampleForward(
 
 /**
  * Backward: given dy [B, Ho, Wo, C], accumulates dx [B, H, W, C] and dgrid [B·G, Ho, Wo, 2] (both
- * must be zeroed). dgrid is 0 for 'nearest', as in PyTorch.
+ * must be zeroed). dgrid is 0 for 'nearest', as in PyTorch. Deliberate hot-loop twin of `gridSampleForward`
+ * (the same point/corner walk, scattering instead of gathering; no per-element callback, for speed).
  */
 export function gridSampleBackward(
   dy: FloatArray,

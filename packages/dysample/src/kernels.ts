@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type GridSampleAttrs, type Shape4, gridSampleBackward, gridSampleForward } from './grid-sample-impl.js';
+import { type Shape4, gridSampleBackward, gridSampleForward, readGridSampleAttrs } from './grid-sample-impl.js';
 import { registerWebGPUGridSampleKernels } from './webgpu.js';
 
 /** Kernel name of the forward op: inputs {x [B,H,W,C], grid [B,Ho,Wo,2]}, attrs {@link GridSampleAttrs}. */
@@ -10,30 +10,37 @@ export const GRID_SAMPLE_GRAD = 'AnyDepthGridSampleGrad';
 /** Backends with a typed-array kernel. */
 export const TYPED_ARRAY_BACKENDS = ['cpu', 'wasm'] as const;
 
-type FloatArray = Float32Array;
-
 /** Minimal views of the two backends' interfaces, so no backend package is imported. */
 interface CpuLikeBackend {
   readSync(dataId: tf.DataId): unknown;
   write(values: Float32Array, shape: number[], dtype: tf.DataType): tf.DataId;
 }
+
 interface WasmLikeBackend {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
 }
 
-function readAttrs(attrs: tf.NamedAttrMap): GridSampleAttrs {
-  return {
-    mode: attrs.mode as GridSampleAttrs['mode'],
-    paddingMode: attrs.paddingMode as GridSampleAttrs['paddingMode'],
-    alignCorners: attrs.alignCorners as boolean,
-    groups: (attrs.groups as number | undefined) ?? 1,
-  };
-}
+/** Runs `fill` on the inputs' values and zero-filled outputs of `outShapes`, the way one backend holds its data. */
+type TypedArrayRun = (backend: unknown, inputs: tf.TensorInfo[], outShapes: number[][], fill: (inputs: Float32Array[], outputs: Float32Array[]) => void) => tf.TensorInfo[];
 
-function outShape(x: tf.TensorInfo, grid: tf.TensorInfo): number[] {
-  return [x.shape[0], grid.shape[1], grid.shape[2], x.shape[3]];
-}
+// cpu: values are JS arrays; outputs are computed in fresh arrays and written to the backend afterwards.
+const cpuRun: TypedArrayRun = (backend, inputs, outShapes, fill) => {
+  const be = backend as unknown as CpuLikeBackend;
+  const outputs = outShapes.map((s) => new Float32Array(tf.util.sizeFromShape(s)));
+  fill(inputs.map((t) => be.readSync(t.dataId) as Float32Array), outputs);
+  return outputs.map((values, i) => ({ dataId: be.write(values, outShapes[i], 'float32'), shape: outShapes[i], dtype: 'float32' as const }));
+};
+
+// wasm: inputs already live in the WASM heap; outputs are allocated there with makeOutput and written in place.
+// Views are taken after every allocation because the heap may grow.
+const wasmRun: TypedArrayRun = (backend, inputs, outShapes, fill) => {
+  const be = backend as unknown as WasmLikeBackend;
+  const outputs = outShapes.map((s) => be.makeOutput(s, 'float32'));
+  const outValues = outputs.map((o) => be.typedArrayFromHeap(o).fill(0));
+  fill(inputs.map((t) => be.typedArrayFromHeap(t)), outValues);
+  return outputs;
+};
 
 function checkFloat(infos: tf.TensorInfo[]): void {
   for (const t of infos) {
@@ -41,87 +48,26 @@ function checkFloat(infos: tf.TensorInfo[]): void {
   }
 }
 
-const cpuForward: tf.KernelFunc = ({ inputs, backend, attrs }) => {
-  const { x, grid } = inputs as { x: tf.TensorInfo; grid: tf.TensorInfo };
-  checkFloat([x, grid]);
-  const be = backend as unknown as CpuLikeBackend;
-  const shape = outShape(x, grid);
-  const out = new Float32Array(shape[0] * shape[1] * shape[2] * shape[3]);
-  gridSampleForward(
-    be.readSync(x.dataId) as FloatArray,
-    x.shape as unknown as Shape4,
-    be.readSync(grid.dataId) as FloatArray,
-    grid.shape as unknown as Shape4,
-    readAttrs(attrs as tf.NamedAttrMap),
-    out,
-  );
-  return { dataId: be.write(out, shape, 'float32'), shape, dtype: 'float32' };
-};
+function forwardKernel(run: TypedArrayRun): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { x, grid } = inputs as { x: tf.TensorInfo; grid: tf.TensorInfo };
+    checkFloat([x, grid]);
+    const a = readGridSampleAttrs(attrs as tf.NamedAttrMap);
+    const shape = [x.shape[0], grid.shape[1], grid.shape[2], x.shape[3]];
+    return run(backend, [x, grid], [shape], ([xv, gv], [out]) => gridSampleForward(xv, x.shape as unknown as Shape4, gv, grid.shape as unknown as Shape4, a, out))[0];
+  };
+}
 
-const cpuBackward: tf.KernelFunc = ({ inputs, backend, attrs }) => {
-  const { dy, x, grid } = inputs as { dy: tf.TensorInfo; x: tf.TensorInfo; grid: tf.TensorInfo };
-  checkFloat([dy, x, grid]);
-  const be = backend as unknown as CpuLikeBackend;
-  const dx = new Float32Array(tf.util.sizeFromShape(x.shape));
-  const dgrid = new Float32Array(tf.util.sizeFromShape(grid.shape));
-  gridSampleBackward(
-    be.readSync(dy.dataId) as FloatArray,
-    be.readSync(x.dataId) as FloatArray,
-    x.shape as unknown as Shape4,
-    be.readSync(grid.dataId) as FloatArray,
-    grid.shape as unknown as Shape4,
-    readAttrs(attrs as tf.NamedAttrMap),
-    dx,
-    dgrid,
-  );
-  return [
-    { dataId: be.write(dx, [...x.shape], 'float32'), shape: [...x.shape], dtype: 'float32' },
-    { dataId: be.write(dgrid, [...grid.shape], 'float32'), shape: [...grid.shape], dtype: 'float32' },
-  ];
-};
-
-// wasm: inputs already live in the WASM heap; outputs are allocated there with makeOutput and
-// written in place. Views are taken after every allocation because the heap may grow.
-const wasmForward: tf.KernelFunc = ({ inputs, backend, attrs }) => {
-  const { x, grid } = inputs as { x: tf.TensorInfo; grid: tf.TensorInfo };
-  checkFloat([x, grid]);
-  const be = backend as unknown as WasmLikeBackend;
-  const out = be.makeOutput(outShape(x, grid), 'float32');
-  const outVals = be.typedArrayFromHeap(out);
-  outVals.fill(0);
-  gridSampleForward(
-    be.typedArrayFromHeap(x),
-    x.shape as unknown as Shape4,
-    be.typedArrayFromHeap(grid),
-    grid.shape as unknown as Shape4,
-    readAttrs(attrs as tf.NamedAttrMap),
-    outVals,
-  );
-  return out;
-};
-
-const wasmBackward: tf.KernelFunc = ({ inputs, backend, attrs }) => {
-  const { dy, x, grid } = inputs as { dy: tf.TensorInfo; x: tf.TensorInfo; grid: tf.TensorInfo };
-  checkFloat([dy, x, grid]);
-  const be = backend as unknown as WasmLikeBackend;
-  const dx = be.makeOutput([...x.shape], 'float32');
-  const dgrid = be.makeOutput([...grid.shape], 'float32');
-  const dxVals = be.typedArrayFromHeap(dx);
-  const dgridVals = be.typedArrayFromHeap(dgrid);
-  dxVals.fill(0);
-  dgridVals.fill(0);
-  gridSampleBackward(
-    be.typedArrayFromHeap(dy),
-    be.typedArrayFromHeap(x),
-    x.shape as unknown as Shape4,
-    be.typedArrayFromHeap(grid),
-    grid.shape as unknown as Shape4,
-    readAttrs(attrs as tf.NamedAttrMap),
-    dxVals,
-    dgridVals,
-  );
-  return [dx, dgrid];
-};
+function backwardKernel(run: TypedArrayRun): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { dy, x, grid } = inputs as { dy: tf.TensorInfo; x: tf.TensorInfo; grid: tf.TensorInfo };
+    checkFloat([dy, x, grid]);
+    const a = readGridSampleAttrs(attrs as tf.NamedAttrMap);
+    return run(backend, [dy, x, grid], [[...x.shape], [...grid.shape]], ([dyv, xv, gv], [dx, dgrid]) =>
+      gridSampleBackward(dyv, xv, x.shape as unknown as Shape4, gv, grid.shape as unknown as Shape4, a, dx, dgrid),
+    );
+  };
+}
 
 let registered = false;
 
@@ -132,9 +78,9 @@ let registered = false;
 export function registerGridSampleKernels(): void {
   if (registered) return;
   registered = true;
-  const impls = { cpu: [cpuForward, cpuBackward], wasm: [wasmForward, wasmBackward] } as const;
+  const runs = { cpu: cpuRun, wasm: wasmRun } as const;
   for (const backendName of TYPED_ARRAY_BACKENDS) {
-    const [forward, backward] = impls[backendName];
+    const [forward, backward] = [forwardKernel(runs[backendName]), backwardKernel(runs[backendName])];
     if (!tf.getKernel(GRID_SAMPLE, backendName)) tf.registerKernel({ kernelName: GRID_SAMPLE, backendName, kernelFunc: forward });
     if (!tf.getKernel(GRID_SAMPLE_GRAD, backendName)) {
       tf.registerKernel({ kernelName: GRID_SAMPLE_GRAD, backendName, kernelFunc: backward });

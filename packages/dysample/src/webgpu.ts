@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { GridSampleAttrs } from './grid-sample-impl.js';
+import { type GridSampleAttrs, readGridSampleAttrs } from './grid-sample-impl.js';
 
 /**
  * WGSL kernels for tfjs' 'webgpu' backend, written against its program interface
@@ -115,29 +115,57 @@ function prologue(a: GridSampleAttrs, shapeOf = 'uniforms.xShape'): string {
     let P = uniforms.gridShape[1] * uniforms.gridShape[2];`;
 }
 
-function forwardProgram(xShape: number[], gridShape: number[], a: GridSampleAttrs): WebGPUProgramLike {
-  const out = [xShape[0], gridShape[1], gridShape[2], xShape[3]];
-  const sample =
-    a.mode === 'nearest'
-      ? `
+/*
+ * WGSL shared by the three programs (forward gather, input-gradient scatter, grid gradient), composed as text: a
+ * shader cannot call back into JS, so each program gets the same lines inlined. `sx`, `sy` (from gsSource), `W`, `H`
+ * must be in scope.
+ */
+/** 'nearest': the rounded source pixel (xn, yn); `inside` runs when it lies in the image. */
+function nearestWGSL(inside: string): string {
+  return `
       let xn = round(sx.x);
       let yn = round(sy.x);
       if (xn >= 0.0 && xn <= f32(W - 1) && yn >= 0.0 && yn <= f32(H - 1)) {
-        acc = x[base + (i32(yn) * W + i32(xn)) * C];
-      }`
-      : `
+        ${inside}
+      }`;
+}
+
+/** 'bilinear': the cell's top-left corner (x0, y0) and weights (tx, ty); `inside` runs when any corner is in the image. */
+function bilinearCellWGSL(inside: string): string {
+  return `
       let x0f = floor(sx.x);
       let y0f = floor(sy.x);
       if (x0f >= -1.0 && x0f <= f32(W - 1) && y0f >= -1.0 && y0f <= f32(H - 1)) {
         let tx = sx.x - x0f;
         let ty = sy.x - y0f;
         let x0 = i32(x0f);
-        let y0 = i32(y0f);
+        let y0 = i32(y0f);${inside}
+      }`;
+}
+
+/** The four corners (cx, cy) = (x0 + ox, y0 + oy) of a bilinear cell; `inside` runs for each one in the image. */
+function cornersWGSL(inside: string): string {
+  return `
+        for (var k = 0; k < 4; k = k + 1) {
+          let ox = k % 2;
+          let oy = k / 2;
+          let cx = x0 + ox;
+          let cy = y0 + oy;
+          if (cx >= 0 && cx < W && cy >= 0 && cy < H) {${inside}
+          }
+        }`;
+}
+
+function forwardProgram(xShape: number[], gridShape: number[], a: GridSampleAttrs): WebGPUProgramLike {
+  const out = [xShape[0], gridShape[1], gridShape[2], xShape[3]];
+  const sample =
+    a.mode === 'nearest'
+      ? nearestWGSL('acc = x[base + (i32(yn) * W + i32(xn)) * C];')
+      : bilinearCellWGSL(`
         if (x0 >= 0 && y0 >= 0) { acc = acc + (1.0 - tx) * (1.0 - ty) * x[base + (y0 * W + x0) * C]; }
         if (x0 + 1 < W && y0 >= 0) { acc = acc + tx * (1.0 - ty) * x[base + (y0 * W + x0 + 1) * C]; }
         if (x0 >= 0 && y0 + 1 < H) { acc = acc + (1.0 - tx) * ty * x[base + ((y0 + 1) * W + x0) * C]; }
-        if (x0 + 1 < W && y0 + 1 < H) { acc = acc + tx * ty * x[base + ((y0 + 1) * W + x0 + 1) * C]; }
-      }`;
+        if (x0 + 1 < W && y0 + 1 < H) { acc = acc + tx * ty * x[base + ((y0 + 1) * W + x0 + 1) * C]; }`);
   const code = `${sourceIndexWGSL(a)}
   ${main('index')} {
     if (index >= uniforms.size) { return; }
@@ -160,31 +188,16 @@ function forwardProgram(xShape: number[], gridShape: number[], a: GridSampleAttr
 /** dgrid [B, Ho, Wo, 2] for 'bilinear': one invocation per (point, axis). */
 function gridGradProgram(xShape: number[], gridShape: number[], a: GridSampleAttrs): WebGPUProgramLike {
   const body = `
-    if (sx.x > -50.0 && sy.x > -50.0) {
-      let x0f = floor(sx.x);
-      let y0f = floor(sy.x);
-      if (x0f >= -1.0 && x0f <= f32(W - 1) && y0f >= -1.0 && y0f <= f32(H - 1)) {
-        let tx = sx.x - x0f;
-        let ty = sy.x - y0f;
-        let x0 = i32(x0f);
-        let y0 = i32(y0f);
+    if (sx.x > -50.0 && sy.x > -50.0) {${bilinearCellWGSL(`
         let dyBase = (b * P + q % P) * C + g * Cg;
-        for (var k = 0; k < 4; k = k + 1) {
-          let ox = k % 2;
-          let oy = k / 2;
-          let cx = x0 + ox;
-          let cy = y0 + oy;
-          if (cx >= 0 && cx < W && cy >= 0 && cy < H) {
+        ${cornersWGSL(`
             let s = b * H * W * C + (cy * W + cx) * C + g * Cg;
             var dot = 0.0;
             for (var c = 0; c < Cg; c = c + 1) { dot = dot + x[s + c] * dy[dyBase + c]; }
             let wx = select(1.0 - tx, tx, ox == 1);
             let wy = select(1.0 - ty, ty, oy == 1);
             let sgn = select(-1.0, 1.0, select(oy, ox, axis == 0) == 1);
-            acc = acc + sgn * select(wx, wy, axis == 0) * dot;
-          }
-        }
-      }
+            acc = acc + sgn * select(wx, wy, axis == 0) * dot;`)}`)}
     }
     acc = acc * select(sy.y, sx.y, axis == 0);`;
   const code = `${sourceIndexWGSL(a)}
@@ -219,33 +232,15 @@ function inputGradProgram(xShape: number[], gridShape: number[], a: GridSampleAt
   const dyShape = [xShape[0], gridShape[1], gridShape[2], xShape[3]];
   const scatter =
     a.mode === 'nearest'
-      ? `
-      let xn = round(sx.x);
-      let yn = round(sy.x);
-      if (xn >= 0.0 && xn <= f32(W - 1) && yn >= 0.0 && yn <= f32(H - 1)) {
+      ? nearestWGSL(`
         let t = base + (i32(yn) * W + i32(xn)) * C;
-        ${atomicAddF32('&result[t]', 'g')}
-      }`
-      : `
-      let x0f = floor(sx.x);
-      let y0f = floor(sy.x);
-      if (x0f >= -1.0 && x0f <= f32(W - 1) && y0f >= -1.0 && y0f <= f32(H - 1)) {
-        let tx = sx.x - x0f;
-        let ty = sy.x - y0f;
-        let x0 = i32(x0f);
-        let y0 = i32(y0f);
-        for (var k = 0; k < 4; k = k + 1) {
-          let ox = k % 2;
-          let oy = k / 2;
-          let cx = x0 + ox;
-          let cy = y0 + oy;
-          if (cx >= 0 && cx < W && cy >= 0 && cy < H) {
+        ${atomicAddF32('&result[t]', 'g')}`)
+      : bilinearCellWGSL(
+          cornersWGSL(`
             let w = select(1.0 - tx, tx, ox == 1) * select(1.0 - ty, ty, oy == 1);
             let t = base + (cy * W + cx) * C;
-            ${atomicAddF32('&result[t]', 'w * g')}
-          }
-        }
-      }`;
+            ${atomicAddF32('&result[t]', 'w * g')}`),
+        );
   const code = `${sourceIndexWGSL(a)}
   ${main('index')} {
     ${prologue(a, 'uniforms.outShape')}
@@ -277,25 +272,16 @@ function main(index: string): string {
   return `fn main(${index} : i32)`;
 }
 
-function readAttrs(attrs: tf.NamedAttrMap): GridSampleAttrs {
-  return {
-    mode: attrs.mode as GridSampleAttrs['mode'],
-    paddingMode: attrs.paddingMode as GridSampleAttrs['paddingMode'],
-    alignCorners: attrs.alignCorners as boolean,
-    groups: (attrs.groups as number | undefined) ?? 1,
-  };
-}
-
 const webgpuForward: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, grid } = inputs as { x: tf.TensorInfo; grid: tf.TensorInfo };
   const be = backend as unknown as WebGPUBackendLike;
-  return be.runWebGPUProgram(forwardProgram([...x.shape], [...grid.shape], readAttrs(attrs as tf.NamedAttrMap)), [x, grid], 'float32');
+  return be.runWebGPUProgram(forwardProgram([...x.shape], [...grid.shape], readGridSampleAttrs(attrs as tf.NamedAttrMap)), [x, grid], 'float32');
 };
 
 const webgpuBackward: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const { dy, x, grid } = inputs as { dy: tf.TensorInfo; x: tf.TensorInfo; grid: tf.TensorInfo };
   const be = backend as unknown as WebGPUBackendLike;
-  const a = readAttrs(attrs as tf.NamedAttrMap);
+  const a = readGridSampleAttrs(attrs as tf.NamedAttrMap);
   const zeros = be.runWebGPUProgram(zeroProgram([...x.shape]), [], 'float32');
   const dx = be.runWebGPUProgram(inputGradProgram([...x.shape], [...grid.shape], a), [dy, grid], 'float32', undefined, zeros);
   // 'nearest' has a zero grid gradient (a program that ignores its inputs would not bind them).

@@ -1,6 +1,6 @@
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { assertNHWC, convGeometry, validRange, type ConvGeometry } from './conv-info.js';
-import { type WasmBackendLike, disposeTemp, heapF32, wasmBatchMatMul, wasmKernel } from './wasm-backend.js';
+import { type WasmBackendLike, disposeTemp, heapF32, wasmBatchMatMul, wasmKernel, kernelConfig } from './wasm-backend.js';
 
 /**
  * Copies the input pixels that filter tap (kh, kw) meets into rows [M = N·OH·OW, Ci] of `dst` (zero where
@@ -87,8 +87,4 @@ export function conv2DBackpropFilterWasm(args: { inputs: { x: TensorInfo; dy: Te
   return out;
 }
 
-export const conv2DBackpropFilterWasmConfig: KernelConfig = {
-  kernelName: 'Conv2DBackpropFilter',
-  backendName: 'wasm',
-  kernelFunc: conv2DBackpropFilterWasm as unknown as KernelFunc,
-};
+export const conv2DBackpropFilterWasmConfig: KernelConfig = kernelConfig('Conv2DBackpropFilter', 'wasm', conv2DBackpropFilterWasm);

@@ -1,7 +1,7 @@
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { assertNHWC, convGeometry, flipFilter } from './conv-info.js';
 import { stockKernels } from './stock.js';
-import { type WasmBackendLike, heapF32, wasmKernel } from './wasm-backend.js';
+import { type WasmBackendLike, heapF32, wasmKernel, kernelConfig } from './wasm-backend.js';
 
 /**
  * Conv2DBackpropInput for the wasm backend. tfjs-backend-wasm ships one, but it is a plain C++ loop several
@@ -33,8 +33,4 @@ export function conv2DBackpropInputWasm(args: { inputs: { dy: TensorInfo; filter
   return out;
 }
 
-export const conv2DBackpropInputWasmConfig: KernelConfig = {
-  kernelName: 'Conv2DBackpropInput',
-  backendName: 'wasm',
-  kernelFunc: conv2DBackpropInputWasm as unknown as KernelFunc,
-};
+export const conv2DBackpropInputWasmConfig: KernelConfig = kernelConfig('Conv2DBackpropInput', 'wasm', conv2DBackpropInputWasm);

@@ -1,6 +1,6 @@
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { convGeometry, flipFilter, validRange, type ConvGeometry } from './conv-info.js';
-import { type WasmBackendLike, heapF32, wasmKernel } from './wasm-backend.js';
+import { type WasmBackendLike, heapF32, wasmKernel, kernelConfig } from './wasm-backend.js';
 
 type Attrs = Record<string, unknown>;
 
@@ -12,6 +12,9 @@ function geometry(xShape: number[], filterShape: number[], attrs: Attrs): ConvGe
  * Depthwise filter gradient over typed arrays, one pass over dY: for every output pixel and filter tap,
  * dW[kh, kw, c, m] += x[ih, iw, c] · dY[oh, ow, c·M + m]. Accumulates in float64 (the sums run over
  * N·OH·OW terms). `x` [N, H, W, C], `dy` [N, OH, OW, C·M]; returns [KH, KW, C, M] as float32.
+ * Deliberate hot-loop twin of `depthwiseInputGrad`: the same walk over output pixels and taps, accumulating into
+ * the filter here and scattering into dx there; a shared walker with a per-pixel callback would cost the training
+ * step its speed on wasm. Keep the two walks in step by hand.
  */
 export function depthwiseFilterGrad(x: Float32Array, dy: Float32Array, g: ConvGeometry): Float32Array {
   const { batch, inHeight, inWidth, inChannels: c, outHeight, outWidth, outChannels: co, filterHeight, filterWidth } = g;
@@ -53,6 +56,7 @@ export function depthwiseFilterGrad(x: Float32Array, dy: Float32Array, g: ConvGe
 /**
  * Depthwise input gradient over typed arrays, one pass over dY (scatter form):
  * dx[ih, iw, c] += Σ_m dY[oh, ow, c·M + m] · W[kh, kw, c, m]. Writes into `dx` [N, H, W, C] (zeroed here).
+ * Deliberate hot-loop twin of `depthwiseFilterGrad` (same walk; no per-pixel callback, for speed).
  */
 export function depthwiseInputGrad(dy: Float32Array, w: Float32Array, g: ConvGeometry, dx: Float32Array): void {
   const { batch, inHeight, inWidth, inChannels: c, outHeight, outWidth, outChannels: co, filterHeight, filterWidth } = g;
@@ -125,14 +129,6 @@ export function depthwiseBackpropInputWasm(args: { inputs: { dy: TensorInfo; fil
   return out;
 }
 
-export const depthwiseBackpropFilterWasmConfig: KernelConfig = {
-  kernelName: 'DepthwiseConv2dNativeBackpropFilter',
-  backendName: 'wasm',
-  kernelFunc: depthwiseBackpropFilterWasm as unknown as KernelFunc,
-};
+export const depthwiseBackpropFilterWasmConfig: KernelConfig = kernelConfig('DepthwiseConv2dNativeBackpropFilter', 'wasm', depthwiseBackpropFilterWasm);
 
-export const depthwiseBackpropInputWasmConfig: KernelConfig = {
-  kernelName: 'DepthwiseConv2dNativeBackpropInput',
-  backendName: 'wasm',
-  kernelFunc: depthwiseBackpropInputWasm as unknown as KernelFunc,
-};
+export const depthwiseBackpropInputWasmConfig: KernelConfig = kernelConfig('DepthwiseConv2dNativeBackpropInput', 'wasm', depthwiseBackpropInputWasm);

@@ -1,6 +1,6 @@
-import type { DataType, KernelBackend, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { DataType, KernelBackend, KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { util } from '@tensorflow/tfjs-core';
-import { type WasmBackendLike } from './wasm-backend.js';
+import { type WasmBackendLike, kernelConfig } from './wasm-backend.js';
 
 type Values = Float32Array | Int32Array | Uint8Array;
 
@@ -14,27 +14,16 @@ export function segmentSumShape(xShape: number[], idsRank: number, numSegments: 
  * dropped, as in TensorFlow. Float sums accumulate in float64 and are written once.
  */
 export function segmentSum(x: Values, ids: Int32Array | Float32Array, numSegments: number, inner: number, out: Values, dtype: DataType): void {
-  const n = ids.length;
-  if (dtype === 'float32') {
-    const acc = new Float64Array(numSegments * inner);
-    for (let i = 0; i < n; i++) {
-      const s = ids[i];
-      if (s < 0 || s >= numSegments) continue;
-      const o = s * inner;
-      const xi = i * inner;
-      for (let k = 0; k < inner; k++) acc[o + k] += x[xi + k];
-    }
-    for (let k = 0; k < acc.length; k++) out[k] = acc[k];
-    return;
-  }
-  out.fill(0);
-  for (let i = 0; i < n; i++) {
+  // Floats accumulate in float64 and are written once; integer sums go straight into `out`.
+  const acc = dtype === 'float32' ? new Float64Array(numSegments * inner) : out.fill(0);
+  for (let i = 0; i < ids.length; i++) {
     const s = ids[i];
     if (s < 0 || s >= numSegments) continue;
     const o = s * inner;
     const xi = i * inner;
-    for (let k = 0; k < inner; k++) out[o + k] += x[xi + k];
+    for (let k = 0; k < inner; k++) acc[o + k] += x[xi + k];
   }
+  if (acc !== out) for (let k = 0; k < acc.length; k++) out[k] = acc[k];
 }
 
 function outputDtype(dtype: DataType): DataType {
@@ -78,14 +67,6 @@ export function unsortedSegmentSumCpu({ inputs, backend, attrs }: SegmentArgs<Cp
   return backend.makeTensorInfo(shape, dtype, values);
 }
 
-export const unsortedSegmentSumWasmConfig: KernelConfig = {
-  kernelName: 'UnsortedSegmentSum',
-  backendName: 'wasm',
-  kernelFunc: unsortedSegmentSumWasm as unknown as KernelFunc,
-};
+export const unsortedSegmentSumWasmConfig: KernelConfig = kernelConfig('UnsortedSegmentSum', 'wasm', unsortedSegmentSumWasm);
 
-export const unsortedSegmentSumCpuConfig: KernelConfig = {
-  kernelName: 'UnsortedSegmentSum',
-  backendName: 'cpu',
-  kernelFunc: unsortedSegmentSumCpu as unknown as KernelFunc,
-};
+export const unsortedSegmentSumCpuConfig: KernelConfig = kernelConfig('UnsortedSegmentSum', 'cpu', unsortedSegmentSumCpu);

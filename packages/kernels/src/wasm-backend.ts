@@ -1,4 +1,4 @@
-import type { DataType, KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
+import type { DataType, KernelBackend, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
@@ -37,4 +37,9 @@ export function wasmKernel(name: string, backend: WasmBackendLike, inputs: Recor
 /** Frees a temporary created inside a kernel. */
 export function disposeTemp(backend: WasmBackendLike, info: TensorInfo): void {
   backend.disposeData(info.dataId, true);
+}
+
+/** tfjs' `KernelConfig` registering `kernelFunc` as `kernelName` on `backendName` (the typed args cast once, here). */
+export function kernelConfig(kernelName: string, backendName: 'wasm' | 'cpu', kernelFunc: (args: never) => TensorInfo | TensorInfo[]): KernelConfig {
+  return { kernelName, backendName, kernelFunc: kernelFunc as unknown as KernelFunc };
 }

@@ -1,21 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type HeadFeature, Module, depthFromLogits } from '@anydepth/core';
+import { type HeadFeature, Module, centerPad, depthFromLogits } from '@anydepth/core';
 import { SDTHead } from '@anydepth/sdt';
-import { centerPad } from './center-padding.js';
 import type { AnyDepthConfig } from './presets.js';
 import { type TiledHeadOptions, sdtForwardTiled } from './tiled-sdt.js';
 
-/** Token maps of one encoder layer, as SDT (or any head) consumes them: core's `HeadFeature`. */
-export type FeatureMap = HeadFeature;
-
 /** What AnyDepth needs from an encoder: DINOv3 fits, and so does any ViT that yields token maps. */
 export interface FeatureEncoder extends Module {
-  getIntermediateLayers(image: tf.Tensor, options: { layers: number[]; norm: boolean }): FeatureMap[];
+  getIntermediateLayers(image: tf.Tensor, options: { layers: number[]; norm: boolean }): HeadFeature[];
 }
 
 /** What AnyDepth needs from a head: features in, logits [B, H, W, 1] out. */
 export interface DepthHead extends Module {
-  forward(features: FeatureMap[]): tf.Tensor;
+  forward(features: HeadFeature[]): tf.Tensor;
 }
 
 export interface AnyDepthOptions {
@@ -76,7 +72,7 @@ export class AnyDepth extends Module {
   }
 
   /** Encoder features for an ImageNet-normalised NHWC image; sides are centre-padded to the patch size. */
-  encode(image: tf.Tensor): FeatureMap[] {
+  encode(image: tf.Tensor): HeadFeature[] {
     if (image.rank !== 4 || image.shape[3] !== 3) throw new Error(`AnyDepth: expected an NHWC RGB image [B,H,W,3], got [${image.shape}]`);
     const { padded } = centerPad(image as tf.Tensor4D, this.patchSize);
     const features = this.encoder.getIntermediateLayers(padded, { layers: this.layers, norm: this.norm });
@@ -95,11 +91,11 @@ export class AnyDepth extends Module {
   }
 
   /** Disparity from precomputed encoder features (used with feature caching in training). */
-  forwardFeatures(features: FeatureMap[]): tf.Tensor {
+  forwardFeatures(features: HeadFeature[]): tf.Tensor {
     return tf.tidy(() => this.depthFromLogits(this.runHead(features)));
   }
 
-  private runHead(features: FeatureMap[]): tf.Tensor {
+  private runHead(features: HeadFeature[]): tf.Tensor {
     const logits = this.decoder instanceof SDTHead && this.tiling !== 'off' ? sdtForwardTiled(this.decoder, features, this.tiling) : this.decoder.forward(features);
     // SDT upsamples the token grid 16× (two ×4 DySample stages), which is the input size only for a
     // patch-16 encoder (DINOv3). On a patch-14 encoder (DINOv2) it gives 16h × 16w for a 14h × 14w

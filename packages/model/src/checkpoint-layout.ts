@@ -47,6 +47,12 @@ const SDT_MARKER = 'weighted_fusion.projections.0.0.weight';
 const DAV2_OFFICIAL_MARKER = 'depth_head.scratch.refinenet1.out_conv.weight';
 const DAV2_HF_MARKER = 'head.conv1.weight';
 
+/** The two Depth Anything V2 layouts: a marker key of the head (and a sibling prefix that must exist), head and backbone prefixes. */
+const DAV2_LAYOUTS = [
+  { scheme: 'dav2-official', marker: DAV2_OFFICIAL_MARKER, also: '', decoder: 'depth_head.', encoder: 'pretrained.', encoderScheme: 'hub' },
+  { scheme: 'dav2-transformers', marker: DAV2_HF_MARKER, also: 'neck.', decoder: 'head.', encoder: 'backbone.', encoderScheme: 'hf' },
+] as const;
+
 function prefixBefore(keys: string[], marker: string): string[] {
   return keys.filter((k) => k === marker || k.endsWith(`.${marker}`)).map((k) => k.slice(0, k.length - marker.length));
 }
@@ -110,23 +116,15 @@ export function detectCheckpointLayout(input: TensorSource | TensorSource[]): Ch
       }
       continue;
     }
-    const dav2 = prefixBefore(keys[i], DAV2_OFFICIAL_MARKER);
-    if (dav2.length === 1) {
+    for (const l of DAV2_LAYOUTS) {
+      const roots = prefixBefore(keys[i], l.marker).filter((p) => !l.also || keys[i].some((k) => k.startsWith(`${p}${l.also}`)));
+      if (roots.length !== 1) continue;
       family = 'dav2';
-      scheme = 'dav2-official';
-      root = dav2[0];
-      decoder = { source: i, prefix: `${root}depth_head.` };
-      if (keys[i].some((k) => k.startsWith(`${root}pretrained.`))) encoder = { source: i, prefix: `${root}pretrained.`, scheme: 'hub' };
-      continue;
-    }
-    const dav2Hf = prefixBefore(keys[i], DAV2_HF_MARKER).filter((p) => keys[i].some((k) => k.startsWith(`${p}neck.`)));
-    if (dav2Hf.length === 1) {
-      family = 'dav2';
-      scheme = 'dav2-transformers';
-      root = dav2Hf[0];
-      decoder = { source: i, prefix: `${root}head.` };
-      if (keys[i].some((k) => k.startsWith(`${root}backbone.`))) encoder = { source: i, prefix: `${root}backbone.`, scheme: 'hf' };
-      continue;
+      scheme = l.scheme;
+      root = roots[0];
+      decoder = { source: i, prefix: `${root}${l.decoder}` };
+      if (keys[i].some((k) => k.startsWith(`${root}${l.encoder}`))) encoder = { source: i, prefix: `${root}${l.encoder}`, scheme: l.encoderScheme };
+      break;
     }
   }
   if (!decoder) {

@@ -16,13 +16,20 @@ export interface AnyDepthLoadReport {
 
 const EMPTY: LoadReport = { loaded: [], missing: [], unexpected: [], mismatched: [] };
 
+/** Options of loading one part of a checkpoint: its key prefix, strictness, and keys to skip (data tensors always are). */
+export interface PartLoadOptions {
+  prefix?: string;
+  strict?: boolean;
+  ignore?: (key: string) => boolean;
+}
+
+function ignoring(options: PartLoadOptions): (key: string) => boolean {
+  return (k) => isDataTensor(k) || (options.ignore?.(k) ?? false);
+}
+
 /** Loads the encoder part of a checkpoint (HF or torch-hub DINOv3 names, detected), with an optional prefix. */
-export function loadEncoderWeights(
-  model: AnyDepth,
-  input: StateDictInput,
-  options: { prefix?: string; strict?: boolean; ignore?: (key: string) => boolean } = {},
-): LoadReport {
-  const ignore = (k: string) => isDataTensor(k) || (options.ignore?.(k) ?? false);
+export function loadEncoderWeights(model: AnyDepth, input: StateDictInput, options: PartLoadOptions = {}): LoadReport {
+  const ignore = ignoring(options);
   if (model.encoder instanceof DinoVisionTransformer) {
     return loadDinov3Weights(model.encoder, input, { prefix: options.prefix, strict: options.strict, ignore });
   }
@@ -30,13 +37,8 @@ export function loadEncoderWeights(
 }
 
 /** Loads the decoder part (official SDT names), with an optional prefix such as `'decoder.'`. */
-export function loadDecoderWeights(
-  model: AnyDepth,
-  input: StateDictInput,
-  options: { prefix?: string; strict?: boolean; ignore?: (key: string) => boolean } = {},
-): LoadReport {
-  const ignore = (k: string) => isDataTensor(k) || (options.ignore?.(k) ?? false);
-  return model.decoder.loadStateDict(input, { prefix: options.prefix ?? '', strict: options.strict, ignore });
+export function loadDecoderWeights(model: AnyDepth, input: StateDictInput, options: PartLoadOptions = {}): LoadReport {
+  return model.decoder.loadStateDict(input, { prefix: options.prefix ?? '', strict: options.strict, ignore: ignoring(options) });
 }
 
 /**

@@ -1,4 +1,5 @@
-export { AnyDepth, type AnyDepthOptions, type FeatureEncoder, type FeatureMap, type DepthHead } from './anydepth.js';
+export { AnyDepth, type AnyDepthOptions, type FeatureEncoder, type DepthHead } from './anydepth.js';
+export type { HeadFeature } from '@anydepth/core';
 export {
   type AnyDepthConfig,
   type AnyDepthPresetName,
@@ -55,14 +56,15 @@ export {
   isDataTensor,
 } from './checkpoint-layout.js';
 export { type ConfigOrigin, type InferConfigOptions, inferAnyDepthConfig } from './checkpoint-config.js';
-export { centerPad, centerPaddingFor, type Padding } from './center-padding.js';
+export { centerPad, centerPaddingFor, type Padding } from '@anydepth/core';
 export { type RawImage, type BrowserImage, type ImageInput, imageToTensor, isRawImage } from './image.js';
 export { IMAGENET_MEAN, IMAGENET_STD, type InputSizeOptions, networkInputSize, preprocessImage } from './preprocess.js';
 export { predict, predictBatch, type PredictOptions, type DepthPrediction, type StageTimings } from './predict.js';
 export { type DisparityAlignment, type ReferencePoint, depthFromDisparity, alignToReferencePoints } from './depth-conversion.js';
 export { type ColormapName, type ColorizeOptions, COLORMAPS, colormapLut, colorize, displayRange } from './colormap.js';
 export { encodePng, encodePng16 } from './png.js';
-export { type Intrinsics, type PointCloudOptions, intrinsicsFromFov, encodePly } from './ply.js';
+export { type PointCloudOptions, encodePly } from './ply.js';
+export { type Intrinsics, intrinsicsFromFov } from '@anydepth/core';
 export { encodeNpyFloat32 } from './npy.js';
 export { type TiledHeadOptions, DEFAULT_BAND_BYTES, sdtForwardTiled, dysampleRows, maxTensorBytesForBackend } from './tiled-sdt.js';
 export {

@@ -8,7 +8,8 @@ import { type AnyDepthCheckpointReport, type LoadAnyDepthCheckpointOptions, load
 import { type ColormapName, colorize } from './colormap.js';
 import type { RawImage } from './image.js';
 import { encodeNpyFloat32 } from './npy.js';
-import { encodePly, type Intrinsics } from './ply.js';
+import type { Intrinsics } from '@anydepth/core';
+import { encodePly } from './ply.js';
 import { encodePng, encodePng16 } from './png.js';
 import type { DepthPrediction } from './predict.js';
 import type { AnyDepthConfig } from './presets.js';

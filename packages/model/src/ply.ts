@@ -1,17 +1,4 @@
-/** Pinhole intrinsics in pixels. */
-export interface Intrinsics {
-  fx: number;
-  fy: number;
-  cx: number;
-  cy: number;
-}
-
-/** Intrinsics from a horizontal field of view in degrees, principal point at the centre. */
-export function intrinsicsFromFov(width: number, height: number, fovDegrees: number): Intrinsics {
-  if (!(fovDegrees > 0 && fovDegrees < 180)) throw new Error(`field of view must be in (0, 180) degrees, got ${fovDegrees}`);
-  const f = width / 2 / Math.tan((fovDegrees * Math.PI) / 360);
-  return { fx: f, fy: f, cx: (width - 1) / 2, cy: (height - 1) / 2 };
-}
+import { type Intrinsics, intrinsicsFromFov } from '@anydepth/core';
 
 export interface PointCloudOptions {
   intrinsics?: Intrinsics;

@@ -28,7 +28,8 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
 
 /**
  * Encodes a PNG. `colorType` 0 = grey, 2 = RGB, 6 = RGBA; `bitDepth` 8 or 16 (16-bit samples are
- * given as numbers 0..65535 and stored big-endian as PNG requires).
+ * given as numbers 0..65535 and stored big-endian as PNG requires). (test-utils keeps an independent PNG writer
+ * on purpose, to test decoders and this writer against.)
  */
 export function encodePng(
   pixels: ArrayLike<number>,

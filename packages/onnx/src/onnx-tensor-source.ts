@@ -28,31 +28,23 @@ export function isAnonymousName(name: string): boolean {
   return name.startsWith('onnx::') || /^(val|const|_v|Constant)_?\d+$/i.test(name) || !name.includes('.');
 }
 
+const DTYPES = new Map<number, SafetensorsDType>([
+  [DT.FLOAT, 'F32'],
+  [DT.DOUBLE, 'F64'],
+  [DT.FLOAT16, 'F16'],
+  [DT.BFLOAT16, 'BF16'],
+  [DT.INT64, 'I64'],
+  [DT.INT32, 'I32'],
+  [DT.INT16, 'I16'],
+  [DT.INT8, 'I8'],
+  [DT.UINT8, 'U8'],
+  [DT.BOOL, 'BOOL'],
+]);
+
 function dtypeOf(t: OnnxTypes.ITensorProto): SafetensorsDType {
-  switch (t.dataType) {
-    case DT.FLOAT:
-      return 'F32';
-    case DT.DOUBLE:
-      return 'F64';
-    case DT.FLOAT16:
-      return 'F16';
-    case DT.BFLOAT16:
-      return 'BF16';
-    case DT.INT64:
-      return 'I64';
-    case DT.INT32:
-      return 'I32';
-    case DT.INT16:
-      return 'I16';
-    case DT.INT8:
-      return 'I8';
-    case DT.UINT8:
-      return 'U8';
-    case DT.BOOL:
-      return 'BOOL';
-    default:
-      throw new Error(`ONNX initializer '${t.name}': data type ${t.dataType} is not supported`);
-  }
+  const dtype = DTYPES.get(t.dataType ?? -1);
+  if (!dtype) throw new Error(`ONNX initializer '${t.name}': data type ${t.dataType} is not supported`);
+  return dtype;
 }
 
 const BYTES: Record<SafetensorsDType, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };

@@ -12,7 +12,7 @@ export {
   type RgbdScene,
   type RenderOptions,
   type RandomSceneOptions,
-  intrinsicsForFov,
+  intrinsicsFromFov,
   renderScene,
   randomScene,
   proceduralScene,

@@ -64,6 +64,11 @@ export interface SceneSpec {
   fovDegrees: number;
 }
 
+/**
+ * Pinhole intrinsics in pixels in the project's one convention (OpenCV's: pixel u is the centre of column u, a centred
+ * principal point is cx = (width − 1)/2). The same type as `Intrinsics` of `@anydepth/core` (structurally equal, so a
+ * scene's intrinsics go straight into `encodePly`); declared here because this package has no dependencies.
+ */
 export interface Intrinsics {
   fx: number;
   fy: number;
@@ -92,10 +97,14 @@ export interface RenderOptions {
   gamma?: number;
 }
 
-/** Pinhole intrinsics for a horizontal field of view. */
-export function intrinsicsForFov(width: number, height: number, fovDegrees: number): Intrinsics {
+/**
+ * Pinhole intrinsics for a horizontal field of view, principal point at the centre: the same numbers as core's
+ * `intrinsicsFromFov` (train/test/intrinsics.test.ts checks it; this package has no dependencies to import it from).
+ */
+export function intrinsicsFromFov(width: number, height: number, fovDegrees: number): Intrinsics {
+  if (!(fovDegrees > 0 && fovDegrees < 180)) throw new Error(`field of view must be in (0, 180) degrees, got ${fovDegrees}`);
   const fx = width / 2 / Math.tan((fovDegrees * Math.PI) / 360);
-  return { fx, fy: fx, cx: width / 2, cy: height / 2 };
+  return { fx, fy: fx, cx: (width - 1) / 2, cy: (height - 1) / 2 };
 }
 
 const EPS = 1e-6;
@@ -282,7 +291,7 @@ export function renderScene(scene: SceneSpec, options: RenderOptions): RgbdScene
   }
   const shadows = options.shadows ?? true;
   const invGamma = 1 / (options.gamma ?? 2.2);
-  const K = intrinsicsForFov(width, height, scene.fovDegrees);
+  const K = intrinsicsFromFov(width, height, scene.fovDegrees);
   const R = cameraRotation(scene.camera.yaw, scene.camera.pitch, scene.camera.roll);
   const rgb = new Uint8Array(width * height * 3);
   const depth = new Float32Array(width * height);
@@ -290,9 +299,9 @@ export function renderScene(scene: SceneSpec, options: RenderOptions): RgbdScene
   const hit: Hit = { t: 0, shape: -1, nx: 0, ny: 0, nz: 0 };
   const p = [0, 0, 0];
   for (let v = 0; v < height; v++) {
-    const yc = (v + 0.5 - K.cy) / K.fy;
+    const yc = (v - K.cy) / K.fy;
     for (let u = 0; u < width; u++) {
-      const xc = (u + 0.5 - K.cx) / K.fx;
+      const xc = (u - K.cx) / K.fx; // through the pixel centre (OpenCV convention)
       // Camera-space direction (xc, yc, 1): t along it is the planar depth z.
       const dx = R[0] * xc + R[1] * yc + R[2];
       const dy = R[3] * xc + R[4] * yc + R[5];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type SceneSpec, intrinsicsForFov, proceduralScene, randomScene, renderScene } from '../src/index.js';
+import { type SceneSpec, intrinsicsFromFov, proceduralScene, randomScene, renderScene } from '../src/index.js';
 
 const flat = { color: [0.8, 0.6, 0.4] as [number, number, number], texture: { kind: 'solid' as const } };
 const still = { yaw: 0, pitch: 0, roll: 0 };
@@ -58,10 +58,10 @@ describe('procedural scenes', () => {
     const W = 32;
     const H = 32;
     const s = renderScene(scene, { width: W, height: H });
-    const K = intrinsicsForFov(W, H, 60);
+    const K = intrinsicsFromFov(W, H, 60);
     for (let v = 0; v < H; v++) {
       for (let u = 0; u < W; u++) {
-        const y = (v + 0.5 - K.cy) / K.fy;
+        const y = (v - K.cy) / K.fy;
         const expected = y > 0 ? h / y : Infinity;
         const got = s.depth[v * W + u];
         if (Number.isFinite(expected)) expect(Math.abs(got - expected) / expected).toBeLessThan(1e-6);
@@ -83,11 +83,11 @@ describe('procedural scenes', () => {
     const W = 33;
     const H = 25;
     const s = renderScene(scene, { width: W, height: H });
-    const K = intrinsicsForFov(W, H, 50);
+    const K = intrinsicsFromFov(W, H, 50);
     let hits = 0;
     for (let v = 0; v < H; v++) {
       for (let u = 0; u < W; u++) {
-        const d = [(u + 0.5 - K.cx) / K.fx, (v + 0.5 - K.cy) / K.fy, 1];
+        const d = [(u - K.cx) / K.fx, (v - K.cy) / K.fy, 1];
         // |t·d − c|² = R²  →  a t² − 2 b t + (|c|² − R²) = 0
         const a = d[0] ** 2 + d[1] ** 2 + 1;
         const b = d[0] * c[0] + d[1] * c[1] + c[2];

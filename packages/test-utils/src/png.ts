@@ -9,7 +9,11 @@ function crc32(buf: Uint8Array): number {
   return ~c >>> 0;
 }
 
-/** Minimal PNG writer for tests (filter type chosen per row), grey or RGB, 8 or 16 bits. */
+/**
+ * Minimal PNG writer for tests (filter type chosen per row), grey or RGB, 8 or 16 bits. A twin of `encodePng` in
+ * @anydepth/model on purpose: tests of the decoders (datasets, data-quality, model) need an independent encoder
+ * (node:zlib, every filter type) that needs no tfjs, and model's writer is itself under test.
+ */
 export function encodePng(width: number, height: number, channels: 1 | 3, bitDepth: 8 | 16, values: ArrayLike<number>, filterOf: (y: number) => number = () => 0): Uint8Array {
   const bpp = (channels * bitDepth) / 8;
   const stride = width * bpp;

@@ -1,9 +1,8 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { SafetensorsFile, encodeSafetensors, tensorToHostSync } from '@anydepth/core';
+import { type HeadFeature, SafetensorsFile, encodeSafetensors, tensorToHostSync } from '@anydepth/core';
 import { writeFileAtomic } from '@anydepth/core/node';
-import type { FeatureMap } from '@anydepth/model';
 
 /**
  * Frozen-encoder features on disk, one safetensors file per (sample, augmentation), so that each
@@ -32,7 +31,7 @@ export class FeatureCache {
   }
 
   /** Features [1, …] of one sample, or null when not cached. The caller disposes them. */
-  get(key: string): FeatureMap[] | null {
+  get(key: string): HeadFeature[] | null {
     const path = this.path(key);
     if (!existsSync(path)) {
       this.misses++;
@@ -42,19 +41,19 @@ export class FeatureCache {
     const sig = file.metadata?.['anydepth.signature'];
     if (sig !== this.signature) throw new Error(`feature cache ${path} was written for '${sig}', this run is '${this.signature}': use another --cache-dir or delete it`);
     const layers = Number(file.metadata?.['anydepth.layers']);
-    const out: FeatureMap[] = [];
+    const out: HeadFeature[] = [];
     for (let i = 0; i < layers; i++) {
       const map: Record<string, tf.Tensor> = {};
       for (const key of file.keys()) if (key.startsWith(`${i}.`)) map[key.slice(String(i).length + 1)] = file.tensor(key);
       if (!map.patches) throw new Error(`feature cache ${path}: layer ${i} has no patches`);
-      out.push(map as unknown as FeatureMap);
+      out.push(map as unknown as HeadFeature);
     }
     this.hits++;
     return out;
   }
 
   /** Stores one sample's features (batch 1). */
-  put(key: string, features: FeatureMap[]): void {
+  put(key: string, features: HeadFeature[]): void {
     const tensors: Record<string, ReturnType<typeof tensorToHostSync>> = {};
     features.forEach((f, i) => {
       if (f.patches.shape[0] !== 1) throw new Error(`FeatureCache.put: expected batch 1, got [${f.patches.shape}]`);
@@ -66,18 +65,18 @@ export class FeatureCache {
 }
 
 /** Concatenates per-sample features (every tensor of each map) along the batch axis (disposes nothing). */
-export function concatFeatures(perSample: FeatureMap[][]): FeatureMap[] {
+export function concatFeatures(perSample: HeadFeature[][]): HeadFeature[] {
   return perSample[0].map((first, layer) => {
     const out: Record<string, tf.Tensor> = {};
     for (const [name, t] of Object.entries(first)) {
       if (!(t instanceof tf.Tensor)) continue;
       out[name] = tf.concat(perSample.map((f) => (f[layer] as unknown as Record<string, tf.Tensor>)[name]), 0); // [B, …]
     }
-    return out as unknown as FeatureMap;
+    return out as unknown as HeadFeature;
   });
 }
 
 /** Disposes every tensor of the feature maps (patches, cls, registers, …). */
-export function disposeFeatures(features: FeatureMap[]): void {
+export function disposeFeatures(features: HeadFeature[]): void {
   for (const f of features) for (const t of Object.values(f)) if (t instanceof tf.Tensor) t.dispose();
 }

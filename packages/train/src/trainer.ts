@@ -1,10 +1,10 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng, ensureGradients } from '@anydepth/core';
+import { type HeadFeature, Rng, ensureGradients } from '@anydepth/core';
 import { writeFileAtomic } from '@anydepth/core/node';
 import { type AnyDepthLossOptions, anyDepthLoss } from '@anydepth/losses';
-import type { AnyDepth, FeatureMap } from '@anydepth/model';
+import type { AnyDepth } from '@anydepth/model';
 import { AdamW } from './adamw.js';
 import { type AugmentOptions, type Augmentation, applyAugmentation, augmentationKey, drawAugmentation } from './augment.js';
 import { trainingChartPng } from './chart.js';
@@ -217,14 +217,14 @@ export async function trainAnyDepth(options: TrainOptions): Promise<TrainResult>
     ? new FeatureCache(cacheDir, JSON.stringify({ config: model.config ?? null, layers: model.layers, norm: model.norm, size: [first.width, first.height] }))
     : undefined;
 
-  const encodeBatch = (images: tf.Tensor4D, samples: TrainSample[], augs: Augmentation[]): FeatureMap[] => {
-    if (!cache) return tf.tidy(() => model.encode(images) as unknown as tf.TensorContainer) as unknown as FeatureMap[];
+  const encodeBatch = (images: tf.Tensor4D, samples: TrainSample[], augs: Augmentation[]): HeadFeature[] => {
+    if (!cache) return tf.tidy(() => model.encode(images) as unknown as tf.TensorContainer) as unknown as HeadFeature[];
     const perSample = samples.map((s, b) => {
       const key = `${s.id}.${augmentationKey(augs[b])}`;
       const hit = cache.get(key);
       if (hit) return hit;
       const image = tf.tensor4d(normalizedImage(s), [1, s.height, s.width, 3]); // [1, H, W, 3]
-      const f = tf.tidy(() => model.encode(image) as unknown as tf.TensorContainer) as unknown as FeatureMap[];
+      const f = tf.tidy(() => model.encode(image) as unknown as tf.TensorContainer) as unknown as HeadFeature[];
       image.dispose();
       cache.put(key, f);
       return f;

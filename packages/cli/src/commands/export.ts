@@ -1,4 +1,4 @@
-import { renameSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
+import { writeFileAtomic } from '@anydepth/core/node';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
@@ -43,27 +43,19 @@ function parseSize(text: string): [number, number] {
   return [h, w];
 }
 
-/** Writes the model (and its external data) through temporary names, so a failure leaves no half-written file. */
-async function writeAtomically(path: string, exported: OnnxExport): Promise<string[]> {
+/** Writes the model and its external data with core's atomic writer, so a failure leaves no half-written file. */
+function writeAtomically(path: string, exported: OnnxExport): string[] {
   const written: string[] = [];
-  const dataPath = exported.externalData ? `${path}.data` : null;
   try {
-    if (exported.externalData && dataPath) {
-      const tmp = `${dataPath}.tmp`;
-      const stream = createWriteStream(tmp);
-      for (const chunk of exported.externalData.chunks) {
-        if (!stream.write(chunk)) await new Promise<void>((r) => stream.once('drain', () => r()));
-      }
-      await new Promise<void>((resolve, reject) => stream.end((e?: Error | null) => (e ? reject(e) : resolve())));
-      renameSync(tmp, dataPath);
+    if (exported.externalData) {
+      const dataPath = `${path}.data`;
+      writeFileAtomic(dataPath, exported.externalData.chunks);
       written.push(dataPath);
     }
-    writeFileSync(`${path}.tmp`, exported.model);
-    renameSync(`${path}.tmp`, path);
+    writeFileAtomic(path, exported.model);
     written.push(path);
     return written;
   } catch (e) {
-    for (const p of [`${path}.tmp`, ...(dataPath ? [`${dataPath}.tmp`] : [])]) rmSync(p, { force: true });
     throw new CliError(`cannot write '${path}': ${(e as Error).message}`);
   }
 }
@@ -175,7 +167,7 @@ export async function runExport(argv: string[], log: (line: string) => void): Pr
       },
     });
     progress.tick(total - seen, `tensors (${exported.initializers.length} used by the graph)`);
-    const written = await writeAtomically(values.onnx, exported);
+    const written = writeAtomically(values.onnx, exported);
     const dims = exported.inputs[0].dims!.join('×');
     log(`wrote ${written.join(', ')}: opset ${opset}, input image [${dims}], ${(exported.weightBytes / 2 ** 20).toFixed(1)} MiB of weights${exported.externalData ? ' (external data)' : ''}`);
     if (values.check) await checkRun(values.onnx, model, h, w, log);

@@ -1,6 +1,6 @@
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { SafetensorsFileHandle } from '../node.js';
+import { SafetensorsFileHandle, readExactly } from '../node.js';
 import { type ByteReader, checkRange } from './byte-reader.js';
 import type { Checkpoint } from './checkpoint.js';
 import { DETECT_BYTES, detectCheckpointFormat } from './detect.js';
@@ -21,14 +21,7 @@ export function fileReader(path: string): ByteReader {
     read(offset, length) {
       if (fd === null) throw new CheckpointError(`${label}: file is closed`);
       checkRange(label, 'read', offset, length, size);
-      const out = new Uint8Array(length);
-      let done = 0;
-      while (done < length) {
-        const n = readSync(fd, out, done, length - done, offset + done);
-        if (n === 0) throw new CheckpointError(`${label}: unexpected end of file at byte ${offset + done}`);
-        done += n;
-      }
-      return out;
+      return readExactly(fd, offset, length, label, CheckpointError);
     },
     close() {
       if (fd !== null) closeSync(fd);

@@ -30,9 +30,7 @@ export class BatchNorm2d extends Layer {
     super();
     this.eps = options.eps ?? 1e-5;
     this.momentum = options.momentum ?? 0.1;
-    const affine = options.affine ?? true;
-    this.weight = affine ? this.addParameter('weight', tf.ones([numFeatures])) : null;
-    this.bias = affine ? this.addParameter('bias', tf.zeros([numFeatures])) : null;
+    [this.weight, this.bias] = this.addAffine(numFeatures, options.affine ?? true);
     if (options.trackRunningStats ?? true) {
       this.runningMean = this.addBuffer('running_mean', tf.zeros([numFeatures]));
       this.runningVar = this.addBuffer('running_var', tf.ones([numFeatures]));

@@ -18,9 +18,7 @@ export class LayerNorm extends Layer {
   ) {
     super();
     this.eps = options.eps ?? 1e-5;
-    const affine = options.elementwiseAffine ?? true;
-    this.weight = affine ? this.addParameter('weight', tf.ones([normalizedShape])) : null;
-    this.bias = affine ? this.addParameter('bias', tf.zeros([normalizedShape])) : null;
+    [this.weight, this.bias] = this.addAffine(normalizedShape, options.elementwiseAffine ?? true);
   }
 
   forward(x: tf.Tensor): tf.Tensor {

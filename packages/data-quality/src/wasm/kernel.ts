@@ -1,3 +1,4 @@
+import { EmbeddedWasm } from '@anydepth/datasets';
 import { scoreCodesWasmBase64 } from './score-codes-wasm.js';
 
 interface ScoreCodesExports {
@@ -15,25 +16,11 @@ export interface CodeCounts {
   nLarge: number;
 }
 
-const PAGE = 65536;
 const CODES = 65536;
-/** Memory kept between maps; a larger map grows it for the call and the instance is then dropped. */
-const KEEP_BYTES = 64 * 1024 * 1024;
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-let instance: ScoreCodesExports | null | undefined;
-
-function load(): ScoreCodesExports | null {
-  if (instance !== undefined) return instance;
-  try {
-    if (!LITTLE_ENDIAN) throw new Error('typed-array views of wasm memory assume a little-endian host');
-    const bytes = Uint8Array.from(atob(scoreCodesWasmBase64), (ch) => ch.charCodeAt(0));
-    instance = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as unknown as ScoreCodesExports;
-  } catch {
-    instance = null; // no WebAssembly here: score-codes.ts runs its JavaScript loops
-  }
-  return instance;
-}
+// Typed-array views of wasm memory assume a little-endian host; elsewhere score-codes.ts runs its JavaScript loops.
+const module = new EmbeddedWasm<ScoreCodesExports>(scoreCodesWasmBase64);
 
 /**
  * The WebAssembly passes over one map of 16-bit codes: `count` copies the codes into the module and counts codes and
@@ -46,7 +33,7 @@ export class CodeKernel {
   private constructor(private readonly wasm: ScoreCodesExports) {}
 
   static create(): CodeKernel | null {
-    const wasm = load();
+    const wasm = LITTLE_ENDIAN ? module.exports() : null;
     return wasm ? new CodeKernel(wasm) : null;
   }
 
@@ -59,8 +46,7 @@ export class CodeKernel {
     const large = grid + 4 * 256 * 256;
     const gathered = large + 8 * n;
     const needed = gathered + 8 * n;
-    const have = this.wasm.memory.buffer.byteLength;
-    if (needed > have) this.wasm.memory.grow(Math.ceil((needed - have) / PAGE));
+    EmbeddedWasm.reserve(this.wasm, needed);
     this.layout = { codes, counts, grid, large, gathered, width, height };
     const buffer = this.wasm.memory.buffer;
     new Uint16Array(buffer, codes, n).set(data);
@@ -82,6 +68,6 @@ export class CodeKernel {
 
   /** Drops the instance when a large map grew its memory beyond what is worth keeping. */
   release(): void {
-    if (this.wasm.memory.buffer.byteLength > KEEP_BYTES && instance === this.wasm) instance = undefined;
+    module.release(this.wasm);
   }
 }

@@ -148,7 +148,7 @@ export function listSamples(dataset: DatasetName | string, root: string, opts: A
   return out;
 }
 
-/** Reads a kept-list (one sample id per line, as written by `anydepth-quality filter`). */
+/** Reads a kept-list (one sample id per line, as written by `anydepth quality filter`). */
 export function readKeptList(path: string): Set<string> {
   return new Set(readListFile(path).map((t) => t[0]));
 }

@@ -1,3 +1,4 @@
+import { EmbeddedWasm } from './embedded.js';
 import { unfilterWasmBase64 } from './unfilter-wasm.js';
 
 interface UnfilterExports {
@@ -6,23 +7,12 @@ interface UnfilterExports {
   samples16(ptr: number, height: number, stride: number, dst: number): void;
 }
 
-const PAGE = 65536;
-/** Memory kept between calls; a larger image grows it for the call and the instance is then dropped. */
-const KEEP_BYTES = 64 * 1024 * 1024;
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-let instance: UnfilterExports | null | undefined;
+const module = new EmbeddedWasm<UnfilterExports>(unfilterWasmBase64);
 
 function load(): UnfilterExports | null {
-  if (instance !== undefined) return instance;
-  try {
-    const bytes = Uint8Array.from(atob(unfilterWasmBase64), (ch) => ch.charCodeAt(0));
-    // Synchronous compile: the module is under 1 KiB, within every engine's limit for synchronous compilation.
-    instance = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as unknown as UnfilterExports;
-  } catch {
-    instance = null; // no WebAssembly here (or it is disabled): the JavaScript unfilter runs instead
-  }
-  return instance;
+  return module.exports(); // null: no WebAssembly here (or it is disabled), the JavaScript unfilter runs instead
 }
 
 /** Copies `raw` into wasm memory after a zeroed row, reverses the filters there; status as `unfilter` returns it. */
@@ -30,8 +20,7 @@ function unfilterInMemory(wasm: UnfilterExports, raw: Uint8Array, height: number
   const rowBytes = stride + 1;
   const size = rowBytes * height;
   const needed = rowBytes + size + extra;
-  const have = wasm.memory.buffer.byteLength;
-  if (needed > have) wasm.memory.grow(Math.ceil((needed - have) / PAGE));
+  EmbeddedWasm.reserve(wasm, needed);
   const memory = new Uint8Array(wasm.memory.buffer);
   memory.fill(0, 0, rowBytes); // the row above the first row
   memory.set(raw.subarray(0, size), rowBytes);
@@ -39,7 +28,7 @@ function unfilterInMemory(wasm: UnfilterExports, raw: Uint8Array, height: number
 }
 
 function release(wasm: UnfilterExports): void {
-  if (wasm.memory.buffer.byteLength > KEEP_BYTES) instance = undefined;
+  module.release(wasm);
 }
 
 /**

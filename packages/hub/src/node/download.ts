@@ -63,6 +63,8 @@ async function hashFile(path: string, hash: ReturnType<typeof createHash>): Prom
  */
 export async function downloadFile(url: string, dest: string, options: DownloadOptions = {}): Promise<DownloadResult> {
   if (!options.force && existsSync(dest)) return { path: dest, downloaded: false, resumedFrom: 0, size: sizeOf(dest) };
+  // Not core's writeFileAtomic, on purpose: the partial file must outlive a failed run (it is resumed), it is streamed
+  // and hashed as it arrives, and hub has no @anydepth dependency. It becomes `dest` by the same rename.
   const part = `${dest}.part`;
   const recordPath = `${dest}.part.json`;
   const discard = () => {

@@ -6,6 +6,8 @@ import { emitFeatures, emitHead, registerEmitter } from '../registry.js';
 /**
  * The official CenterPadding on an NCHW image, from the run-time H and W: pad up to a multiple of
  * `multiple`, top/left = pad // 2, bottom/right = the rest, zeros (the mean colour after normalisation).
+ * The same rule as core's `centerPaddingFor`, written as graph ops because H and W are only known at run time
+ * (dynamic axes); anydepth-export.test.ts checks both at 60×90.
  */
 export function centerPadding(ctx: EmitContext, image: Value, multiple: number): Value {
   const g = ctx.g;

@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseRecords, type ScoreRecord } from '../src/index.js';
+import { parseRecords, type ScoreRecord } from '@anydepth/data-quality';
 import { encodePng } from '@anydepth/test-utils/png';
-import { syntheticDepthMm } from './helpers.js';
+import { syntheticDepthMm } from '@anydepth/test-utils/synthetic-depth';
 
-// The scorer CLI as a real child process (from source through the tsx loader), killed with SIGKILL mid-run.
+// `anydepth quality score` as a real child process (from source through the tsx loader), killed with SIGKILL mid-run.
 const here = dirname(fileURLToPath(import.meta.url));
 const bin = join(here, '../src/bin.ts');
 const tsx = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/loader.mjs')).href;
@@ -26,7 +26,7 @@ for (let i = 0; i < N; i++) writeFileSync(join(files, `d${String(i).padStart(4, 
 
 function run(out: string, workers: number, killWhenLines?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; linesAtKill?: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', tsx, bin, 'score', files, '--dataset', 'custom', '--scale', '1000', '--out', out, '--workers', String(workers)], {
+    const child = spawn(process.execPath, ['--import', tsx, bin, 'quality', 'score', files, '--dataset', 'custom', '--scale', '1000', '--out', out, '--workers', String(workers)], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let err = '';

@@ -8,7 +8,8 @@ export interface Padding {
 }
 
 /**
- * The official CenterPadding: pad H and W up to the next multiple, split evenly
+ * The official CenterPadding (the one home of the rule: AnyDepth, the DINOv3 encoder's `pad: 'center'`; the ONNX
+ * emitter writes the same arithmetic into the graph): pad H and W up to the next multiple, split evenly
  * (top/left = pad // 2, bottom/right = the rest).
  */
 export function centerPaddingFor(height: number, width: number, multiple: number): Padding {

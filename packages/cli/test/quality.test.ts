@@ -1,25 +1,21 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runQualityCli } from '../src/cli.js';
-import { parseRecords, scoreDepthMap } from '../src/index.js';
+import { parseRecords, scoreDepthMap } from '@anydepth/data-quality';
 import { encodePng } from '@anydepth/test-utils/png';
-import { syntheticDepthMm } from './helpers.js';
+import { syntheticDepthMm } from '@anydepth/test-utils/synthetic-depth';
+import { runCli } from '../src/main.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'anydepth-quality-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function sink() {
-  let text = '';
-  return { write: (s: string) => { text += s; return true; }, get text() { return text; }, isTTY: false };
-}
-
+// `anydepth quality …` in this process, through the same entry (errors, exit codes) as every other command.
 async function cli(args: string[]) {
-  const stdout = sink();
-  const stderr = sink();
-  const code = await runQualityCli(args, { stdout, stderr });
-  return { code, stdout: stdout.text, stderr: stderr.text };
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(['quality', ...args], { log: (s) => (stdout += `${s}\n`), error: (s) => (stderr += `${s}\n`) });
+  return { code, stdout, stderr };
 }
 
 // A fabricated NYUv2 (BTS layout) root with 12 synthetic 16-bit PNGs and one corrupt file.
@@ -33,7 +29,7 @@ for (let i = 0; i < 12; i++) {
 }
 writeFileSync(join(root, 'scene', 'sync_depth_00099.png'), encodePng(64, 48, 1, 16, maps[0]).subarray(0, 60));
 
-describe('anydepth-quality score / filter', () => {
+describe('anydepth quality score / filter', () => {
   it('scores a dataset root in the main thread; records equal scoreDepthMap; the corrupt file is an error record', async () => {
     const out = join(tmp, 'a.jsonl');
     const r = await cli(['score', root, '--dataset', 'nyuv2', '--out', out, '--workers', '0']);
@@ -67,10 +63,22 @@ describe('anydepth-quality score / filter', () => {
     expect(r.code).toBe(0);
     const [rec] = parseRecords(readFileSync(out, 'utf8')).records;
     expect(rec).toMatchObject(scoreDepthMap(maps[1], 64, 48, { scale: 1000, maxDepth: 2 }));
-    expect((await cli(['score', root, '--out', out])).code).toBe(2);
-    expect((await cli(['score', root, '--dataset', 'nope', '--out', out])).stderr).toContain("unknown dataset 'nope'");
-    expect((await cli(['score', root, '--dataset', 'nyuv2', '--out', out, '--shard', '2/2'])).code).toBe(2);
-    expect((await cli(['frobnicate'])).code).toBe(2);
+    const usage: Array<[string[], string]> = [
+      [['score', root, '--out', out], 'anydepth: quality score needs --dataset <name>'],
+      [['score', root, '--dataset', 'nope', '--out', out], "anydepth: quality: unknown dataset 'nope' (known: "],
+      [['score', root, '--dataset', 'nyuv2', '--out', out, '--shard', '2/2'], "anydepth: quality: --shard must be i/n with 0 ≤ i < n, got '2/2'"],
+      [['score', root, '--dataset', 'nyuv2', '--out', out, '--workers', 'two'], "anydepth: quality: --workers must be a number, got 'two'"],
+      [['score', root, '--dataset', 'nyuv2', '--out', out, '--frobnicate'], "anydepth: Unknown option '--frobnicate'"],
+      [['filter', join(tmp, 'missing.jsonl'), '--out', join(tmp, 'k.txt')], `anydepth: quality: no such file: ${join(tmp, 'missing.jsonl')}`],
+      [['frobnicate'], "anydepth: quality: unknown subcommand 'frobnicate' (score or filter)"],
+    ];
+    for (const [args, message] of usage) {
+      const u = await cli(args);
+      expect(u.code, args.join(' ')).toBe(2);
+      expect(u.stderr.startsWith(message), u.stderr).toBe(true);
+    }
+    expect((await cli([])).code).toBe(2);
+    expect((await cli(['--help'])).stdout).toContain('anydepth quality score');
   });
 
   it('filter writes kept.txt, the Table 1 report and the SVG chart', async () => {
@@ -87,6 +95,6 @@ describe('anydepth-quality score / filter', () => {
     expect(md).toContain(`| nyuv2 | 13 | ${ids.length} | ${13 - ids.length} |`);
     expect(md).toContain('scene/sync_depth_00099');
     expect(readFileSync(chart, 'utf8')).toContain('nyuv2 (12)');
-    expect(existsSync(`${kept}.tmp-${process.pid}`)).toBe(false);
+    expect(readdirSync(tmp).filter((f) => f.endsWith('.tmp'))).toEqual([]); // written atomically, no temporary left
   });
 });
