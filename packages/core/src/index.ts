@@ -8,6 +8,9 @@ export { BatchNorm2d, type BatchNorm2dOptions } from './layers/batch-norm2d.js';
 export { LayerNorm, type LayerNormOptions } from './layers/layer-norm.js';
 export { GELU, ReLU, Identity, gelu, silu } from './layers/activations.js';
 export { type AttentionStrategy, setAttentionStrategy, getAttentionStrategy, scaledDotProductAttention } from './layers/attention.js';
+export { attentionHeads } from './layers/head-geometry.js';
+export { patchTokens } from './layers/patch-tokens.js';
+export { detachWhenFrozen } from './layers/frozen-pass.js';
 export { Sequential, ModuleList } from './layers/sequential.js';
 export { setInferenceFusion, inferenceFusion, type FusedActivation } from './layers/fusion.js';
 export { convBnAct, foldBatchNorm, fusedRun } from './layers/conv-bn-act.js';
@@ -43,3 +46,4 @@ export { useBackend, BackendUnavailableError, BACKEND_PACKAGES, type BackendName
 export { ensureGradients, gradientsRegistered } from './gradients.js';
 export { type HeadFeature, checkFeatures, depthFromLogits } from './head-feature.js';
 export * from './checkpoint/index.js';
+export { DEFAULT_MAX_MODEL_BYTES, type ConfigLimits, checkSizeFields, checkBlockIndices, checkParameterBudget } from './config-limits.js';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Layer, Linear, type Rng, scaledDotProductAttention } from '@anydepth/core';
+import { Layer, Linear, type Rng, attentionHeads, scaledDotProductAttention } from '@anydepth/core';
 
 /**
  * DINOv2 multi-head self-attention (`Attention` / `MemEffAttention` without xformers): one fused
@@ -19,9 +19,7 @@ export class Attention extends Layer {
     rng?: Rng,
   ) {
     super();
-    if (dim % numHeads !== 0) throw new Error(`Attention: dim ${dim} is not divisible by ${numHeads} heads`);
-    this.headDim = dim / numHeads;
-    this.scale = this.headDim ** -0.5;
+    ({ headDim: this.headDim, scale: this.scale } = attentionHeads(dim, numHeads));
     this.qkv = this.addModule('qkv', new Linear(dim, 3 * dim, { rng }));
     this.proj = this.addModule('proj', new Linear(dim, dim, { rng }));
   }

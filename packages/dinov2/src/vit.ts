@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Layer, LayerNorm, ModuleList, type Rng, normalInit } from '@anydepth/core';
+import { Layer, LayerNorm, ModuleList, type Rng, detachWhenFrozen, normalInit } from '@anydepth/core';
 import { Block } from './block.js';
 import { type Dinov2Config, type Dinov2ConfigInput, type Dinov2PresetName, dinov2Config, dinov2Preset } from './config.js';
 import { PatchEmbed } from './patch-embed.js';
@@ -148,21 +148,7 @@ export class Dinov2VisionTransformer extends Layer {
 
   /** Runs `compute`, cut from the gradient tape when the encoder is frozen (zero gradient to the image). */
   private detached(image: tf.Tensor, compute: (x: tf.Tensor) => tf.Tensor[]): tf.Tensor[] {
-    if (!this.frozen || tf.engine().state.gradientDepth === 0) return compute(image);
-    const shapes: number[][] = [];
-    const stacked = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-      const x = args[0] as tf.Tensor;
-      const outs = compute(x);
-      outs.forEach((o) => shapes.push(o.shape));
-      return { value: tf.concat(outs.map((o) => tf.reshape(o, [-1])), 0), gradFunc: () => tf.zerosLike(x) };
-    })(image);
-    let offset = 0;
-    return shapes.map((shape) => {
-      const size = shape.reduce((a, b) => a * b, 1);
-      const part = tf.reshape(tf.slice(stacked, [offset], [size]), shape);
-      offset += size;
-      return part;
-    });
+    return detachWhenFrozen(this.frozen, image, compute);
   }
 
   /** Final tokens after the last block and the final LayerNorm: [B, N, D] (`x_norm` of `forward_features`). */

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Layer, Linear, type Rng, scaledDotProductAttention } from '@anydepth/core';
+import { Layer, Linear, type Rng, attentionHeads, scaledDotProductAttention } from '@anydepth/core';
 import { applyRope } from './rope.js';
 
 /**
@@ -22,9 +22,7 @@ export class Attention extends Layer {
     rng?: Rng,
   ) {
     super();
-    if (dim % numHeads !== 0) throw new Error(`Attention: dim ${dim} is not divisible by ${numHeads} heads`);
-    this.headDim = dim / numHeads;
-    this.scale = this.headDim ** -0.5;
+    ({ headDim: this.headDim, scale: this.scale } = attentionHeads(dim, numHeads));
     this.qProj = this.addModule('q_proj', new Linear(dim, dim, { rng }));
     this.kProj = this.addModule('k_proj', new Linear(dim, dim, { bias: false, rng }));
     this.vProj = this.addModule('v_proj', new Linear(dim, dim, { rng }));

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Layer, LayerNorm, ModuleList, type Rng } from '@anydepth/core';
+import { Layer, LayerNorm, ModuleList, type Rng, detachWhenFrozen } from '@anydepth/core';
 import { Block } from './block.js';
 import { type DinoV3Config, type DinoV3ConfigInput, type DinoV3PresetName, dinov3Config, dinov3Preset, headDim } from './config.js';
 import { PatchEmbeddings } from './patch-embed.js';
@@ -140,23 +140,7 @@ export class DinoVisionTransformer extends Layer {
    * `tf.grad` the encoder records nothing and passes a zero gradient to its input.
    */
   private detached(image: tf.Tensor4D, compute: (x: tf.Tensor4D) => tf.Tensor[]): tf.Tensor[] {
-    if (!this.frozen || tf.engine().state.gradientDepth === 0) return compute(image);
-    const n = { count: 0, shapes: [] as number[][] };
-    const stacked = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-      const x = args[0] as tf.Tensor;
-      const outs = compute(x as tf.Tensor4D);
-      n.count = outs.length;
-      n.shapes = outs.map((o) => o.shape);
-      const flat = tf.concat(outs.map((o) => tf.reshape(o, [-1])), 0);
-      return { value: flat, gradFunc: () => tf.zerosLike(x) };
-    })(image);
-    let offset = 0;
-    return n.shapes.map((shape) => {
-      const size = shape.reduce((a, b) => a * b, 1);
-      const part = tf.reshape(tf.slice(stacked, [offset], [size]), shape);
-      offset += size;
-      return part;
-    });
+    return detachWhenFrozen(this.frozen, image, (x) => compute(x as tf.Tensor4D));
   }
 
   /** Final tokens after the last block and the final LayerNorm: [B, N, D] (HF `last_hidden_state`). */
