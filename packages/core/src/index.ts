@@ -47,3 +47,4 @@ export { ensureGradients, gradientsRegistered } from './gradients.js';
 export { type HeadFeature, checkFeatures, depthFromLogits } from './head-feature.js';
 export * from './checkpoint/index.js';
 export { DEFAULT_MAX_MODEL_BYTES, type ConfigLimits, checkSizeFields, checkBlockIndices, checkParameterBudget } from './config-limits.js';
+export { VisionTransformerBase, MultiHeadAttentionBase } from './layers/vit-base.js';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Layer, LayerNorm, ModuleList, type Rng, detachWhenFrozen, normalInit } from '@anydepth/core';
+import { LayerNorm, ModuleList, type Rng, VisionTransformerBase, normalInit } from '@anydepth/core';
 import { Block } from './block.js';
 import { type Dinov2Config, type Dinov2ConfigInput, type Dinov2PresetName, dinov2Config, dinov2Preset } from './config.js';
 import { PatchEmbed } from './patch-embed.js';
@@ -45,7 +45,7 @@ function resolveConfig(config: Dinov2Config | Dinov2ConfigInput | Dinov2PresetNa
  * patch grid with PyTorch's bicubic kernel exactly as `interpolate_pos_encoding`.
  * Frozen by default (`requiresGrad(false)`, no gradient back to the image).
  */
-export class Dinov2VisionTransformer extends Layer {
+export class Dinov2VisionTransformer extends VisionTransformerBase {
   readonly config: Dinov2Config;
   readonly clsToken: tf.Variable; // [1, 1, D]
   readonly posEmbed: tf.Variable; // [1, 1 + M², D]
@@ -70,24 +70,6 @@ export class Dinov2VisionTransformer extends Layer {
     this.norm = this.addModule('norm', new LayerNorm(d, { eps: c.layerNormEps }));
     this.eval();
     if (options.frozen ?? true) this.requiresGrad(false);
-  }
-
-  get embedDim(): number {
-    return this.config.embedDim;
-  }
-
-  get patchSize(): number {
-    return this.config.patchSize;
-  }
-
-  /** Tokens before the patches: 1 cls + registers. */
-  get numPrefixTokens(): number {
-    return 1 + this.config.numRegisterTokens;
-  }
-
-  /** True when no parameter takes gradients: then the forward pass is cut from the gradient tape. */
-  get frozen(): boolean {
-    return this.trainableParameters().length === 0;
   }
 
   /** The patch grid [h, w] of an NHWC image, validating the input. */
@@ -144,11 +126,6 @@ export class Dinov2VisionTransformer extends Layer {
       }
       return taps.map((i) => outputs.get(i)!);
     });
-  }
-
-  /** Runs `compute`, cut from the gradient tape when the encoder is frozen (zero gradient to the image). */
-  private detached(image: tf.Tensor, compute: (x: tf.Tensor) => tf.Tensor[]): tf.Tensor[] {
-    return detachWhenFrozen(this.frozen, image, compute);
   }
 
   /** Final tokens after the last block and the final LayerNorm: [B, N, D] (`x_norm` of `forward_features`). */
