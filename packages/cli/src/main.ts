@@ -4,6 +4,7 @@ import { EXPORT_HELP, runExport } from './commands/export.js';
 import { PREDICT_HELP, runPredict } from './commands/predict.js';
 import { TRAIN_HELP, runTrain } from './commands/train.js';
 import { QUALITY_HELP, runQuality } from './commands/quality.js';
+import { registerOnnxCheckpointReader } from '@anydepth/onnx';
 import { version } from '../package.json';
 
 /** The version of this package, printed by `anydepth --version`. */
@@ -41,6 +42,7 @@ export async function runCli(argv: string[], io: { log?: (s: string) => void; er
   const log = io.log ?? ((s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`));
   const error = io.error ?? ((s: string) => process.stderr.write(`${s}\n`));
   const [command, ...rest] = argv;
+  registerOnnxCheckpointReader(); // --weights may be an ONNX model (its initializers), told from the bytes
   try {
     if (!command || command === '-h' || command === '--help') {
       log(HELP);

@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SafetensorsFile } from '@anydepth/core';
 import { anyDepthTinyConfig, createAnyDepth, loadAnyDepthWeights, saveAnyDepth } from '@anydepth/model';
 import { onnx } from '@anydepth/onnx';
-import { fixturePath, setBackend } from '@anydepth/test-utils';
+import { fixturePath, setBackend, sharedPath } from '@anydepth/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 const bin = new URL('../src/bin.ts', import.meta.url).pathname;
@@ -32,7 +32,7 @@ describe('anydepth export --onnx', () => {
     expect(r.stderr.split('\n').filter((l) => l.startsWith('anydepth:'))).toEqual([]);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/^export: 100% \d+\/\d+ /m); // the progress line (plain lines when not a terminal)
-    expect(r.stdout).toMatch(/wrote .*tiny\.onnx: opset 17, input image \[1×3×height×width\]/);
+    expect(r.stdout).toMatch(/wrote .*tiny\.onnx: AnyDepth, opset 17, input image \[1×3×height×width\]/);
     const check = /check: onnxruntime-node vs tfjs \(cpu\) on a 60×90 random image: max \|Δ\| (\S+) .* ok;/.exec(r.stdout);
     expect(check, r.stdout).not.toBeNull();
     expect(Number(check![1])).toBeLessThan(1e-4);
@@ -69,5 +69,49 @@ describe('anydepth export --onnx', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^anydepth: export: --size must be <H>x<W>/);
     expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('anydepth export --onnx with Depth Anything V2 weights', () => {
+  const dir = join(work, 'dav2');
+  beforeAll(() => {
+    // The tiny model has 2 heads of 32, which no tensor shape tells: config.json beside it says so.
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'dav2_tiny.safetensors'), readFileSync(fixturePath('dav2_tiny.safetensors')));
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ backbone_config: { num_attention_heads: 2 } }));
+  });
+
+  it('detects the family, writes static and dynamic graphs that pass the onnxruntime check, and predict takes the .onnx back', () => {
+    const weightsFile = join(dir, 'dav2_tiny.safetensors');
+    for (const dynamic of [false, true]) {
+      const out = join(dir, dynamic ? 'dynamic.onnx' : 'static.onnx');
+      const r = cli(['export', '--onnx', out, '--weights', weightsFile, '--size', '70x98', ...(dynamic ? ['--dynamic'] : []), '--backend', 'cpu']);
+      expect(r.stderr.split('\n').filter((l) => l.startsWith('anydepth:'))).toEqual([]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('weights: layout: Depth Anything V2, official names (pretrained.* + depth_head.*)');
+      expect(r.stdout).toMatch(new RegExp(`wrote .*${dynamic ? 'dynamic' : 'static'}\\.onnx: Depth Anything V2, opset 17, input image \\[1×3×${dynamic ? 'height×width' : '70×98'}\\]`));
+      const check = /check: onnxruntime-node vs tfjs \(cpu\) on a 70×98 random image: max \|Δ\| (\S+) .* ok;/.exec(r.stdout);
+      expect(check, r.stdout).not.toBeNull();
+      expect(Number(check![1])).toBeLessThan(1e-4);
+      const model = onnx.ModelProto.decode(readFileSync(out));
+      expect(model.graph!.initializer!.map((t) => t.name)).toContain('pretrained.blocks.0.attn.qkv.weight');
+    }
+    // The ONNX file is weights too (its metadata holds the config, so no config.json is needed).
+    const alone = join(work, 'dav2-onnx-alone');
+    mkdirSync(alone, { recursive: true });
+    writeFileSync(join(alone, 'model.onnx'), readFileSync(join(dir, 'dynamic.onnx')));
+    const out = join(work, 'dav2-from-onnx');
+    const p = cli(['predict', sharedPath('data', 'nyu_metric3d', 'rgb', 'rgb_00000.jpg'), '--weights', join(alone, 'model.onnx'), '--out', out, '--size', '56', '--backend', 'cpu']);
+    expect(p.stderr.split('\n').filter((l) => l.startsWith('anydepth:'))).toEqual([]);
+    expect(p.code).toBe(0);
+    expect(p.stdout).toContain('weights: config (inferred): DINOv2 D 64, 4 blocks, 2 heads');
+    expect(readdirSync(out).sort()).toEqual(['rgb_00000_color.png', 'rgb_00000_disp16.png']);
+  });
+
+  it('refuses a size that is not a multiple of the patch size, saying which sizes work', () => {
+    const r = cli(['export', '--onnx', join(dir, 'bad.onnx'), '--weights', join(dir, 'dav2_tiny.safetensors'), '--size', '64x96', '--backend', 'cpu']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^anydepth: export: Depth Anything V2 takes sides that are multiples of 14; --size 64x96 is not \(try 70x98\)$/m);
+    expect(existsSync(join(dir, 'bad.onnx'))).toBe(false);
   });
 });

@@ -17,6 +17,9 @@ export {
   attentionTileRows,
   DEFAULT_ATTENTION_TILE_BYTES,
 } from './layers/attention.js';
+export { attentionHeads } from './layers/head-geometry.js';
+export { patchTokens } from './layers/patch-tokens.js';
+export { detachWhenFrozen } from './layers/frozen-pass.js';
 export { Sequential, ModuleList } from './layers/sequential.js';
 export { setInferenceFusion, inferenceFusion, type FusedActivation } from './layers/fusion.js';
 export { convBnAct, foldBatchNorm, fusedRun } from './layers/conv-bn-act.js';
@@ -56,3 +59,5 @@ export { centerPad, centerPaddingFor, type Padding } from './center-padding.js';
 export { type Intrinsics, intrinsicsFromFov } from './intrinsics.js';
 export { type FlopInput, type FlopReport, type FlopSize, bilinearMacs, conv2dMacs, convTranspose2dMacs, flopGrid, flopReport } from './flops.js';
 export * from './checkpoint/index.js';
+export { DEFAULT_MAX_MODEL_BYTES, type ConfigLimits, checkSizeFields, checkBlockIndices, checkParameterBudget } from './config-limits.js';
+export { VisionTransformerBase, MultiHeadAttentionBase } from './layers/vit-base.js';

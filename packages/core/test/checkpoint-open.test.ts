@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fixturePath } from '@anydepth/test-utils';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type HostTensor, detectCheckpointFormat, encodeSafetensors, openCheckpoint, openCheckpointBytes } from '../src/index.js';
+import { type HostTensor, detectCheckpointFormat, encodeSafetensors, openCheckpoint, openCheckpointBytes, registerCheckpointReader } from '../src/index.js';
 import { openCheckpoint as openCheckpointNode, openCheckpointFile } from '../src/node.js';
 
 const own = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
@@ -97,5 +97,35 @@ describe('detectCheckpointFormat', () => {
     expect(openCheckpointBytes(bytes).get('t')!.shape).toEqual([1]);
     expect(detectCheckpointFormat(new TextEncoder().encode('  {"weight_map": {}}'), 20)).toBe('index-json');
     expect(() => openCheckpointBytes(bytes.subarray(0, 100), { label: 'cut.safetensors' })).toThrow('cut.safetensors: header length 379 exceeds the file size 100');
+  });
+});
+
+describe('ONNX models (a format read by a registered reader)', () => {
+  // ir_version 8, then producer_name: how every exporter starts a ModelProto.
+  const onnxBytes = Uint8Array.from([0x08, 0x08, 0x12, 0x04, 0x74, 0x65, 0x73, 0x74]);
+
+  it('are told from their bytes and, without the reader, name the package that reads them', () => {
+    expect(detectCheckpointFormat(onnxBytes, onnxBytes.length)).toBe('onnx');
+    expect(() => openCheckpointBytes(onnxBytes, { label: 'm.onnx' })).toThrow(/m\.onnx: this is an ONNX model; .*registerOnnxCheckpointReader\(\) from '@anydepth\/onnx'/);
+  });
+
+  it('go through the registered reader, which reads files beside a model on disk but none outside its folder', () => {
+    const seen: string[] = [];
+    registerCheckpointReader('onnx', (input) => {
+      seen.push(input.label);
+      const beside = input.sibling?.('m.onnx.data');
+      if (input.sibling) expect(() => input.sibling!('../escape.data')).toThrow(/leaves its folder/);
+      const base = openCheckpointBytes(shardA);
+      return { ...base, keys: () => base.keys(), get: (n: string) => base.get(n), shapeOf: (n: string) => base.shapeOf(n), has: (n: string) => base.has(n), dtypeOf: (n: string) => base.dtypeOf(n), close: () => {}, format: 'onnx' as const, label: input.label, files: [input.label], metadata: { beside: String(beside?.length) } };
+    });
+    const sub = mkdtempSync(join(dir, 'onnx-'));
+    writeFileSync(join(sub, 'model.onnx'), onnxBytes);
+    writeFileSync(join(sub, 'm.onnx.data'), new Uint8Array(12));
+    const opened = openCheckpointFile(sub); // a folder holding model.onnx
+    expect(opened.format).toBe('onnx');
+    expect(opened.metadata.beside).toBe('12');
+    expect(values(opened.get('a'))).toEqual([1.5, -2]);
+    expect(openCheckpointBytes(onnxBytes, { label: 'mem.onnx' }).format).toBe('onnx');
+    expect(seen).toEqual(['model.onnx', 'mem.onnx']);
   });
 });

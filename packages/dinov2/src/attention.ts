@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Layer, Linear, type Rng, scaledDotProductAttention } from '@anydepth/core';
+import { Linear, MultiHeadAttentionBase, type Rng, scaledDotProductAttention } from '@anydepth/core';
 
 /**
  * DINOv2 multi-head self-attention (`Attention` / `MemEffAttention` without xformers): one fused
@@ -7,21 +7,12 @@ import { Layer, Linear, type Rng, scaledDotProductAttention } from '@anydepth/co
  * product over all tokens, `proj` back to D. The product itself is core's, shared with DINOv3
  * (per-head matMuls on wasm).
  */
-export class Attention extends Layer {
+export class Attention extends MultiHeadAttentionBase {
   readonly qkv: Linear;
   readonly proj: Linear;
-  readonly headDim: number;
-  readonly scale: number;
 
-  constructor(
-    readonly dim: number,
-    readonly numHeads: number,
-    rng?: Rng,
-  ) {
-    super();
-    if (dim % numHeads !== 0) throw new Error(`Attention: dim ${dim} is not divisible by ${numHeads} heads`);
-    this.headDim = dim / numHeads;
-    this.scale = this.headDim ** -0.5;
+  constructor(dim: number, numHeads: number, rng?: Rng) {
+    super(dim, numHeads);
     this.qkv = this.addModule('qkv', new Linear(dim, 3 * dim, { rng }));
     this.proj = this.addModule('proj', new Linear(dim, dim, { rng }));
   }

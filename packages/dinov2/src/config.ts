@@ -1,3 +1,5 @@
+import { type ConfigLimits, checkBlockIndices, checkParameterBudget, checkSizeFields } from '@anydepth/core';
+
 /**
  * DINOv2 ViT hyper-parameters and the registry of released backbones (official
  * `dinov2/hub/backbones.py` and Depth Anything V2's `DINOv2(model_name)`): img_size 518 (a 37×37
@@ -109,13 +111,10 @@ export const DINOV2_FIELD_LIMITS = {
   posEmbedGrid: 1024,
 } as const;
 
-/** Default budget for the float32 parameters of one model: 8 GiB. */
-export const DEFAULT_MAX_MODEL_BYTES = 8 * 2 ** 30;
+export { DEFAULT_MAX_MODEL_BYTES } from '@anydepth/core';
 
-export interface Dinov2ConfigLimits {
-  /** Largest float32 parameter footprint accepted (default 8 GiB). */
-  maxModelBytes?: number;
-}
+/** The parameter budget of a config (core's `ConfigLimits`). */
+export type Dinov2ConfigLimits = ConfigLimits;
 
 /**
  * Exact parameter count of the official `DinoVisionTransformer` for this config (cls, pos_embed,
@@ -136,32 +135,14 @@ export function dinov2ParameterCount(c: Dinov2Config): number {
  * from checkpoints (`inferDinov2Config`) pass here before any tensor is allocated.
  */
 export function validateDinov2Config(c: Dinov2Config, limits: Dinov2ConfigLimits = {}): void {
-  if (!c || typeof c !== 'object') throw new Error(`DINOv2 config: expected an object, got ${JSON.stringify(c)}`);
-  for (const [k, max] of Object.entries(DINOV2_FIELD_LIMITS)) {
-    const v = c[k as keyof Dinov2Config] as number;
-    if (!Number.isInteger(v) || v < (k === 'numRegisterTokens' ? 0 : 1)) {
-      throw new Error(`DINOv2 config: ${k} must be a ${k === 'numRegisterTokens' ? 'non-negative' : 'positive'} integer, got ${v}`);
-    }
-    if (v > max) throw new Error(`DINOv2 config: ${k} ${v} is over the limit of ${max}`);
-  }
+  const family = 'DINOv2 config';
+  checkSizeFields(family, c, DINOV2_FIELD_LIMITS, ['numRegisterTokens']);
   if (c.ffn !== 'mlp' && c.ffn !== 'swiglu') throw new Error(`DINOv2 config: ffn must be 'mlp' or 'swiglu', got '${c.ffn}'`);
   if (c.embedDim % c.numHeads !== 0) throw new Error(`DINOv2 config: embedDim (${c.embedDim}) is not divisible by numHeads (${c.numHeads})`);
   if (!(c.interpolateOffset >= 0)) throw new Error(`DINOv2 config: interpolateOffset must be >= 0, got ${c.interpolateOffset}`);
   if (!(c.layerNormEps > 0)) throw new Error(`DINOv2 config: layerNormEps must be > 0, got ${c.layerNormEps}`);
-  if (!Array.isArray(c.intermediateLayers) || c.intermediateLayers.length > c.depth) {
-    throw new Error(`DINOv2 config: intermediateLayers must be a list of at most ${c.depth} block indices`);
-  }
-  for (const i of c.intermediateLayers) {
-    if (!Number.isInteger(i) || i < 0 || i >= c.depth) throw new Error(`DINOv2 config: intermediate layer ${i} is outside 0..${c.depth - 1}`);
-  }
-  const budget = limits.maxModelBytes ?? DEFAULT_MAX_MODEL_BYTES;
-  const params = dinov2ParameterCount(c);
-  if (params * 4 > budget) {
-    throw new Error(
-      `DINOv2 config: the model needs ${((params * 4) / 2 ** 30).toFixed(1)} GiB of float32 parameters (${params} parameters), ` +
-        `over the budget of ${(budget / 2 ** 30).toFixed(1)} GiB (raise it with { maxModelBytes })`,
-    );
-  }
+  checkBlockIndices(family, c.intermediateLayers, c.depth);
+  checkParameterBudget(family, dinov2ParameterCount(c), limits);
 }
 
 export type Dinov2PresetName = 'vits14' | 'vitb14' | 'vitl14' | 'vitg14' | 'vits14_reg' | 'vitb14_reg' | 'vitl14_reg' | 'vitg14_reg';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Layer, LayerNorm, ModuleList, type Rng, normalInit } from '@anydepth/core';
+import { LayerNorm, ModuleList, type Rng, VisionTransformerBase, normalInit } from '@anydepth/core';
 import { Block } from './block.js';
 import { type Dinov2Config, type Dinov2ConfigInput, type Dinov2PresetName, dinov2Config, dinov2Preset } from './config.js';
 import { PatchEmbed } from './patch-embed.js';
@@ -45,7 +45,7 @@ function resolveConfig(config: Dinov2Config | Dinov2ConfigInput | Dinov2PresetNa
  * patch grid with PyTorch's bicubic kernel exactly as `interpolate_pos_encoding`.
  * Frozen by default (`requiresGrad(false)`, no gradient back to the image).
  */
-export class Dinov2VisionTransformer extends Layer {
+export class Dinov2VisionTransformer extends VisionTransformerBase {
   readonly config: Dinov2Config;
   readonly clsToken: tf.Variable; // [1, 1, D]
   readonly posEmbed: tf.Variable; // [1, 1 + M², D]
@@ -70,24 +70,6 @@ export class Dinov2VisionTransformer extends Layer {
     this.norm = this.addModule('norm', new LayerNorm(d, { eps: c.layerNormEps }));
     this.eval();
     if (options.frozen ?? true) this.requiresGrad(false);
-  }
-
-  get embedDim(): number {
-    return this.config.embedDim;
-  }
-
-  get patchSize(): number {
-    return this.config.patchSize;
-  }
-
-  /** Tokens before the patches: 1 cls + registers. */
-  get numPrefixTokens(): number {
-    return 1 + this.config.numRegisterTokens;
-  }
-
-  /** True when no parameter takes gradients: then the forward pass is cut from the gradient tape. */
-  get frozen(): boolean {
-    return this.trainableParameters().length === 0;
   }
 
   /** The patch grid [h, w] of an NHWC image, validating the input. */
@@ -143,25 +125,6 @@ export class Dinov2VisionTransformer extends Layer {
         if (taps.includes(i)) outputs.set(i, x);
       }
       return taps.map((i) => outputs.get(i)!);
-    });
-  }
-
-  /** Runs `compute`, cut from the gradient tape when the encoder is frozen (zero gradient to the image). */
-  private detached(image: tf.Tensor, compute: (x: tf.Tensor) => tf.Tensor[]): tf.Tensor[] {
-    if (!this.frozen || tf.engine().state.gradientDepth === 0) return compute(image);
-    const shapes: number[][] = [];
-    const stacked = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-      const x = args[0] as tf.Tensor;
-      const outs = compute(x);
-      outs.forEach((o) => shapes.push(o.shape));
-      return { value: tf.concat(outs.map((o) => tf.reshape(o, [-1])), 0), gradFunc: () => tf.zerosLike(x) };
-    })(image);
-    let offset = 0;
-    return shapes.map((shape) => {
-      const size = shape.reduce((a, b) => a * b, 1);
-      const part = tf.reshape(tf.slice(stacked, [offset], [size]), shape);
-      offset += size;
-      return part;
     });
   }
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Layer, Linear, type Rng, scaledDotProductAttention } from '@anydepth/core';
+import { Linear, MultiHeadAttentionBase, type Rng, scaledDotProductAttention } from '@anydepth/core';
 import { applyRope } from './rope.js';
 
 /**
@@ -8,23 +8,14 @@ import { applyRope } from './rope.js';
  * torch hub stores q/k/v fused as `qkv` with a `bias_mask` (see weights.ts).
  * All heads run in one batched matMul: q, k, v are [B, heads, N, hd].
  */
-export class Attention extends Layer {
+export class Attention extends MultiHeadAttentionBase {
   readonly qProj: Linear;
   readonly kProj: Linear;
   readonly vProj: Linear;
   readonly oProj: Linear;
-  readonly headDim: number;
-  readonly scale: number;
 
-  constructor(
-    readonly dim: number,
-    readonly numHeads: number,
-    rng?: Rng,
-  ) {
-    super();
-    if (dim % numHeads !== 0) throw new Error(`Attention: dim ${dim} is not divisible by ${numHeads} heads`);
-    this.headDim = dim / numHeads;
-    this.scale = this.headDim ** -0.5;
+  constructor(dim: number, numHeads: number, rng?: Rng) {
+    super(dim, numHeads);
     this.qProj = this.addModule('q_proj', new Linear(dim, dim, { rng }));
     this.kProj = this.addModule('k_proj', new Linear(dim, dim, { bias: false, rng }));
     this.vProj = this.addModule('v_proj', new Linear(dim, dim, { rng }));

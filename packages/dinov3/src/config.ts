@@ -2,6 +2,7 @@
  * DINOv3 ViT hyper-parameters (spec architecture.md §2.1; DINOV3:dinov3/hub/backbones.py) and the
  * presets of the released LVD-1689M backbones.
  */
+import { type ConfigLimits, checkBlockIndices, checkParameterBudget, checkSizeFields } from '@anydepth/core';
 
 /** Feed-forward type: plain `fc1 → GELU → fc2` (S/B/L) or SwiGLU (the "plus" models). */
 export type FfnType = 'mlp' | 'swiglu';
@@ -68,13 +69,7 @@ export interface DinoV3ConfigInput {
   layerScaleInit?: number;
 }
 
-/** The memory budget a config is checked against before any tensor is allocated. */
-export interface ConfigLimits {
-  /** Most bytes of float32 parameters a config may ask for (default 8 GiB; DINOv3 7B needs ~27 GiB). */
-  maxModelBytes?: number;
-}
-
-export const DEFAULT_MAX_MODEL_BYTES = 8 * 2 ** 30;
+export { type ConfigLimits, DEFAULT_MAX_MODEL_BYTES } from '@anydepth/core';
 
 /**
  * Upper bounds of each size field, far above every released model (ViT-7B: D 4096, 40 blocks, 32 heads,
@@ -101,8 +96,6 @@ export function dinov3ParameterCount(c: DinoV3Config): number {
   const block = attention + ffn + 6 * D; // two LayerNorms (2D each) and two LayerScales
   return patchEmbed + tokens + c.depth * block + 2 * D + D / c.numHeads / 4;
 }
-
-const gib = (bytes: number) => String(Number((bytes / 2 ** 30).toPrecision(2)));
 
 /** Builds a full, validated config from plain numbers (e.g. `{ embedDim: 128, depth: 4, numHeads: 2 }`). */
 export function dinov3Config(input: DinoV3ConfigInput, limits: ConfigLimits = {}): DinoV3Config {
@@ -134,33 +127,17 @@ export function dinov3Config(input: DinoV3ConfigInput, limits: ConfigLimits = {}
  * input (`configFromHf`, `inferConfig`, checkpoint metadata) passes here before any tensor is allocated.
  */
 export function validateConfig(c: DinoV3Config, limits: ConfigLimits = {}): void {
-  if (!c || typeof c !== 'object') throw new Error(`DINOv3 config: expected an object, got ${JSON.stringify(c)}`);
-  for (const [k, max] of Object.entries(DINOV3_FIELD_LIMITS)) {
-    const v = c[k as keyof DinoV3Config] as number;
-    if (!Number.isInteger(v) || v < (k === 'numRegisterTokens' ? 0 : 1)) throw new Error(`DINOv3 config: ${k} must be a positive integer, got ${v}`);
-    if (v > max) throw new Error(`DINOv3 config: ${k} ${v} is over the limit of ${max}`);
-  }
-  if (!Array.isArray(c.intermediateLayers) || c.intermediateLayers.length > c.depth) {
-    throw new Error(`DINOv3 config: intermediateLayers must be a list of at most ${c.depth} block indices`);
-  }
+  const family = 'DINOv3 config';
+  checkSizeFields(family, c, DINOV3_FIELD_LIMITS, ['numRegisterTokens']);
+  checkBlockIndices(family, c.intermediateLayers, c.depth);
   if (c.ffn !== 'mlp' && c.ffn !== 'swiglu') throw new Error(`DINOv3 config: ffn must be 'mlp' or 'swiglu', got '${c.ffn}'`);
   // RoPE splits each head into 4 equal parts (y/x × the two rotate-half halves).
   if (c.embedDim % (4 * c.numHeads) !== 0) {
     throw new Error(`DINOv3 config: embedDim (${c.embedDim}) must be divisible by 4·numHeads (${4 * c.numHeads}) for RoPE`);
   }
-  for (const i of c.intermediateLayers) {
-    if (!Number.isInteger(i) || i < 0 || i >= c.depth) throw new Error(`DINOv3 config: intermediate layer ${i} is outside 0..${c.depth - 1}`);
-  }
   if (!(c.layerNormEps > 0)) throw new Error(`DINOv3 config: layerNormEps must be > 0, got ${c.layerNormEps}`);
   if (!(c.ropeBase > 0)) throw new Error(`DINOv3 config: ropeBase must be > 0, got ${c.ropeBase}`);
-  const budget = limits.maxModelBytes ?? DEFAULT_MAX_MODEL_BYTES;
-  const params = dinov3ParameterCount(c);
-  if (params * 4 > budget) {
-    throw new Error(
-      `DINOv3 config: the model needs ${(params * 4 / 2 ** 30).toFixed(1)} GiB of float32 parameters (${params} parameters), ` +
-        `over the budget of ${gib(budget)} GiB (raise it with { maxModelBytes })`,
-    );
-  }
+  checkParameterBudget(family, dinov3ParameterCount(c), limits);
 }
 
 /** Head dimension D / heads. */

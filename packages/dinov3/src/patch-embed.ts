@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Conv2d, Module, type Rng, normalInit } from '@anydepth/core';
+import { Conv2d, Module, type Rng, normalInit, patchTokens } from '@anydepth/core';
 
 /**
  * Patch embedding and the prefix tokens (HF `DINOv3ViTEmbeddings`): a 16×16 / stride-16 convolution
@@ -30,22 +30,7 @@ export class PatchEmbeddings extends Module {
 
   /** Patch tokens of an NHWC image whose sides are multiples of the patch size: [B, h·w, D], row-major. */
   patchTokens(image: tf.Tensor4D): tf.Tensor3D {
-    return tf.tidy(() => {
-      const [b, hIn, wIn, c] = image.shape;
-      const p = this.patchSize;
-      const h = hIn / p;
-      const w = wIn / p;
-      // A stride-p p×p convolution is a matMul over non-overlapping patches: gather each patch as a
-      // (kh, kw, c) row, the order of the HWIO filter flattened to [p·p·c, D].
-      const patches = tf.reshape(
-        tf.transpose(tf.reshape(image, [b, h, p, w, p, c]), [0, 1, 3, 2, 4, 5]), // [B, h, w, p, p, C]
-        [b * h * w, p * p * c],
-      );
-      const filter = tf.reshape(this.patchEmbeddings.weight, [p * p * c, this.embedDim]); // [p·p·C, D]
-      let x = tf.matMul(patches, filter); // [B·h·w, D]
-      if (this.patchEmbeddings.bias) x = tf.add(x, this.patchEmbeddings.bias);
-      return tf.reshape(x, [b, h * w, this.embedDim]) as tf.Tensor3D;
-    });
+    return patchTokens(image, this.patchEmbeddings, this.patchSize); // [B, hw, D]
   }
 
   /** The token sequence entering block 0: [B, 1 + R + h·w, D]. */

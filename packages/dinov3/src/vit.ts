@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Layer, LayerNorm, ModuleList, type Rng, centerPad } from '@anydepth/core';
+import { LayerNorm, ModuleList, type Rng, VisionTransformerBase, centerPad } from '@anydepth/core';
 import { Block } from './block.js';
 import { type DinoV3Config, type DinoV3ConfigInput, type DinoV3PresetName, dinov3Config, dinov3Preset, headDim } from './config.js';
 import { PatchEmbeddings } from './patch-embed.js';
@@ -49,7 +49,7 @@ function resolveConfig(config: DinoV3Config | DinoV3ConfigInput | DinoV3PresetNa
  * `loadDinov3Weights`). Frozen by default, as in AnyDepth: `requiresGrad(false)` and no gradient
  * flows back through it to the image.
  */
-export class DinoVisionTransformer extends Layer {
+export class DinoVisionTransformer extends VisionTransformerBase {
   readonly config: DinoV3Config;
   readonly embeddings: PatchEmbeddings;
   readonly layer: ModuleList<Block>;
@@ -64,20 +64,6 @@ export class DinoVisionTransformer extends Layer {
     this.norm = this.addModule('norm', new LayerNorm(c.embedDim, { eps: c.layerNormEps }));
     this.eval();
     if (options.frozen ?? true) this.requiresGrad(false);
-  }
-
-  get embedDim(): number {
-    return this.config.embedDim;
-  }
-
-  /** Number of prefix tokens before the patches: 1 cls + registers. */
-  get numPrefixTokens(): number {
-    return 1 + this.config.numRegisterTokens;
-  }
-
-  /** True when no parameter takes gradients: then the forward pass is cut from the gradient tape. */
-  get frozen(): boolean {
-    return this.trainableParameters().length === 0;
   }
 
   /** Validates an NHWC image and pads it to multiples of the patch size when asked. Returns a new tensor. */
@@ -130,35 +116,11 @@ export class DinoVisionTransformer extends Layer {
     });
   }
 
-  /**
-   * Runs `compute` on the image, cut from the gradient tape when the encoder is frozen: under
-   * `tf.grad` the encoder records nothing and passes a zero gradient to its input.
-   */
-  private detached(image: tf.Tensor4D, compute: (x: tf.Tensor4D) => tf.Tensor[]): tf.Tensor[] {
-    if (!this.frozen || tf.engine().state.gradientDepth === 0) return compute(image);
-    const n = { count: 0, shapes: [] as number[][] };
-    const stacked = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-      const x = args[0] as tf.Tensor;
-      const outs = compute(x as tf.Tensor4D);
-      n.count = outs.length;
-      n.shapes = outs.map((o) => o.shape);
-      const flat = tf.concat(outs.map((o) => tf.reshape(o, [-1])), 0);
-      return { value: flat, gradFunc: () => tf.zerosLike(x) };
-    })(image);
-    let offset = 0;
-    return n.shapes.map((shape) => {
-      const size = shape.reduce((a, b) => a * b, 1);
-      const part = tf.reshape(tf.slice(stacked, [offset], [size]), shape);
-      offset += size;
-      return part;
-    });
-  }
-
   /** Final tokens after the last block and the final LayerNorm: [B, N, D] (HF `last_hidden_state`). */
   forward(image: tf.Tensor, options: EncodeOptions = {}): tf.Tensor3D {
     return tf.tidy(() => {
       const input = this.prepareInput(image, options.pad);
-      const [out] = this.detached(input, (x) => [this.norm.forward(this.runBlocks(x, [this.config.depth - 1])[0])]);
+      const [out] = this.detached(input, (x) => [this.norm.forward(this.runBlocks(x as tf.Tensor4D, [this.config.depth - 1])[0])]);
       return out as tf.Tensor3D;
     });
   }
@@ -180,7 +142,7 @@ export class DinoVisionTransformer extends Layer {
     const flat = tf.tidy(() => {
       const input = this.prepareInput(image, options.pad);
       return this.detached(input, (x) => {
-        const raw = this.runBlocks(x, layers);
+        const raw = this.runBlocks(x as tf.Tensor4D, layers);
         return norm ? raw.map((t) => this.norm.forward(t)) : raw;
       });
     });

@@ -10,6 +10,7 @@ import { dav2ConfigFromCheckpoint, loadDepthAnythingV2Weights } from './dav2-wei
 import { type DepthAnythingV2, type DepthAnythingV2Config, DepthAnythingV2 as DepthAnythingV2Model } from './depth-anything-v2.js';
 import { type ImageInput, imageToTensor } from './image.js';
 import { predict } from './predict.js';
+import { requireInferenceComplete } from './inference-unused.js';
 import type { AnyDepthConfig } from './presets.js';
 
 /** The model families an estimator can run, told apart by the checkpoint's tensor names. */
@@ -117,6 +118,18 @@ function headsFromConfigJson(configJson: Record<string, unknown> | null | undefi
   return typeof heads === 'number' && Number.isInteger(heads) && heads > 0 && heads <= 1024 ? heads : undefined;
 }
 
+/** The head count of the `anydepth.config` metadata this project writes (ONNX exports, saved models), if any. */
+function headsFromMetadata(metadata: Record<string, string>): number | undefined {
+  const text = metadata['anydepth.config'];
+  if (text === undefined) return undefined;
+  try {
+    const heads = (JSON.parse(text) as { encoder?: { numHeads?: unknown } }).encoder?.numHeads;
+    return typeof heads === 'number' && Number.isInteger(heads) && heads > 0 && heads <= 1024 ? heads : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Builds the estimator for checkpoints already opened: detects the family, takes the config
  * (explicit > checkpoint metadata / `config.json` > tensor shapes), builds the model without
@@ -128,17 +141,23 @@ export function buildDepthEstimator(weights: OpenedWeights, options: DepthEstima
   const colormap = options.colormap ?? 'turbo';
   const files = weights.labels.join(' + ');
   const notice = toyModelNotice(source.metadata);
+  // ONNX files hold what the graph reads: the tensors inference never reads may be absent (checked below).
+  const fromOnnx = weights.sources.some((s) => (s as { format?: string }).format === 'onnx');
+  const onnxNote = fromOnnx ? ['ONNX initializers: tensors inference never reads (mask token, unused fusion unit, BN counters) may be absent'] : [];
   if (family === 'depth-anything-v2') {
-    const config = (options.config as DepthAnythingV2Config | undefined) ?? dav2ConfigFromCheckpoint(source, { numHeads: headsFromConfigJson(weights.configJsons?.find(Boolean)) });
+    const numHeads = headsFromConfigJson(weights.configJsons?.find(Boolean)) ?? headsFromMetadata(source.metadata);
+    const config = (options.config as DepthAnythingV2Config | undefined) ?? dav2ConfigFromCheckpoint(source, { numHeads });
     const model = withoutInitialisation(() => new DepthAnythingV2Model(config));
     try {
-      const report = loadDepthAnythingV2Weights(model, source);
+      const report = loadDepthAnythingV2Weights(model, source, { strict: !fromOnnx });
+      if (fromOnnx) requireInferenceComplete([report.encoder, report.head], `Depth Anything V2 from ONNX ${files}`, report.unexpected);
       const loaded = report.encoder.loaded.length + report.head.loaded.length;
       const description = `Depth Anything V2 (${report.layout} layout, DINOv2 D ${config.encoder.embedDim}, ${config.encoder.depth} blocks) from ${files}: ${loaded} tensors`;
       const e = config.encoder;
       const lines = [
         `layout: Depth Anything V2, ${report.layout === 'official' ? "official names (pretrained.* + depth_head.*)" : 'transformers names (backbone.* + neck.* + head.*)'}${report.prefix ? ` under '${report.prefix}'` : ''}`,
         `config (${options.config ? 'explicit' : 'inferred'}): DINOv2 D ${e.embedDim}, ${e.depth} blocks, ${e.numHeads} heads; DPT features ${config.features}, out channels [${config.outChannels}]; layers [${config.layers}]`,
+        ...onnxNote,
       ];
       return estimatorFor(family, config, model, description, lines, notice, colormap, async (rgb, size) => {
         const [height, width] = rgb.shape;
@@ -158,10 +177,19 @@ export function buildDepthEstimator(weights: OpenedWeights, options: DepthEstima
       config: options.config as AnyDepthConfig | undefined,
       // Only a DINOv3 config.json says something about an AnyDepth encoder.
       hfConfigs: weights.configJsons?.map((json) => (json?.model_type === 'dinov3_vit' ? json : undefined)),
+      strict: !fromOnnx,
     }),
   );
+  if (fromOnnx) {
+    try {
+      requireInferenceComplete([report.encoder, report.decoder], `AnyDepth from ONNX ${files}`, report.layout.unclaimed.flat());
+    } catch (e) {
+      model.dispose();
+      throw e;
+    }
+  }
   const description = `AnyDepth from ${files}: ${report.lines.join('; ')}`;
-  return estimatorFor(family, report.config, model, description, report.lines, notice, colormap, async (rgb, size) => {
+  return estimatorFor(family, report.config, model, description, [...report.lines, ...onnxNote], notice, colormap, async (rgb, size) => {
     const p = await predict(model, rgb, size ? { size } : {});
     return { disparity: p.disparity, width: p.width, height: p.height, networkWidth: p.networkWidth, networkHeight: p.networkHeight };
   });

@@ -81,3 +81,4 @@ export {
   buildDepthEstimator,
   createDepthEstimator,
 } from './estimator.js';
+export { isInferenceUnused, requireInferenceComplete } from './inference-unused.js';

@@ -1,4 +1,5 @@
 import { registerCoreEmitters } from './emitters/core.js';
+import { registerDinov2Emitters } from './emitters/dinov2.js';
 import { registerDinov3Emitters } from './emitters/dinov3.js';
 import { registerDptEmitters } from './emitters/dpt.js';
 import { registerDysampleEmitters } from './emitters/dysample.js';
@@ -12,6 +13,7 @@ export function registerBuiltinEmitters(): void {
   if (registered) return;
   registered = true;
   registerCoreEmitters();
+  registerDinov2Emitters();
   registerDinov3Emitters();
   registerDysampleEmitters();
   registerSdtEmitters();

@@ -1,5 +1,5 @@
 import type { Module } from '@anydepth/core';
-import { AnyDepth } from '@anydepth/model';
+import { AnyDepth, DepthAnythingV2 } from '@anydepth/model';
 import { registerBuiltinEmitters } from './builtins.js';
 import { EmitContext } from './emit-context.js';
 import { type ExternalDataOptions, type InitializerPlacement, placeInitializers } from './external-data.js';
@@ -57,9 +57,22 @@ export interface OnnxExport {
 
 type Kind = 'image' | 'head' | 'layer';
 
+/** Whole depth models: `image` → `depth`. */
+function isDepthModel(model: Module): model is AnyDepth | DepthAnythingV2 {
+  return model instanceof AnyDepth || model instanceof DepthAnythingV2;
+}
+
+/** The image channels of an image model (depth models and encoders with a `config.inChannels`), else undefined. */
+function imageChannels(model: Module): number | undefined {
+  if (model instanceof AnyDepth) return 3;
+  if (model instanceof DepthAnythingV2) return model.config.encoder.inChannels;
+  const c = (model as { config?: { inChannels?: unknown } }).config?.inChannels;
+  return typeof c === 'number' ? c : undefined;
+}
+
 function kindOf(model: Module): Kind {
   if (!emitterFor(model)) return 'layer'; // emitForward reports the missing emitter with the known classes
-  if (canEmit(model, 'forward')) return model instanceof AnyDepth || typeof (model as { config?: { inChannels?: number } }).config?.inChannels === 'number' ? 'image' : 'layer';
+  if (canEmit(model, 'forward')) return imageChannels(model) !== undefined ? 'image' : 'layer';
   if (canEmit(model, 'head')) return 'head';
   return 'layer';
 }
@@ -111,7 +124,8 @@ function dims(shape: number[] | undefined, rank: number, dynamic: Required<Dynam
  * and graph inputs/outputs are NCHW float32 like the PyTorch export. Always exports inference
  * semantics (BatchNorm with running statistics).
  *
- * - AnyDepth (and any encoder with a `config.inChannels`): input `image` [B, C, H, W], output `depth` (AnyDepth) or `output`.
+ * - AnyDepth, Depth Anything V2 (and any encoder with a `config.inChannels`, e.g. DINOv2 / DINOv3): input `image`
+ *   [B, C, H, W], output `depth` (the depth models) or `output` (an encoder's final tokens [B, N, D]).
  * - Heads (SDTHead, DPTHead): inputs `features.{i}.patches` [B, D_i, h, w] (and `features.{i}.cls` [B, D_i] when read), output `logits`.
  * - Any other module with a `forward` emitter: input `input`, output `output`.
  */
@@ -150,7 +164,7 @@ export function exportOnnx(model: Module, options: ExportOnnxOptions = {}): Onnx
     const oc = (model as { outChannels?: unknown }).outChannels; // the logits' channels when a number (the DAv2 head's is a per-layer list)
     g.addOutput(logits, { name: 'logits', type: 'float32', dims: ['batch', typeof oc === 'number' ? oc : 'channels', 'out_height', 'out_width'] });
   } else {
-    const channels = model instanceof AnyDepth ? 3 : (model as { config?: { inChannels?: number } }).config?.inChannels;
+    const channels = imageChannels(model);
     const rank = kind === 'image' ? 4 : (options.inputShape?.length ?? 4);
     const fixed: Record<number, number> = kind === 'image' && channels ? { 1: channels } : {};
     const inputDims = dims(options.inputShape, rank, dynamic, ['batch', 'height', 'width'], fixed, name);
@@ -166,8 +180,8 @@ export function exportOnnx(model: Module, options: ExportOnnxOptions = {}): Onnx
       return finish(model, g, options, name);
     }
     const out = emitForward(ctx, model, input);
-    const outName = model instanceof AnyDepth ? 'depth' : 'output';
-    g.addOutput(out, { name: outName, type: 'float32', dims: model instanceof AnyDepth ? ['batch', 1, 'out_height', 'out_width'] : undefined });
+    const outName = isDepthModel(model) ? 'depth' : 'output';
+    g.addOutput(out, { name: outName, type: 'float32', dims: isDepthModel(model) ? ['batch', 1, 'out_height', 'out_width'] : undefined });
   }
 
   return finish(model, g, options, name);

@@ -17,3 +17,4 @@ export { EmitContext, END } from './emit-context.js';
 export { GraphBuilder, type Value, type ValueSpec, type Initializer, type AttrValue, FloatAttr, floatAttr } from './graph-builder.js';
 export { onnx, IR_VERSION, MIN_OPSET, DEFAULT_OPSET, MAX_OPSET } from './proto.js';
 export { OnnxTensorSource, onnxTensorSource, isAnonymousName, type OnnxTensorSourceOptions } from './onnx-tensor-source.js';
+export { OnnxCheckpoint, openOnnxCheckpoint, registerOnnxCheckpointReader } from './onnx-checkpoint.js';

@@ -124,6 +124,14 @@ export class OnnxTensorSource implements TensorSource {
     return e.transpose ? [dims[1], dims[0]] : dims;
   }
 
+  /** The element type `get` returns (float16 / bfloat16 are widened to F32), without decoding. */
+  dtypeOf(name: string): SafetensorsDType | undefined {
+    const e = this.entries.get(name);
+    if (!e) return undefined;
+    const dtype = dtypeOf(e.tensor);
+    return dtype === 'F16' || dtype === 'BF16' ? 'F32' : dtype;
+  }
+
   get(name: string): HostTensor | undefined {
     const e = this.entries.get(name);
     if (!e) return undefined;

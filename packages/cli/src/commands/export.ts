@@ -3,24 +3,27 @@ import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { type BackendName, Rng, useBackend } from '@anydepth/core';
-import type { AnyDepth } from '@anydepth/model';
+import type { AnyDepth, DepthAnythingV2 } from '@anydepth/model';
 import { type OnnxExport, exportOnnx } from '@anydepth/onnx';
 import { CliError, UsageError } from '../errors.js';
 import { Progress } from '../progress.js';
-import { loadWeights } from '../weights.js';
+import { loadEstimator } from '../weights.js';
 
 export const EXPORT_HELP = `Usage: anydepth export --onnx <out.onnx> --weights <file|id> --size <H>x<W> [options]
 
-Exports an AnyDepth model to ONNX: NCHW float32 input 'image' [1, 3, H, W] (ImageNet-normalised, like the
-PyTorch export), output 'depth' [1, 1, H', W'] (H', W' = H, W centre-padded to multiples of 16). Weights are
-initializers under their PyTorch state-dict names. Then runs the graph once in onnxruntime-node, when it is
-installed, and compares it with this project's output.
+Exports an AnyDepth or Depth Anything V2 model (family told from the weights, as in predict) to ONNX: NCHW
+float32 input 'image' [1, 3, H, W] (ImageNet-normalised, like the PyTorch export), output 'depth'
+[1, 1, H', W'] (AnyDepth: H, W centre-padded to multiples of 16; Depth Anything V2: H, W, which must be
+multiples of 14). Weights are initializers under their PyTorch state-dict names. Then runs the graph once
+in onnxruntime-node, when it is installed, and compares it with this project's output.
 
 Options:
   --onnx <file>        output file (required); weights beyond 2 GiB go to <file>.data beside it
-  --weights <file|id>  AnyDepth checkpoint: .safetensors file, folder, or Hugging Face repo id (required)
+  --weights <file|id>  checkpoint (repeatable): .safetensors, .pth, folder, ONNX, Hugging Face repo id,
+                       https:// URL or hf://owner/name/file (required)
   --size <H>x<W>       input size in pixels, e.g. 384x512 (or one number for a square) (required)
-  --dynamic            leave height and width dynamic (the graph pads and builds RoPE / DySample grids at run time)
+  --dynamic            leave height and width dynamic (the graph pads, builds RoPE / DySample grids and
+                       resizes the DINOv2 position grid at run time)
   --opset <n>          ONNX opset 16..18 (default 17)
   --external-data      always write the weights to <file>.data
   --backend <name>     tfjs backend of the check run: auto | tensorflow | wasm | webgpu | cpu (default auto)
@@ -81,7 +84,7 @@ async function loadOrt(): Promise<Ort | null> {
 }
 
 /** Runs the written graph once on a seeded random image and compares it with the tfjs model. */
-async function checkRun(path: string, model: AnyDepth, h: number, w: number, log: (line: string) => void): Promise<void> {
+async function checkRun(path: string, model: AnyDepth | DepthAnythingV2, h: number, w: number, log: (line: string) => void): Promise<void> {
   const ort = await loadOrt();
   if (!ort) {
     log(`check: skipped — onnxruntime-node is not installed (npm install onnxruntime-node --ignore-scripts to enable it)`);
@@ -124,7 +127,7 @@ export async function runExport(argv: string[], log: (line: string) => void): Pr
     allowNegative: true,
     options: {
       onnx: { type: 'string' },
-      weights: { type: 'string' },
+      weights: { type: 'string', multiple: true },
       size: { type: 'string' },
       dynamic: { type: 'boolean', default: false },
       opset: { type: 'string', default: '17' },
@@ -140,7 +143,7 @@ export async function runExport(argv: string[], log: (line: string) => void): Pr
   }
   if (positionals.length) throw new UsageError(`export: unexpected argument '${positionals[0]}' (see anydepth export --help)`);
   if (!values.onnx) throw new UsageError('export: --onnx <out.onnx> is required');
-  if (!values.weights) throw new UsageError('export: --weights is required');
+  if (!values.weights?.length) throw new UsageError('export: --weights is required');
   if (!values.size) throw new UsageError('export: --size <H>x<W> is required');
   const [h, w] = parseSize(values.size);
   const opset = Number(values.opset);
@@ -150,8 +153,15 @@ export async function runExport(argv: string[], log: (line: string) => void): Pr
   const backend = await useBackend(values.backend as BackendName).catch((e: Error) => {
     throw new CliError(e.message);
   });
-  const model = (await loadWeights(values.weights)).eval();
+  const estimator = await loadEstimator(values.weights, log);
+  const model = estimator.model.eval();
   try {
+    if (estimator.family === 'depth-anything-v2') {
+      const p = (model as DepthAnythingV2).patchSize;
+      if (h % p || w % p) {
+        throw new UsageError(`export: Depth Anything V2 takes sides that are multiples of ${p}; --size ${h}x${w} is not (try ${Math.round(h / p) * p}x${Math.round(w / p) * p})`);
+      }
+    }
     const total = Object.keys(model.stateDictShapes()).length;
     const progress = new Progress(total, 'export');
     let seen = 0;
@@ -169,12 +179,12 @@ export async function runExport(argv: string[], log: (line: string) => void): Pr
     progress.tick(total - seen, `tensors (${exported.initializers.length} used by the graph)`);
     const written = writeAtomically(values.onnx, exported);
     const dims = exported.inputs[0].dims!.join('×');
-    log(`wrote ${written.join(', ')}: opset ${opset}, input image [${dims}], ${(exported.weightBytes / 2 ** 20).toFixed(1)} MiB of weights${exported.externalData ? ' (external data)' : ''}`);
+    log(`wrote ${written.join(', ')}: ${estimator.family === 'anydepth' ? 'AnyDepth' : 'Depth Anything V2'}, opset ${opset}, input image [${dims}], ${(exported.weightBytes / 2 ** 20).toFixed(1)} MiB of weights${exported.externalData ? ' (external data)' : ''}`);
     if (values.check) await checkRun(values.onnx, model, h, w, log);
     else log('check: skipped (--no-check)');
     log(`backend ${backend}`);
   } finally {
-    model.dispose();
+    estimator.dispose();
   }
   return 0;
 }

@@ -1,7 +1,7 @@
 import type { HostTensor, SafetensorsDType } from '../host-tensor.js';
 import type { TensorSource } from '../module.js';
 
-export type CheckpointFormat = 'safetensors' | 'sharded' | 'torch-zip';
+export type CheckpointFormat = 'safetensors' | 'sharded' | 'torch-zip' | 'onnx';
 
 /**
  * Any opened checkpoint, whatever its file format: names, shapes and element types without reading

@@ -10,3 +10,4 @@ export { TorchCheckpoint, MAX_PICKLE_BYTES } from './torch-zip.js';
 export { SafetensorsCheckpoint } from './safetensors-checkpoint.js';
 export { ShardedCheckpoint } from './sharded.js';
 export { openCheckpoint, openCheckpointBytes, type OpenCheckpointOptions } from './open.js';
+export { type CheckpointReader, type CheckpointReaderInput, type PluggableFormat, registerCheckpointReader } from './readers.js';

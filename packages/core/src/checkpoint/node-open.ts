@@ -1,5 +1,5 @@
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, normalize } from 'node:path';
 import { SafetensorsFileHandle, readExactly } from '../node.js';
 import { type ByteReader, checkRange } from './byte-reader.js';
 import type { Checkpoint } from './checkpoint.js';
@@ -8,6 +8,7 @@ import { CheckpointError } from './errors.js';
 import { type OpenCheckpointOptions, legacyFormatError, openCheckpoint as openCheckpointRemote, unknownFormatError } from './open.js';
 import { SafetensorsCheckpoint } from './safetensors-checkpoint.js';
 import { MAX_INDEX_BYTES, ShardedCheckpoint, parseCheckpointIndex } from './sharded.js';
+import { openWithReader } from './readers.js';
 import { TorchCheckpoint } from './torch-zip.js';
 
 /** A `ByteReader` over a file handle: each read is one positioned `readSync`, nothing is kept in memory. */
@@ -31,7 +32,7 @@ export function fileReader(path: string): ByteReader {
 }
 
 /** File names looked for, in this order, when a folder is given (Hugging Face layouts first). */
-export const CHECKPOINT_FILE_NAMES = ['model.safetensors.index.json', 'model.safetensors', 'pytorch_model.bin.index.json', 'pytorch_model.bin'];
+export const CHECKPOINT_FILE_NAMES = ['model.safetensors.index.json', 'model.safetensors', 'pytorch_model.bin.index.json', 'pytorch_model.bin', 'model.onnx', 'onnx/model.onnx'];
 
 /**
  * Opens a checkpoint file (or a folder holding one of `CHECKPOINT_FILE_NAMES`) for lazy reads:
@@ -80,6 +81,9 @@ export function openCheckpointFile(path: string): Checkpoint {
           throw e;
         }
       }
+      case 'onnx':
+        // Weights inline in the model (read whole) or in external data files beside it.
+        return openWithReader('onnx', { bytes: new Uint8Array(readFileSync(target)), label, sibling: siblingReader(target) });
       case 'torch-legacy':
         throw legacyFormatError(label);
       default:
@@ -88,6 +92,26 @@ export function openCheckpointFile(path: string): Checkpoint {
   } finally {
     if (!keepOpen) reader.close();
   }
+}
+
+/** Reads files beside `path` by relative name (each once); names that leave its folder are refused. */
+function siblingReader(path: string): (name: string) => Uint8Array {
+  const folder = dirname(path);
+  const cache = new Map<string, Uint8Array>();
+  return (name) => {
+    const rel = normalize(name);
+    if (isAbsolute(rel) || rel === '..' || rel.startsWith('../') || rel.startsWith('..\\')) {
+      throw new CheckpointError(`${basename(path)}: file '${name}' named by the checkpoint leaves its folder`);
+    }
+    let bytes = cache.get(rel);
+    if (!bytes) {
+      const file = join(folder, rel);
+      if (!existsSync(file)) throw new CheckpointError(`${basename(path)}: file '${name}' named by the checkpoint does not exist beside it`);
+      bytes = new Uint8Array(readFileSync(file));
+      cache.set(rel, bytes);
+    }
+    return bytes;
+  };
 }
 
 /**

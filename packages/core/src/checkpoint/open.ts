@@ -3,6 +3,7 @@ import { bytesReader, plainBytes } from './byte-reader.js';
 import type { Checkpoint } from './checkpoint.js';
 import { DETECT_BYTES, detectCheckpointFormat } from './detect.js';
 import { CheckpointError } from './errors.js';
+import { openWithReader } from './readers.js';
 import { SafetensorsCheckpoint } from './safetensors-checkpoint.js';
 import { MAX_INDEX_BYTES, ShardedCheckpoint, parseCheckpointIndex } from './sharded.js';
 import { TorchCheckpoint } from './torch-zip.js';
@@ -27,7 +28,7 @@ export function legacyFormatError(label: string): CheckpointError {
 }
 
 export function unknownFormatError(label: string): CheckpointError {
-  return new CheckpointError(`${label}: not a checkpoint this library reads (expected safetensors, a *.index.json of shards, or a PyTorch zip .pth/.pt/.bin/.ckpt)`);
+  return new CheckpointError(`${label}: not a checkpoint this library reads (expected safetensors, a *.index.json of shards, a PyTorch zip .pth/.pt/.bin/.ckpt, or an ONNX model)`);
 }
 
 /**
@@ -56,6 +57,8 @@ export function openCheckpointBytes(input: Uint8Array | ArrayBuffer, options: Op
       }
       return new ShardedCheckpoint(index, shards, label);
     }
+    case 'onnx':
+      return openWithReader('onnx', { bytes, label });
     case 'torch-legacy':
       throw legacyFormatError(label);
     default:

@@ -1,4 +1,4 @@
-import { AnyDepth } from '@anydepth/model';
+import { AnyDepth, DepthAnythingV2 } from '@anydepth/model';
 import type { EmitContext } from '../emit-context.js';
 import type { Value } from '../graph-builder.js';
 import { emitFeatures, emitHead, registerEmitter } from '../registry.js';
@@ -34,7 +34,17 @@ function anyDepth(ctx: EmitContext, m: AnyDepth, image: Value): Value {
   return g.op('Add', [g.op('Relu', [logits]), g.scalar(m.minDepth)]);
 }
 
-/** Registers the AnyDepth model emitter. */
+/**
+ * Depth Anything V2: DINOv2 taps (final norm applied; the class token only when the head reads it)
+ * → DAv2 DPT head → relu. NCHW image (sides multiples of 14) → [B, 1, H, W].
+ */
+function depthAnythingV2(ctx: EmitContext, m: DepthAnythingV2, image: Value): Value {
+  const features = emitFeatures(ctx, m.pretrained, image, { layers: m.config.layers, norm: true });
+  return ctx.g.op('Relu', [emitHead(ctx, m.depthHead, features)]);
+}
+
+/** Registers the whole-model emitters (AnyDepth, Depth Anything V2). */
 export function registerModelEmitters(): void {
   registerEmitter(AnyDepth, { forward: anyDepth });
+  registerEmitter(DepthAnythingV2, { forward: depthAnythingV2 });
 }

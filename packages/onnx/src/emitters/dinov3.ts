@@ -3,6 +3,7 @@ import { END, type EmitContext } from '../emit-context.js';
 import type { Value } from '../graph-builder.js';
 import { type EmitArgs, type OnnxFeature, emitForward, registerEmitter } from '../registry.js';
 import { gelu, linear, silu } from './core.js';
+import { checkTaps, mapToSequence, mergeHeads, residualBlock, runTappedBlocks, scaledDotProduct, splitHeads, tokensToFeatures } from './vit.js';
 
 /** Patch convolution of an NCHW image: the patch map [B, D, h, w]. */
 function patchMap(ctx: EmitContext, m: PatchEmbeddings, image: Value): Value {
@@ -12,7 +13,7 @@ function patchMap(ctx: EmitContext, m: PatchEmbeddings, image: Value): Value {
 /** [cls, registers…, patches] tokens [B, 1 + R + h·w, D] from a patch map [B, D, h, w]. */
 function tokenSequence(ctx: EmitContext, m: PatchEmbeddings, map: Value): Value {
   const g = ctx.g;
-  const patches = g.op('Transpose', [ctx.reshape(map, [0, 0, -1])], { perm: [0, 2, 1] }); // [B, hw, D]
+  const patches = mapToSequence(ctx, map); // [B, hw, D]
   const b = ctx.dim(map, 0);
   const d = m.embedDim;
   const parts = [g.op('Expand', [ctx.weight(m, 'cls_token'), ctx.shapeOf([b, 1, d])])]; // [B, 1, D]
@@ -66,55 +67,29 @@ function applyRope(ctx: EmitContext, x: Value, hd: number, rope: { sin: Value; c
 }
 
 function attention(ctx: EmitContext, m: Attention, x: Value, args?: EmitArgs): Value {
-  const g = ctx.g;
-  const heads = (t: Value) => g.op('Transpose', [ctx.reshape(t, [0, 0, m.numHeads, m.headDim])], { perm: [0, 2, 1, 3] }); // [B, H, N, hd]
-  let q = heads(linear(ctx, m.qProj, x));
-  let k = heads(linear(ctx, m.kProj, x));
-  const v = heads(linear(ctx, m.vProj, x));
+  let q = splitHeads(ctx, linear(ctx, m.qProj, x), m.numHeads, m.headDim); // [B, H, N, hd]
+  let k = splitHeads(ctx, linear(ctx, m.kProj, x), m.numHeads, m.headDim);
+  const v = splitHeads(ctx, linear(ctx, m.vProj, x), m.numHeads, m.headDim);
   if (args?.rope) {
     q = applyRope(ctx, q, m.headDim, args.rope);
     k = applyRope(ctx, k, m.headDim, args.rope);
   }
-  const scores = g.op('MatMul', [g.op('Mul', [q, g.scalar(m.scale)]), g.op('Transpose', [k], { perm: [0, 1, 3, 2] })]); // [B, H, N, N]
-  const out = g.op('MatMul', [g.op('Softmax', [scores], { axis: -1 }), v]); // [B, H, N, hd]
-  const merged = ctx.reshape(g.op('Transpose', [out], { perm: [0, 2, 1, 3] }), [0, 0, m.dim]); // [B, N, D]
-  return linear(ctx, m.oProj, merged);
-}
-
-function block(ctx: EmitContext, m: Block, x: Value, args?: EmitArgs): Value {
-  const g = ctx.g;
-  const h = g.op('Add', [x, emitForward(ctx, m.layerScale1, emitForward(ctx, m.attention, emitForward(ctx, m.norm1, x), args))]);
-  return g.op('Add', [h, emitForward(ctx, m.layerScale2, emitForward(ctx, m.mlp, emitForward(ctx, m.norm2, h)))]);
+  const out = scaledDotProduct(ctx, q, k, v, m.scale); // [B, H, N, hd]
+  return linear(ctx, m.oProj, mergeHeads(ctx, out, m.dim)); // [B, N, D]
 }
 
 /** Runs the blocks up to the last tap; returns the raw outputs of the tapped blocks and the patch map. */
 function runBlocks(ctx: EmitContext, vit: DinoVisionTransformer, image: Value, taps: number[]): { outputs: Value[]; map: Value } {
-  for (const i of taps) {
-    if (!Number.isInteger(i) || i < 0 || i >= vit.config.depth) throw new Error(`ONNX export: DINOv3 layer ${i} is outside 0..${vit.config.depth - 1}`);
-  }
+  checkTaps('DINOv3', taps, vit.config.depth);
   const map = patchMap(ctx, vit.embeddings, image); // [B, D, h, w]
   const rope = ropeTables(ctx, vit, map);
-  let x = ctx.g.withScope(ctx.pathOf(vit.embeddings), () => tokenSequence(ctx, vit.embeddings, map)); // [B, N, D]
-  const byBlock = new Map<number, Value>();
-  for (let i = 0; i <= Math.max(...taps); i++) {
-    x = emitForward(ctx, vit.layer.at(i), x, { rope });
-    byBlock.set(i, x);
-  }
-  return { outputs: taps.map((i) => byBlock.get(i)!), map };
+  const x = ctx.g.withScope(ctx.pathOf(vit.embeddings), () => tokenSequence(ctx, vit.embeddings, map)); // [B, N, D]
+  return { outputs: runTappedBlocks(ctx, vit.layer, x, taps, { rope }), map };
 }
 
 function features(ctx: EmitContext, vit: DinoVisionTransformer, image: Value, args: { layers: number[]; norm: boolean }): OnnxFeature[] {
-  const g = ctx.g;
   const { outputs, map } = runBlocks(ctx, vit, image, args.layers);
-  const h = ctx.dim(map, 2);
-  const w = ctx.dim(map, 3);
-  return outputs.map((raw) => {
-    const t = args.norm ? emitForward(ctx, vit.norm, raw) : raw; // [B, N, D]
-    const cls = g.op('Gather', [t, g.intScalar(0)], { axis: 1 }); // [B, D]
-    const tokens = ctx.slice(t, 1, vit.numPrefixTokens, END); // [B, hw, D]
-    const patches = ctx.reshape(g.op('Transpose', [tokens], { perm: [0, 2, 1] }), [0, 0, h, w]); // [B, D, h, w]
-    return { patches, cls: () => cls };
-  });
+  return tokensToFeatures(ctx, outputs, args.norm ? vit.norm : null, vit.numPrefixTokens, map);
 }
 
 /** Registers the emitters of @anydepth/dinov3's modules. */
@@ -125,7 +100,10 @@ export function registerDinov3Emitters(): void {
     forward: (ctx, m, x) => linear(ctx, m.downProj, ctx.g.op('Mul', [silu(ctx, linear(ctx, m.gateProj, x)), linear(ctx, m.upProj, x)])),
   });
   registerEmitter(Attention, { forward: attention });
-  registerEmitter(Block, { forward: block });
+  registerEmitter(Block, {
+    forward: (ctx, m, x, args) =>
+      residualBlock(ctx, { norm1: m.norm1, attention: m.attention, layerScale1: m.layerScale1, norm2: m.norm2, mlp: m.mlp, layerScale2: m.layerScale2 }, x, args),
+  });
   registerEmitter(PatchEmbeddings, { forward: (ctx, m, image) => tokenSequence(ctx, m, patchMap(ctx, m, image)) });
   registerEmitter(DinoVisionTransformer, {
     features,
