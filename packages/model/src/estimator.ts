@@ -11,6 +11,7 @@ import { type DepthAnythingV2, type DepthAnythingV2Config, DepthAnythingV2 as De
 import { type ImageInput, imageToTensor } from './image.js';
 import { predict } from './predict.js';
 import type { AnyDepthConfig } from './presets.js';
+import { getPreset, listPresets } from './registry.js';
 
 /** The model families an estimator can run, told apart by the checkpoint's tensor names. */
 export type DepthModelFamily = 'anydepth' | 'depth-anything-v2';
@@ -37,6 +38,11 @@ export interface DepthEstimatorOptions {
   family?: DepthModelFamily;
   /** An explicit configuration always wins over what the checkpoint implies. */
   config?: AnyDepthConfig | DepthAnythingV2Config;
+  /**
+   * A registered AnyDepth or Depth Anything V2 preset (`listPresets()`): sets the family and the
+   * configuration, like `family` + `config` (which cannot be given with it).
+   */
+  preset?: string;
   /** Colormap of the ready-made image (default 'turbo'). */
   colormap?: ColormapName;
 }
@@ -123,6 +129,14 @@ function headsFromConfigJson(configJson: Record<string, unknown> | null | undefi
  * random initialisation and loads every tensor (strictly).
  */
 export function buildDepthEstimator(weights: OpenedWeights, options: DepthEstimatorOptions = {}): DepthEstimator {
+  if (options.preset !== undefined) {
+    if (options.config || options.family) throw new Error(`buildDepthEstimator: give either preset '${options.preset}' or family/config, not both`);
+    const preset = getPreset(options.preset);
+    if (preset.family !== 'anydepth' && preset.family !== 'depth-anything-v2') {
+      throw new Error(`buildDepthEstimator: '${options.preset}' is a ${preset.family} encoder preset; choose a depth model (${[...listPresets('anydepth'), ...listPresets('depth-anything-v2')].join(', ')})`);
+    }
+    options = { ...options, family: preset.family, config: preset.config(), preset: undefined };
+  }
   const source = unionSource(weights.sources, weights.labels);
   const family = options.family ?? detectDepthModelFamily(weights.sources);
   const colormap = options.colormap ?? 'turbo';

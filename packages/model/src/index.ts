@@ -3,7 +3,6 @@ export {
   type AnyDepthConfig,
   type AnyDepthPresetName,
   ANYDEPTH_FIELD_LIMITS,
-  ANYDEPTH_PRESETS,
   anyDepthPreset,
   anyDepthTinyConfig,
   createAnyDepth,
@@ -28,7 +27,6 @@ export {
   type DepthAnythingV2Config,
   type DepthAnythingV2PresetName,
   type DepthAnythingV2Stages,
-  DEPTH_ANYTHING_V2_PRESETS,
   depthAnythingV2Preset,
 } from './depth-anything-v2.js';
 export {
@@ -41,6 +39,7 @@ export {
 } from './dav2-weights.js';
 export {
   type DepthAnythingV2InputOptions,
+  DAV2_INPUT,
   depthAnythingV2InputSize,
   resizeBicubic,
   preprocessDepthAnythingV2,
@@ -57,7 +56,20 @@ export {
 export { type ConfigOrigin, type InferConfigOptions, inferAnyDepthConfig } from './checkpoint-config.js';
 export { centerPad, centerPaddingFor, type Padding } from './center-padding.js';
 export { type RawImage, type BrowserImage, type ImageInput, imageToTensor, isRawImage } from './image.js';
-export { IMAGENET_MEAN, IMAGENET_STD, type InputSizeOptions, networkInputSize, preprocessImage } from './preprocess.js';
+export {
+  IMAGENET_MEAN,
+  IMAGENET_STD,
+  IMAGENET_NORMALIZATION,
+  ANYDEPTH_INPUT,
+  type Normalization,
+  type InputSpec,
+  type InputSizeOptions,
+  networkInputSize,
+  resizeForNetwork,
+  normalizeImage,
+  preprocessImage,
+} from './preprocess.js';
+export { type ModelPreset, type PresetFamily, type PresetConfigs, registerPreset, getPreset, listPresets, familyInput, presetHelp } from './registry.js';
 export { predict, predictBatch, type PredictOptions, type DepthPrediction, type StageTimings } from './predict.js';
 export { type DisparityAlignment, type ReferencePoint, depthFromDisparity, alignToReferencePoints } from './depth-conversion.js';
 export { type ColormapName, type ColorizeOptions, COLORMAPS, colormapLut, colorize, displayRange } from './colormap.js';
