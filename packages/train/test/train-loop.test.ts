@@ -82,6 +82,18 @@ describe('training loop', () => {
     model.dispose();
   });
 
+  it('honours augment.rotationSteps with a feature cache: every cached file is one of its n angles', async () => {
+    const model = createSeededAnyDepth(microConfig(), 2);
+    const outDir = tmp('cache-steps');
+    const train = proceduralSource({ count: 4, width: 32, height: 32 });
+    await trainAnyDepth({ model, train, outDir, epochs: 3, batchSize: 2, seed: 5, cacheFeatures: true, augment: { flip: false, rotationDegrees: 5, rotationSteps: 3 } });
+    const files = readdirSync(join(outDir, 'features'));
+    const angles = new Set(files.map((f) => /^scene-\d+\.n(-?\d+\.\d{3})\.safetensors$/.exec(f)?.[1]));
+    for (const a of angles) expect(['-5.000', '0.000', '5.000']).toContain(a);
+    expect(angles.size).toBeGreaterThan(1); // 12 draws from 3 angles
+    model.dispose();
+  });
+
   it('caches encoder features per (sample, augmentation) and trains the same as without the cache', async () => {
     const opts = { epochs: 3, batchSize: 2, augment: { flip: false, rotationDegrees: 0 }, seed: 4 };
     const plain = createSeededAnyDepth(microConfig(), 1);
