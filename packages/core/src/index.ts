@@ -1,6 +1,6 @@
-export { Module, Layer, StateDictError, asTensorSource } from './module.js';
+export { Module, Layer, StateDictError } from './module.js';
 export type { TensorSource, StateDictInput, LoadStateDictOptions, LoadReport, ShapeMismatch } from './module.js';
-export { type ParamLayout, torchShape, fromTorchLayout, toTorchLayout } from './layout.js';
+export { type ParamLayout, toTorchLayout } from './layout.js';
 export { Linear, type LinearOptions } from './layers/linear.js';
 export { Conv2d, type Conv2dOptions, type Pair, pair } from './layers/conv2d.js';
 export { ConvTranspose2d, type ConvTranspose2dOptions } from './layers/conv-transpose2d.js';
@@ -9,37 +9,22 @@ export { LayerNorm, type LayerNormOptions } from './layers/layer-norm.js';
 export { GELU, ReLU, Identity, gelu, silu } from './layers/activations.js';
 export { type AttentionStrategy, setAttentionStrategy, getAttentionStrategy, scaledDotProductAttention } from './layers/attention.js';
 export { Sequential, ModuleList } from './layers/sequential.js';
-export { setInferenceFusion, inferenceFusion, type FusedActivation } from './layers/fusion.js';
-export { convBnAct, foldBatchNorm, fusedRun } from './layers/conv-bn-act.js';
-export { kaimingUniform, normalInit, withoutInitialisation } from './layers/init.js';
-export { Rng, type RngState, getDefaultRng, manualSeed } from './rng.js';
-export {
-  type HostTensor,
-  type HostArray,
-  type SafetensorsDType,
-  hostToTensor,
-  tensorToHost,
-  tensorToHostSync,
-  isHostTensor,
-  numElements,
-} from './host-tensor.js';
+export { setInferenceFusion } from './layers/fusion.js';
+export { convBnAct, foldBatchNorm } from './layers/conv-bn-act.js';
+export { normalInit } from './layers/init.js';
+export { Rng, type RngState, manualSeed } from './rng.js';
+export { type HostTensor, type SafetensorsDType, hostToTensor, tensorToHost, tensorToHostSync } from './host-tensor.js';
 export {
   SafetensorsFile,
   SafetensorsError,
-  ShardedSafetensors,
-  type SafetensorsEntry,
-  type SafetensorsHeader,
-  type ShardIndex,
-  MAX_HEADER_BYTES,
-  parseSafetensorsHeader,
-  parseShardIndex,
-  decodeTensorBytes,
   loadSafetensors,
   saveSafetensors,
   encodeSafetensors,
 } from './safetensors.js';
-export { halfToFloat, floatToHalf, bf16ToFloat, floatToBf16 } from './float16.js';
-export { useBackend, BackendUnavailableError, BACKEND_PACKAGES, type BackendName, type UseBackendOptions } from './backend.js';
-export { ensureGradients, gradientsRegistered } from './gradients.js';
-export { type HeadFeature, checkFeatures, depthFromLogits } from './head-feature.js';
-export * from './checkpoint/index.js';
+export { useBackend, BackendUnavailableError, type BackendName, type UseBackendOptions } from './backend.js';
+export { ensureGradients } from './gradients.js';
+export { type HeadFeature, depthFromLogits } from './head-feature.js';
+export { CheckpointError } from './checkpoint/errors.js';
+export type { Checkpoint, CheckpointFormat } from './checkpoint/checkpoint.js';
+export { openCheckpoint, openCheckpointBytes, type OpenCheckpointOptions } from './checkpoint/open.js';
+// Internals (zip, pickle VM, format detection, host-tensor and half-float conversion, …): '@anydepth/core/internal'.

@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { type BackendName, type Checkpoint, type TensorSource, openCheckpoint, useBackend, withoutInitialisation } from '@anydepth/core';
+import { type BackendName, type Checkpoint, type TensorSource, openCheckpoint, useBackend } from '@anydepth/core';
+import { withoutInitialisation } from '@anydepth/core/internal';
 import { type HubOptions, fetchOptionalBytes, hubFileUrl, isHttpUrl, isRepoId } from '@anydepth/hub';
 import type { AnyDepth } from './anydepth.js';
 import { loadAnyDepthCheckpoint } from './checkpoint.js';

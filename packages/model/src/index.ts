@@ -2,21 +2,17 @@ export { AnyDepth, type AnyDepthOptions, type FeatureEncoder, type FeatureMap, t
 export {
   type AnyDepthConfig,
   type AnyDepthPresetName,
-  ANYDEPTH_FIELD_LIMITS,
   anyDepthPreset,
   anyDepthTinyConfig,
   createAnyDepth,
-  sdtParameterEstimate,
   validateAnyDepthConfig,
 } from './presets.js';
 export {
-  CONFIG_METADATA_KEY,
   type AnyDepthLoadReport,
   type AnyDepthCheckpointReport,
   type LoadAnyDepthCheckpointOptions,
   loadAnyDepthWeights,
   loadAnyDepthCheckpoint,
-  loadCheckpointLayout,
   loadEncoderWeights,
   loadDecoderWeights,
   saveAnyDepth,
@@ -32,8 +28,6 @@ export {
 export {
   type DepthAnythingV2Layout,
   type DepthAnythingV2LoadReport,
-  detectDepthAnythingV2Layout,
-  hfToOfficialHeadName,
   loadDepthAnythingV2Weights,
   dav2ConfigFromCheckpoint,
 } from './dav2-weights.js';
@@ -51,11 +45,10 @@ export {
   type CheckpointPart,
   type CheckpointLayout,
   detectCheckpointLayout,
-  isDataTensor,
 } from './checkpoint-layout.js';
 export { type ConfigOrigin, type InferConfigOptions, inferAnyDepthConfig } from './checkpoint-config.js';
 export { centerPad, centerPaddingFor, type Padding } from './center-padding.js';
-export { type RawImage, type BrowserImage, type ImageInput, imageToTensor, isRawImage } from './image.js';
+export { type RawImage, type BrowserImage, type ImageInput, imageToTensor } from './image.js';
 export {
   IMAGENET_MEAN,
   IMAGENET_STD,
@@ -69,14 +62,14 @@ export {
   normalizeImage,
   preprocessImage,
 } from './preprocess.js';
-export { type ModelPreset, type PresetFamily, type PresetConfigs, registerPreset, getPreset, listPresets, familyInput, presetHelp } from './registry.js';
+export { type ModelPreset, type PresetFamily, type PresetConfigs, registerPreset, getPreset, listPresets, familyInput } from './registry.js';
 export { predict, predictBatch, type PredictOptions, type DepthPrediction, type StageTimings } from './predict.js';
 export { type DisparityAlignment, type ReferencePoint, depthFromDisparity, alignToReferencePoints } from './depth-conversion.js';
-export { type ColormapName, type ColorizeOptions, COLORMAPS, colormapLut, colorize, displayRange } from './colormap.js';
+export { type ColormapName, type ColorizeOptions, COLORMAPS, colorize } from './colormap.js';
 export { encodePng, encodePng16 } from './png.js';
 export { type Intrinsics, type PointCloudOptions, intrinsicsFromFov, encodePly } from './ply.js';
 export { encodeNpyFloat32 } from './npy.js';
-export { type TiledHeadOptions, DEFAULT_BAND_BYTES, sdtForwardTiled, dysampleRows, maxTensorBytesForBackend } from './tiled-sdt.js';
+export { type TiledHeadOptions, DEFAULT_BAND_BYTES, maxTensorBytesForBackend } from './tiled-sdt.js';
 export {
   type DepthModelFamily,
   type DepthEstimator,
@@ -85,9 +78,7 @@ export {
   type OpenedWeights,
   type WeightsInput,
   type CreateDepthEstimatorOptions,
-  HUB_WEIGHT_FILES,
   detectDepthModelFamily,
-  toyModelNotice,
   buildDepthEstimator,
   createDepthEstimator,
 } from './estimator.js';

@@ -2,7 +2,8 @@ import { accessSync, constants, existsSync, mkdirSync, rmSync, statSync, writeFi
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type BackendName, useBackend } from '@anydepth/core';
-import { ANYDEPTH_INPUT, COLORMAPS, type ColormapName, DAV2_INPUT, getPreset, listPresets, presetHelp } from '@anydepth/model';
+import { ANYDEPTH_INPUT, COLORMAPS, type ColormapName, DAV2_INPUT, getPreset, listPresets } from '@anydepth/model';
+import { presetHelp } from '@anydepth/model/internal';
 import { ImageReadError, OUTPUT_FORMATS, type OutputFormat, loadImage, outputName, writePredictionOutputs } from '@anydepth/model/node';
 import { CliError, UsageError } from '../errors.js';
 import { Progress } from '../progress.js';

@@ -5,15 +5,8 @@ import { type BackendName, useBackend } from '@anydepth/core';
 import { openSafetensors, writeFileAtomic } from '@anydepth/core/node';
 import { listSamples } from '@anydepth/datasets/node';
 import { registerTrainingKernels } from '@anydepth/kernels';
-import {
-  type AnyDepth,
-  getPreset,
-  listPresets,
-  loadAnyDepthWeights,
-  presetHelp,
-  loadEncoderWeights,
-  saveAnyDepth,
-} from '@anydepth/model';
+import { type AnyDepth, getPreset, listPresets, loadAnyDepthWeights, loadEncoderWeights, saveAnyDepth } from '@anydepth/model';
+import { presetHelp } from '@anydepth/model/internal';
 import {
   type SampleSource,
   TRAIN_DEFAULTS,
