@@ -1,4 +1,4 @@
-import { type HostTensor, type SafetensorsDType, type TensorSource } from '@anydepth/core';
+import type { HostTensor, SafetensorsDType, TensorSource } from '@anydepth/core';
 import { bf16ToFloat, halfToFloat } from '@anydepth/core/internal';
 import { type OnnxTypes, onnx, toNumber } from './proto.js';
 
