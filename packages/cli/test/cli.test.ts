@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type HostTensor, SafetensorsFile, encodeSafetensors } from '@anydepth/core';
 import { openCheckpointFile } from '@anydepth/core/node';
-import { anyDepthTinyConfig, createAnyDepth, loadAnyDepthWeights, saveAnyDepth } from '@anydepth/model';
+import { anyDepthTinyConfig, createAnyDepth, getPreset, listPresets, loadAnyDepthWeights, saveAnyDepth } from '@anydepth/model';
 import { fixturePath, setBackend, sharedPath } from '@anydepth/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isHubRepoId } from '../src/weights.js';
@@ -129,6 +129,18 @@ describe('anydepth predict', () => {
     expect(r.stdout).toContain('weights: layout: Depth Anything V2, official names (pretrained.* + depth_head.*)');
     expect(r.stdout).toContain('weights: config (inferred): DINOv2 D 64, 4 blocks, 2 heads; DPT features 16, out channels [8,16,32,64]; layers [0,1,2,3]');
     expect(readdirSync(out).sort()).toEqual(['rgb_00000_color.png', 'rgb_00000_disp16.png']);
+  });
+
+  it('--model takes the configuration from the preset registry instead of the checkpoint, and lists the presets when unknown', async () => {
+    // without config.json the head count of dav2_tiny.pth cannot be told from its shapes; the preset says it
+    const out = join(work, 'dav2-preset');
+    const r = await cliAsync('predict', sharedPath('data', 'nyu_metric3d', 'rgb', 'rgb_00000.jpg'), '--weights', fixturePath('dav2_tiny.pth'), '--model', 'dav2-tiny', '--out', out, '--size', '56', '--backend', 'cpu');
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('anydepth:'))).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('weights: config (explicit): DINOv2 D 64, 4 blocks, 2 heads; DPT features 16, out channels [8,16,32,64]; layers [0,1,2,3]');
+    const bad = cli('predict', 'x.jpg', '--weights', weights, '--out', out, '--model', 'dav2-vitx');
+    expect([bad.code, bad.stderr]).toEqual([2, `anydepth: predict: unknown model 'dav2-vitx' (choose ${[...listPresets('anydepth'), ...listPresets('depth-anything-v2')].join(', ')})`]);
+    expect(cli('predict', '--help').stdout).toContain(`dav2-vits          ${getPreset('dav2-vits').description}`);
   });
 
   it('takes --weights twice: a decoder file and a DINOv3 backbone file', async () => {

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SafetensorsFile } from '@anydepth/core';
+import { getPreset, listPresets } from '@anydepth/model';
 import { TRAIN_DEFAULTS } from '@anydepth/train';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../src/index.js';
@@ -59,5 +60,15 @@ describe('anydepth train', () => {
     expect(help).toContain(`maximum rotation augmentation (default ${rotationDegrees}; 0 disables)`);
     expect(help).toContain(`${featureCacheRotationSteps} with --cache-features`);
     expect(help).toContain(`augmentation seed (default ${seed})`);
+    expect(help).toContain(`AdamW (lr ${lr}, weight decay ${weightDecay}), ${warmupEpochs} warm-up epochs then poly ${TRAIN_DEFAULTS.power}, ${epochs} epochs`);
+    expect(help).toContain(`rotations up to ${rotationDegrees}°`);
+    expect(help).toContain(`(default: flips ${TRAIN_DEFAULTS.flip ? 'on' : 'off'})`);
+    // every preset of the registry is listed, with its description
+    for (const name of listPresets('anydepth')) expect(help).toContain(`${name.padEnd(18)} ${getPreset(name).description}`);
+  });
+
+  it('builds --model presets by their registry name (the old spelling tiny still works) and lists them when unknown', async () => {
+    const bad = await cli(['train', '--out', mkdtempSync(join(tmpdir(), 'anydepth-model-')), '--model', 'anydepth-vitx16', '--procedural', '1', '--val-procedural', '0', '--backend', 'cpu']);
+    expect([bad.code, bad.err.trim()]).toEqual([2, `anydepth: train: unknown model 'anydepth-vitx16' (choose ${listPresets('anydepth').join(', ')})`]);
   });
 });

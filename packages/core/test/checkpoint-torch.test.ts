@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { fixturePath } from '@anydepth/test-utils';
 import { describe, expect, it } from 'vitest';
-import { CheckpointError, type HostTensor, TorchCheckpoint, ZipArchive, bytesReader, openCheckpointBytes } from '../src/index.js';
+import { CheckpointError, type HostTensor, openCheckpointBytes } from '../src/index.js';
+import { TorchCheckpoint, ZipArchive, bytesReader } from '../src/internal.js';
 import { openCheckpoint } from '../src/node.js';
 import {
   EMPTY_TUPLE,

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expectClose, setBackend } from '@anydepth/test-utils';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { BatchNorm2d, Conv2d, ReLU, Sequential, convBnAct, fusedRun, setInferenceFusion } from '../src/index.js';
+import { BatchNorm2d, Conv2d, ReLU, Sequential, convBnAct, setInferenceFusion } from '../src/index.js';
+import { fusedRun } from '../src/internal.js';
 
 /** A conv → BN → ReLU block with non-trivial running statistics and affine parameters. */
 function block(conv: Conv2d): Sequential {

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expectClose, setBackend } from '@anydepth/test-utils';
 import { describe, expect, it } from 'vitest';
-import { Conv2d, ConvTranspose2d, LayerNorm, Linear, Rng, gelu, withoutInitialisation } from '../src/index.js';
+import { Conv2d, ConvTranspose2d, LayerNorm, Linear, Rng, gelu } from '../src/index.js';
+import { withoutInitialisation } from '../src/internal.js';
 
 /** Direct PyTorch-definition convolution on NCHW-indexed host arrays (weights in OIHW), for reference. */
 function naiveConv(

@@ -4,19 +4,8 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { fixturePath, setBackend, sharedPath } from '@anydepth/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  type HostTensor,
-  type SafetensorsDType,
-  SafetensorsError,
-  SafetensorsFile,
-  bf16ToFloat,
-  encodeSafetensors,
-  floatToBf16,
-  floatToHalf,
-  halfToFloat,
-  loadSafetensors,
-  saveSafetensors,
-} from '../src/index.js';
+import { type HostTensor, type SafetensorsDType, SafetensorsError, SafetensorsFile, encodeSafetensors, loadSafetensors, saveSafetensors } from '../src/index.js';
+import { bf16ToFloat, floatToBf16, floatToHalf, halfToFloat } from '../src/internal.js';
 import { openSafetensors, writeFileAtomic } from '../src/node.js';
 
 beforeAll(() => setBackend('cpu'));

@@ -1,14 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import {
-  type HostTensor,
-  type LoadReport,
-  type StateDictInput,
-  StateDictError,
-  type TensorSource,
-  asTensorSource,
-  isHostTensor,
-  tensorToHostSync,
-} from '@anydepth/core';
+import { type HostTensor, type LoadReport, type StateDictInput, StateDictError, type TensorSource, tensorToHostSync } from '@anydepth/core';
+import { asTensorSource, isHostTensor } from '@anydepth/core/internal';
 import type { Dinov2VisionTransformer } from './vit.js';
 
 /**

@@ -1,4 +1,5 @@
-import { SafetensorsFile, ShardedSafetensors, parseShardIndex } from '@anydepth/core';
+import { SafetensorsFile } from '@anydepth/core';
+import { ShardedSafetensors, parseShardIndex } from '@anydepth/core/internal';
 import { type HubOptions, fetchBytes, fetchOptionalBytes, hubFileUrl, isHttpUrl, isRepoId } from '@anydepth/hub';
 import { type BuildPretrainedOptions, buildPretrained } from './pretrained.js';
 import type { DinoVisionTransformer } from './vit.js';

@@ -1,17 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  type HostArray,
-  type HostTensor,
-  type LoadReport,
-  type ShapeMismatch,
-  type StateDictInput,
-  StateDictError,
-  type TensorSource,
-  asTensorSource,
-  isHostTensor,
-  numElements,
-  tensorToHostSync,
-} from '@anydepth/core';
+import { type HostTensor, type LoadReport, type ShapeMismatch, type StateDictInput, StateDictError, type TensorSource, tensorToHostSync } from '@anydepth/core';
+import { type HostArray, asTensorSource, isHostTensor, numElements } from '@anydepth/core/internal';
 import { headDim } from './config.js';
 import { ropePeriods } from './rope.js';
 import type { DinoVisionTransformer } from './vit.js';

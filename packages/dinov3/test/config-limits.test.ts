@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { TensorSource } from '@anydepth/core';
 import { setBackend } from '@anydepth/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DINOV3_PRESETS, buildPretrained, configFromHf, dinov3Config, dinov3ParameterCount, inferConfig } from '../src/index.js';
+import { DINOV3_PRESETS, configFromHf, dinov3Config, dinov3ParameterCount, inferConfig } from '../src/index.js';
+import { buildPretrained } from '../src/internal.js';
 
 /** A TensorSource that announces shapes but holds no data: what a hostile checkpoint header costs to read. */
 function shapesOnly(shapes: Record<string, number[]>): TensorSource {

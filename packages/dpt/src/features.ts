@@ -1,1 +1,2 @@
-export { type HeadFeature, checkFeatures } from '@anydepth/core';
+export type { HeadFeature } from '@anydepth/core';
+export { checkFeatures } from '@anydepth/core/internal';

@@ -1,5 +1,6 @@
 import type { TensorSource } from '@anydepth/core';
-import { type ConfigLimits, configFromHf, fourEvenIntervals, inferConfig } from '@anydepth/dinov3';
+import { type ConfigLimits, configFromHf, inferConfig } from '@anydepth/dinov3';
+import { fourEvenIntervals } from '@anydepth/dinov3/internal';
 import type { CheckpointLayout } from './checkpoint-layout.js';
 import { type AnyDepthConfig, validateAnyDepthConfig } from './presets.js';
 

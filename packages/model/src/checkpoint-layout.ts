@@ -1,5 +1,5 @@
 import type { TensorSource } from '@anydepth/core';
-import { type WeightScheme, detectWeightScheme } from '@anydepth/dinov3';
+import { type WeightScheme, detectWeightScheme } from '@anydepth/dinov3/internal';
 
 /** Model families a checkpoint can hold. `dav2` is recognised here; its loader lives with the DINOv2 model. */
 export type CheckpointFamily = 'anydepth' | 'dav2';

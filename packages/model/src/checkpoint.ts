@@ -1,4 +1,5 @@
-import { type LoadReport, type Rng, type StateDictInput, type TensorSource, asTensorSource, saveSafetensors } from '@anydepth/core';
+import { type LoadReport, type Rng, type StateDictInput, type TensorSource, saveSafetensors } from '@anydepth/core';
+import { asTensorSource } from '@anydepth/core/internal';
 import { DinoVisionTransformer, loadDinov3Weights } from '@anydepth/dinov3';
 import type { AnyDepth } from './anydepth.js';
 import { CONFIG_METADATA_KEY, type ConfigOrigin, type InferConfigOptions, inferAnyDepthConfig } from './checkpoint-config.js';

@@ -1,7 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { bicubicTaps } from '@anydepth/dinov2';
 import type { DepthAnythingV2 } from './depth-anything-v2.js';
-import { IMAGENET_MEAN, IMAGENET_STD } from './preprocess.js';
+import { IMAGENET_NORMALIZATION, type InputSpec, normalizeImage } from './preprocess.js';
+
+/** Depth Anything V2's input (official `image2tensor`): both sides at least 518, multiples of 14, bicubic. */
+export const DAV2_INPUT: Readonly<InputSpec> = { sizeRule: 'lower-bound', size: 518, multiple: 14, resample: 'bicubic' };
 
 export interface DepthAnythingV2InputOptions {
   /** The lower bound of both sides (official `input_size`, default 518). */
@@ -23,8 +26,8 @@ function roundHalfEven(x: number): number {
  * (half to even) to a multiple of 14, rounded up instead when that would fall below inputSize.
  */
 export function depthAnythingV2InputSize(width: number, height: number, options: DepthAnythingV2InputOptions = {}): { width: number; height: number } {
-  const size = options.inputSize ?? 518;
-  const m = options.multiple ?? 14;
+  const size = options.inputSize ?? DAV2_INPUT.size;
+  const m = options.multiple ?? DAV2_INPUT.multiple;
   if (!(width > 0 && height > 0)) throw new Error(`depthAnythingV2InputSize: image size must be positive, got ${width}×${height}`);
   const scale = Math.max(size / height, size / width);
   const constrain = (x: number) => {
@@ -72,7 +75,8 @@ export function preprocessDepthAnythingV2(rgb: tf.Tensor3D, options: DepthAnythi
   return tf.tidy(() => {
     const scaled = tf.div(tf.cast(tf.expandDims(rgb, 0), 'float32'), 255) as tf.Tensor4D; // [1, H, W, 3]
     const resized = resizeBicubic(scaled, target); // [1, h, w, 3]
-    return tf.div(tf.sub(resized, tf.tensor1d([...IMAGENET_MEAN])), tf.tensor1d([...IMAGENET_STD])) as tf.Tensor4D;
+    // The official order: scale to 0..1 first, resize, then mean/std (range 1: already scaled).
+    return normalizeImage(resized, { ...IMAGENET_NORMALIZATION, range: 1 });
   });
 }
 

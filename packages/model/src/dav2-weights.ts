@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { type HostTensor, type LoadReport, type StateDictInput, StateDictError, type TensorSource, asTensorSource } from '@anydepth/core';
+import { type HostTensor, type LoadReport, type StateDictInput, StateDictError, type TensorSource } from '@anydepth/core';
+import { asTensorSource } from '@anydepth/core/internal';
 import { type Dinov2LoadReport, dinov2DefaultLayers, inferDinov2Config, loadDinov2Weights } from '@anydepth/dinov2';
 import { isDataTensor } from './checkpoint-layout.js';
 import type { DepthAnythingV2, DepthAnythingV2Config } from './depth-anything-v2.js';

@@ -1,9 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module, type Rng } from '@anydepth/core';
-import { type Dinov2Config, type Dinov2Feature, Dinov2VisionTransformer, dinov2Preset } from '@anydepth/dinov2';
+import { type Dinov2Config, type Dinov2Feature, Dinov2VisionTransformer } from '@anydepth/dinov2';
 import { type DAv2HeadStages, DepthAnythingV2DPTHead } from '@anydepth/dpt';
+import { getPreset } from './registry.js';
 
-export type DepthAnythingV2PresetName = 'dav2-vits' | 'dav2-vitb' | 'dav2-vitl';
+/** The built-in Depth Anything V2 presets (`listPresets('depth-anything-v2')`). */
+export type DepthAnythingV2PresetName = 'dav2-tiny' | 'dav2-vits' | 'dav2-vitb' | 'dav2-vitl';
 
 /** Everything needed to rebuild a Depth Anything V2 model. */
 export interface DepthAnythingV2Config {
@@ -20,26 +22,14 @@ export interface DepthAnythingV2Config {
   layers: number[];
 }
 
-function preset(encoder: 'vits14' | 'vitb14' | 'vitl14', features: number, outChannels: number[]): DepthAnythingV2Config {
-  const e = dinov2Preset(encoder);
-  return { encoder: e, features, outChannels, useBn: false, useClsToken: false, layers: [...e.intermediateLayers] };
-}
-
 /**
- * The released Depth Anything V2 configurations (official README `model_configs`): DINOv2 with
- * img_size 518, patch 14, LayerScale, offset 0.1; taps [2,5,8,11] (S, B) and [4,11,17,23] (L).
- * Parameters: S 24,785,089 · B 97,470,785 · L 335,315,649.
+ * The configuration of a registered Depth Anything V2 preset (`getPreset(name, 'depth-anything-v2')`):
+ * the releases (official README `model_configs`: DINOv2 with img_size 518, patch 14, LayerScale, offset
+ * 0.1; taps [2,5,8,11] (S, B) and [4,11,17,23] (L); parameters S 24,785,089 · B 97,470,785 · L
+ * 335,315,649) and `dav2-tiny` (the fixture).
  */
-export const DEPTH_ANYTHING_V2_PRESETS: Readonly<Record<DepthAnythingV2PresetName, () => DepthAnythingV2Config>> = {
-  'dav2-vits': () => preset('vits14', 64, [48, 96, 192, 384]),
-  'dav2-vitb': () => preset('vitb14', 128, [96, 192, 384, 768]),
-  'dav2-vitl': () => preset('vitl14', 256, [256, 512, 1024, 1024]),
-};
-
-export function depthAnythingV2Preset(name: DepthAnythingV2PresetName): DepthAnythingV2Config {
-  const make = DEPTH_ANYTHING_V2_PRESETS[name];
-  if (!make) throw new Error(`unknown Depth Anything V2 preset '${name}' (choose ${Object.keys(DEPTH_ANYTHING_V2_PRESETS).join(', ')})`);
-  return make();
+export function depthAnythingV2Preset(name: DepthAnythingV2PresetName | (string & {})): DepthAnythingV2Config {
+  return getPreset(name, 'depth-anything-v2').config();
 }
 
 /** Intermediates of one pass: the encoder features and the head stages (the caller disposes them). */
@@ -59,7 +49,7 @@ export class DepthAnythingV2 extends Module {
   readonly pretrained: Dinov2VisionTransformer;
   readonly depthHead: DepthAnythingV2DPTHead;
 
-  constructor(config: DepthAnythingV2Config | DepthAnythingV2PresetName, options: { rng?: Rng } = {}) {
+  constructor(config: DepthAnythingV2Config | DepthAnythingV2PresetName | (string & {}), options: { rng?: Rng } = {}) {
     super();
     const c = typeof config === 'string' ? depthAnythingV2Preset(config) : config;
     if (c.layers.length !== 4) throw new Error(`DepthAnythingV2: the DPT head needs 4 tapped layers, got [${c.layers}]`);

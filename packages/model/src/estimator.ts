@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { type BackendName, type Checkpoint, type TensorSource, openCheckpoint, useBackend, withoutInitialisation } from '@anydepth/core';
+import { type BackendName, type Checkpoint, type TensorSource, openCheckpoint, useBackend } from '@anydepth/core';
+import { withoutInitialisation } from '@anydepth/core/internal';
 import { type HubOptions, fetchOptionalBytes, hubFileUrl, isHttpUrl, isRepoId } from '@anydepth/hub';
 import type { AnyDepth } from './anydepth.js';
 import { loadAnyDepthCheckpoint } from './checkpoint.js';
@@ -12,6 +13,7 @@ import { type ImageInput, imageToTensor } from './image.js';
 import { predict } from './predict.js';
 import { requireInferenceComplete } from './inference-unused.js';
 import type { AnyDepthConfig } from './presets.js';
+import { getPreset, listPresets } from './registry.js';
 
 /** The model families an estimator can run, told apart by the checkpoint's tensor names. */
 export type DepthModelFamily = 'anydepth' | 'depth-anything-v2';
@@ -38,6 +40,11 @@ export interface DepthEstimatorOptions {
   family?: DepthModelFamily;
   /** An explicit configuration always wins over what the checkpoint implies. */
   config?: AnyDepthConfig | DepthAnythingV2Config;
+  /**
+   * A registered AnyDepth or Depth Anything V2 preset (`listPresets()`): sets the family and the
+   * configuration, like `family` + `config` (which cannot be given with it).
+   */
+  preset?: string;
   /** Colormap of the ready-made image (default 'turbo'). */
   colormap?: ColormapName;
 }
@@ -136,6 +143,14 @@ function headsFromMetadata(metadata: Record<string, string>): number | undefined
  * random initialisation and loads every tensor (strictly).
  */
 export function buildDepthEstimator(weights: OpenedWeights, options: DepthEstimatorOptions = {}): DepthEstimator {
+  if (options.preset !== undefined) {
+    if (options.config || options.family) throw new Error(`buildDepthEstimator: give either preset '${options.preset}' or family/config, not both`);
+    const preset = getPreset(options.preset);
+    if (preset.family !== 'anydepth' && preset.family !== 'depth-anything-v2') {
+      throw new Error(`buildDepthEstimator: '${options.preset}' is a ${preset.family} encoder preset; choose a depth model (${[...listPresets('anydepth'), ...listPresets('depth-anything-v2')].join(', ')})`);
+    }
+    options = { ...options, family: preset.family, config: preset.config(), preset: undefined };
+  }
   const source = unionSource(weights.sources, weights.labels);
   const family = options.family ?? detectDepthModelFamily(weights.sources);
   const colormap = options.colormap ?? 'turbo';

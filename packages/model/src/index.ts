@@ -3,22 +3,17 @@ export type { HeadFeature } from '@anydepth/core';
 export {
   type AnyDepthConfig,
   type AnyDepthPresetName,
-  ANYDEPTH_FIELD_LIMITS,
-  ANYDEPTH_PRESETS,
   anyDepthPreset,
   anyDepthTinyConfig,
   createAnyDepth,
-  sdtParameterEstimate,
   validateAnyDepthConfig,
 } from './presets.js';
 export {
-  CONFIG_METADATA_KEY,
   type AnyDepthLoadReport,
   type AnyDepthCheckpointReport,
   type LoadAnyDepthCheckpointOptions,
   loadAnyDepthWeights,
   loadAnyDepthCheckpoint,
-  loadCheckpointLayout,
   loadEncoderWeights,
   loadDecoderWeights,
   saveAnyDepth,
@@ -29,19 +24,17 @@ export {
   type DepthAnythingV2Config,
   type DepthAnythingV2PresetName,
   type DepthAnythingV2Stages,
-  DEPTH_ANYTHING_V2_PRESETS,
   depthAnythingV2Preset,
 } from './depth-anything-v2.js';
 export {
   type DepthAnythingV2Layout,
   type DepthAnythingV2LoadReport,
-  detectDepthAnythingV2Layout,
-  hfToOfficialHeadName,
   loadDepthAnythingV2Weights,
   dav2ConfigFromCheckpoint,
 } from './dav2-weights.js';
 export {
   type DepthAnythingV2InputOptions,
+  DAV2_INPUT,
   depthAnythingV2InputSize,
   resizeBicubic,
   preprocessDepthAnythingV2,
@@ -53,20 +46,32 @@ export {
   type CheckpointPart,
   type CheckpointLayout,
   detectCheckpointLayout,
-  isDataTensor,
 } from './checkpoint-layout.js';
 export { type ConfigOrigin, type InferConfigOptions, inferAnyDepthConfig } from './checkpoint-config.js';
 export { centerPad, centerPaddingFor, type Padding } from '@anydepth/core';
 export { type RawImage, type BrowserImage, type ImageInput, imageToTensor, isRawImage } from './image.js';
-export { IMAGENET_MEAN, IMAGENET_STD, type InputSizeOptions, networkInputSize, preprocessImage } from './preprocess.js';
+export {
+  IMAGENET_MEAN,
+  IMAGENET_STD,
+  IMAGENET_NORMALIZATION,
+  ANYDEPTH_INPUT,
+  type Normalization,
+  type InputSpec,
+  type InputSizeOptions,
+  networkInputSize,
+  resizeForNetwork,
+  normalizeImage,
+  preprocessImage,
+} from './preprocess.js';
+export { type ModelPreset, type PresetFamily, type PresetConfigs, registerPreset, getPreset, listPresets, familyInput } from './registry.js';
 export { predict, predictBatch, type PredictOptions, type DepthPrediction, type StageTimings } from './predict.js';
 export { type DisparityAlignment, type ReferencePoint, depthFromDisparity, alignToReferencePoints } from './depth-conversion.js';
-export { type ColormapName, type ColorizeOptions, COLORMAPS, colormapLut, colorize, displayRange } from './colormap.js';
+export { type ColormapName, type ColorizeOptions, COLORMAPS, colorize } from './colormap.js';
 export { encodePng, encodePng16 } from './png.js';
 export { type PointCloudOptions, encodePly } from './ply.js';
 export { type Intrinsics, intrinsicsFromFov } from '@anydepth/core';
 export { encodeNpyFloat32 } from './npy.js';
-export { type TiledHeadOptions, DEFAULT_BAND_BYTES, sdtForwardTiled, dysampleRows, maxTensorBytesForBackend } from './tiled-sdt.js';
+export { type TiledHeadOptions, DEFAULT_BAND_BYTES, maxTensorBytesForBackend } from './tiled-sdt.js';
 export {
   type DepthModelFamily,
   type DepthEstimator,
@@ -75,9 +80,7 @@ export {
   type OpenedWeights,
   type WeightsInput,
   type CreateDepthEstimatorOptions,
-  HUB_WEIGHT_FILES,
   detectDepthModelFamily,
-  toyModelNotice,
   buildDepthEstimator,
   createDepthEstimator,
 } from './estimator.js';

@@ -4,15 +4,15 @@ import {
   DEFAULT_MAX_MODEL_BYTES,
   type DinoV3Config,
   DinoVisionTransformer,
-  dinov3Config,
   dinov3ParameterCount,
-  dinov3Preset,
   validateConfig,
 } from '@anydepth/dinov3';
 import { SDTHead } from '@anydepth/sdt';
 import { AnyDepth } from './anydepth.js';
+import { getPreset } from './registry.js';
 
-export type AnyDepthPresetName = 'anydepth-vits16' | 'anydepth-vitb16' | 'anydepth-vitl16';
+/** The built-in AnyDepth presets (`listPresets('anydepth')`); any registered `anydepth` preset name works too. */
+export type AnyDepthPresetName = 'anydepth-tiny' | 'anydepth-vits16' | 'anydepth-vitb16' | 'anydepth-vitl16';
 
 /** Everything needed to rebuild an AnyDepth model; stored in checkpoint metadata. */
 export interface AnyDepthConfig {
@@ -26,31 +26,17 @@ export interface AnyDepthConfig {
   minDepth: number;
 }
 
-const ENCODER_OF: Record<AnyDepthPresetName, 'vits16' | 'vitb16' | 'vitl16'> = {
-  'anydepth-vits16': 'vits16',
-  'anydepth-vitb16': 'vitb16',
-  'anydepth-vitl16': 'vitl16',
-};
-
-export const ANYDEPTH_PRESETS = Object.keys(ENCODER_OF) as AnyDepthPresetName[];
-
-/** The paper's configurations: layers [2,5,8,11] for S/B, [4,11,17,23] for L, C = 256. */
-export function anyDepthPreset(name: AnyDepthPresetName): AnyDepthConfig {
-  const encoderName = ENCODER_OF[name];
-  if (!encoderName) throw new Error(`unknown AnyDepth preset '${name}' (choose ${ANYDEPTH_PRESETS.join(', ')})`);
-  const encoder = dinov3Preset(encoderName);
-  return { encoder, fusionChannels: 256, layers: [...encoder.intermediateLayers], norm: true, minDepth: 0.001 };
+/**
+ * The configuration of a registered AnyDepth preset (`getPreset(name, 'anydepth').config()`): the paper's
+ * S/B/L (layers [2,5,8,11] for S/B, [4,11,17,23] for L, C = 256) and `anydepth-tiny`.
+ */
+export function anyDepthPreset(name: AnyDepthPresetName | (string & {})): AnyDepthConfig {
+  return getPreset(name, 'anydepth').config();
 }
 
-/** The tiny configuration of the golden fixtures (D 128, 4 blocks, 2 heads, C 32): fast enough for tests and demos. */
+/** The tiny configuration of the golden fixtures (D 128, 4 blocks, 2 heads, C 32): the `anydepth-tiny` preset. */
 export function anyDepthTinyConfig(): AnyDepthConfig {
-  return {
-    encoder: dinov3Config({ embedDim: 128, depth: 4, numHeads: 2, intermediateLayers: [0, 1, 2, 3] }),
-    fusionChannels: 32,
-    layers: [0, 1, 2, 3],
-    norm: true,
-    minDepth: 0.001,
-  };
+  return anyDepthPreset('anydepth-tiny');
 }
 
 /** Upper bounds of the decoder's size fields (the paper uses C = 256 and 4 tapped layers). */
@@ -96,7 +82,7 @@ export function validateAnyDepthConfig(c: AnyDepthConfig, limits: ConfigLimits =
 }
 
 /** Builds an AnyDepth model (random weights) from a preset name or a config (checked by `validateAnyDepthConfig` first). */
-export function createAnyDepth(config: AnyDepthPresetName | AnyDepthConfig, options: { rng?: Rng } & ConfigLimits = {}): AnyDepth {
+export function createAnyDepth(config: AnyDepthPresetName | (string & {}) | AnyDepthConfig, options: { rng?: Rng } & ConfigLimits = {}): AnyDepth {
   const c = typeof config === 'string' ? anyDepthPreset(config) : validateAnyDepthConfig(config, options);
   const encoder = new DinoVisionTransformer(c.encoder, { rng: options.rng, frozen: true });
   const decoder = new SDTHead({

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BatchNorm2d, Conv2d, type FusedActivation, type Layer, ReLU, foldBatchNorm, fusedRun } from '@anydepth/core';
+import { BatchNorm2d, Conv2d, type Layer, ReLU, foldBatchNorm } from '@anydepth/core';
+import { type FusedActivation, fusedRun } from '@anydepth/core/internal';
 import { DySample } from '@anydepth/dysample';
 import { type HeadFeature, SDTHead } from '@anydepth/sdt';
 

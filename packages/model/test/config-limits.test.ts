@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { TensorSource } from '@anydepth/core';
 import { setBackend } from '@anydepth/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CONFIG_METADATA_KEY, anyDepthPreset, anyDepthTinyConfig, configFromCheckpoint, createAnyDepth } from '../src/index.js';
+import { anyDepthPreset, anyDepthTinyConfig, configFromCheckpoint, createAnyDepth } from '../src/index.js';
+import { CONFIG_METADATA_KEY } from '../src/internal.js';
 
 /** A checkpoint header: shapes and metadata, no tensor data (reading any would be a bug). */
 function header(metadata: Record<string, string>, shapes: Record<string, number[]> = {}): TensorSource & { metadata: Record<string, string> } {

@@ -5,17 +5,8 @@ import { type HostTensor, SafetensorsFile, StateDictError } from '@anydepth/core
 import { Dinov2VisionTransformer } from '@anydepth/dinov2';
 import { createDepthAnythingV2Head } from '@anydepth/dpt';
 import { expectClose, fixturePath, readFixtureBytes, setBackend } from '@anydepth/test-utils';
-import {
-  DepthAnythingV2,
-  dav2ConfigFromCheckpoint,
-  depthAnythingV2InputSize,
-  depthAnythingV2Preset,
-  detectDepthAnythingV2Layout,
-  inferDepthAnythingV2,
-  loadDepthAnythingV2Weights,
-  preprocessDepthAnythingV2,
-  resizeBicubic,
-} from '../src/index.js';
+import { DepthAnythingV2, dav2ConfigFromCheckpoint, depthAnythingV2InputSize, depthAnythingV2Preset, inferDepthAnythingV2, loadDepthAnythingV2Weights, preprocessDepthAnythingV2, resizeBicubic } from '../src/index.js';
+import { detectDepthAnythingV2Layout } from '../src/internal.js';
 
 const fixture = SafetensorsFile.fromBytes(new Uint8Array(readFileSync(fixturePath('dav2_tiny.safetensors'))), 'dav2_tiny');
 const counts = JSON.parse(new TextDecoder().decode(readFixtureBytes('param_counts.json'))).dav2.counts;

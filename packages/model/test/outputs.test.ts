@@ -1,18 +1,8 @@
 import { decode as decodePng } from 'fast-png';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import {
-  alignToReferencePoints,
-  colorize,
-  colormapLut,
-  depthFromDisparity,
-  encodeNpyFloat32,
-  encodePly,
-  encodePng,
-  encodePng16,
-  intrinsicsFromFov,
-  networkInputSize,
-} from '../src/index.js';
+import { alignToReferencePoints, colorize, depthFromDisparity, encodeNpyFloat32, encodePly, encodePng, encodePng16, intrinsicsFromFov, networkInputSize } from '../src/index.js';
+import { colormapLut } from '../src/internal.js';
 
 describe('output encoders', () => {
   it('writes 16-bit PNGs that a PNG decoder reads back exactly', async () => {

@@ -1,4 +1,5 @@
-import { type HostTensor, type SafetensorsDType, type TensorSource, bf16ToFloat, halfToFloat } from '@anydepth/core';
+import type { HostTensor, SafetensorsDType, TensorSource } from '@anydepth/core';
+import { bf16ToFloat, halfToFloat } from '@anydepth/core/internal';
 import { type OnnxTypes, onnx, toNumber } from './proto.js';
 
 export interface OnnxTensorSourceOptions {

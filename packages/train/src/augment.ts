@@ -52,7 +52,9 @@ export function augmentationKey(aug: Augmentation): string {
 export function applyAugmentation(sample: TrainSample, aug: Augmentation): TrainSample {
   if (!aug.flip && aug.degrees === 0) return sample;
   const { width: W, height: H } = sample;
-  const rgb = new Uint8Array(W * H * 3);
+  // 8-bit in, 8-bit out (rounded); float RGB (a dataset source's unrounded resize) stays unrounded.
+  const float = sample.rgb instanceof Float32Array;
+  const rgb = float ? new Float32Array(W * H * 3) : new Uint8Array(W * H * 3);
   const depth = new Float32Array(W * H);
   const valid = new Uint8Array(W * H);
   const srcValid = sample.valid;
@@ -91,7 +93,8 @@ export function applyAugmentation(sample: TrainSample, aug: Augmentation): Train
         const v01 = sample.rgb[(y0 * W + x1) * 3 + ch];
         const v10 = sample.rgb[(y1 * W + x0) * 3 + ch];
         const v11 = sample.rgb[(y1 * W + x1) * 3 + ch];
-        rgb[o * 3 + ch] = Math.round((v00 * (1 - wx) + v01 * wx) * (1 - wy) + (v10 * (1 - wx) + v11 * wx) * wy);
+        const v = (v00 * (1 - wx) + v01 * wx) * (1 - wy) + (v10 * (1 - wx) + v11 * wx) * wy;
+        rgb[o * 3 + ch] = float ? v : Math.round(v);
       }
     }
   }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { proceduralScene } from '@anydepth/procedural';
-import { IMAGENET_MEAN, IMAGENET_STD } from '@anydepth/model';
+import { normalizeImage } from '@anydepth/model';
 
 /** One RGB-D training sample at the training resolution. */
 export interface TrainSample {
@@ -8,8 +8,11 @@ export interface TrainSample {
   id: string;
   width: number;
   height: number;
-  /** Interleaved 8-bit RGB, `height·width·3`. */
-  rgb: Uint8Array;
+  /**
+   * Interleaved RGB in 0..255, `height·width·3`: 8-bit for rendered scenes; for dataset files the
+   * unrounded output of `resizeForNetwork` (the resize inference uses), so nothing is quantised twice.
+   */
+  rgb: Uint8Array | Float32Array;
   /** Depth (any positive unit); invalid pixels are 0, NaN or ±Inf or flagged by `valid`. */
   depth: Float32Array;
   /** 1 = valid (optional; default: finite and > 0). */
@@ -95,13 +98,27 @@ export function disparityTarget(sample: TrainSample): { target: Float32Array; ma
   return { target, mask };
 }
 
-/** ImageNet-normalised NHWC float image [1, H, W, 3] of a sample. */
+/**
+ * The network input of samples of one size, [B, H, W, 3]: their RGB through `normalizeImage` of
+ * `@anydepth/model`, the normalisation `predict` applies (the resize happened in the source, with
+ * `resizeForNetwork`, or the sample was rendered at this size).
+ */
+export function sampleImages(samples: TrainSample[]): tf.Tensor4D {
+  const { width: W, height: H } = samples[0];
+  const raw = new Float32Array(samples.length * H * W * 3);
+  samples.forEach((s, b) => {
+    if (s.width !== W || s.height !== H) throw new Error(`sampleImages: sample '${s.id}' is ${s.width}x${s.height}, the batch is ${W}x${H}`);
+    if (s.rgb.length !== H * W * 3) throw new Error(`sampleImages: sample '${s.id}' has ${s.rgb.length} RGB values, expected ${W}x${H}x3`);
+    raw.set(s.rgb, b * H * W * 3);
+  });
+  return tf.tidy(() => normalizeImage(tf.tensor4d(raw, [samples.length, H, W, 3]))); // [B, H, W, 3]
+}
+
+/** ImageNet-normalised NHWC float image [1, H, W, 3] of a sample (`sampleImages` of one sample, read back). */
 export function normalizedImage(sample: TrainSample): Float32Array {
-  const n = sample.width * sample.height;
-  const out = new Float32Array(n * 3);
-  for (let i = 0; i < n; i++) {
-    for (let c = 0; c < 3; c++) out[i * 3 + c] = (sample.rgb[i * 3 + c] / 255 - IMAGENET_MEAN[c]) / IMAGENET_STD[c];
-  }
+  const t = sampleImages([sample]);
+  const out = t.dataSync() as Float32Array;
+  t.dispose();
   return out;
 }
 
@@ -112,17 +129,15 @@ export function makeBatch(samples: TrainSample[]): { images: tf.Tensor4D; target
     if (s.width !== W || s.height !== H) throw new Error(`makeBatch: sample '${s.id}' is ${s.width}x${s.height}, the batch is ${W}x${H}`);
   }
   const B = samples.length;
-  const img = new Float32Array(B * H * W * 3);
   const tgt = new Float32Array(B * H * W);
   const msk = new Float32Array(B * H * W);
   samples.forEach((s, b) => {
-    img.set(normalizedImage(s), b * H * W * 3);
     const { target, mask } = disparityTarget(s);
     tgt.set(target, b * H * W);
     msk.set(mask, b * H * W);
   });
   return {
-    images: tf.tensor4d(img, [B, H, W, 3]), // [B, H, W, 3]
+    images: sampleImages(samples), // [B, H, W, 3]
     target: tf.tensor3d(tgt, [B, H, W]), // [B, H, W]
     mask: tf.tensor3d(msk, [B, H, W]), // [B, H, W]
   };

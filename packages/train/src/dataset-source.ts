@@ -1,4 +1,7 @@
-import { type Sample, filterKept, readImage, readKeptList, readSampleDepth } from '@anydepth/datasets/node';
+import * as tf from '@tensorflow/tfjs-core';
+import { type Sample, filterKept, readKeptList, readSampleDepth } from '@anydepth/datasets/node';
+import { imageToTensor, resizeForNetwork } from '@anydepth/model';
+import { loadImage } from '@anydepth/model/node';
 import type { SampleSource, TrainSample } from './data.js';
 
 export interface DatasetSourceOptions {
@@ -11,30 +14,18 @@ export interface DatasetSourceOptions {
   memoize?: boolean;
 }
 
-/** Bilinear resize of interleaved 8-bit RGB (half-pixel centres). */
-function resizeRgb(src: Uint8Array | Uint16Array, sw: number, sh: number, channels: number, dw: number, dh: number, bitDepth: number): Uint8Array {
-  const out = new Uint8Array(dw * dh * 3);
-  const div = bitDepth === 16 ? 257 : 1;
-  for (let y = 0; y < dh; y++) {
-    const fy = Math.min(Math.max(((y + 0.5) * sh) / dh - 0.5, 0), sh - 1);
-    const y0 = Math.floor(fy);
-    const y1 = Math.min(y0 + 1, sh - 1);
-    const wy = fy - y0;
-    for (let x = 0; x < dw; x++) {
-      const fx = Math.min(Math.max(((x + 0.5) * sw) / dw - 0.5, 0), sw - 1);
-      const x0 = Math.floor(fx);
-      const x1 = Math.min(x0 + 1, sw - 1);
-      const wx = fx - x0;
-      for (let c = 0; c < 3; c++) {
-        const ch = Math.min(c, channels - 1);
-        const v =
-          (src[(y0 * sw + x0) * channels + ch] * (1 - wx) + src[(y0 * sw + x1) * channels + ch] * wx) * (1 - wy) +
-          (src[(y1 * sw + x0) * channels + ch] * (1 - wx) + src[(y1 * sw + x1) * channels + ch] * wx) * wy;
-        out[(y * dw + x) * 3 + c] = Math.round(v / div);
-      }
-    }
-  }
-  return out;
+/**
+ * A dataset image as the network sees it at the training resolution: decoded like `anydepth predict`
+ * and `anydepth eval` decode (`loadImage`: sharp, EXIF orientation, 8-bit sRGB), resized with
+ * `resizeForNetwork` (area + bilinear, unrounded) as `predict` resizes. Normalisation follows in
+ * `sampleImages`, as in `preprocessImage`.
+ */
+export async function readTrainingRgb(path: string, width: number, height: number): Promise<Float32Array> {
+  const image = await loadImage(path);
+  const resized = tf.tidy(() => resizeForNetwork(imageToTensor(image), { width, height })); // [1, height, width, 3]
+  const rgb = (await resized.data()) as Float32Array;
+  resized.dispose();
+  return rgb;
 }
 
 /** Nearest-neighbour resize of depth and validity (depth values are never mixed across edges). */
@@ -55,8 +46,9 @@ function resizeDepth(depth: Float32Array, valid: Uint8Array | undefined, sw: num
 }
 
 /**
- * Samples listed by the `@anydepth/datasets` adapters (`listSamples`) as a training source: RGB and
- * depth decoded with the dataset's rule, resized to the training resolution, optionally restricted to
+ * Samples listed by the `@anydepth/datasets` adapters (`listSamples`) as a training source: RGB through
+ * `readTrainingRgb` (the inference decode and resize), depth decoded with the dataset's rule and resized
+ * nearest-neighbour to the training resolution, optionally restricted to
  * a quality-filter kept-list.
  */
 export function datasetSource(samples: Sample[], options: DatasetSourceOptions): SampleSource {
@@ -71,8 +63,7 @@ export function datasetSource(samples: Sample[], options: DatasetSourceOptions):
       const hit = memo.get(i);
       if (hit) return hit;
       const s = list[i];
-      const [img, depth] = await Promise.all([readImage(s.rgbPath), readSampleDepth(s)]);
-      const rgb = resizeRgb(img.data, img.width, img.height, img.channels, width, height, img.bitDepth);
+      const [rgb, depth] = await Promise.all([readTrainingRgb(s.rgbPath, width, height), readSampleDepth(s)]);
       const d = resizeDepth(depth.data, depth.valid, depth.width, depth.height, width, height);
       const out: TrainSample = { id: s.id, width, height, rgb, depth: d.depth, valid: d.valid };
       if (options.memoize !== false) memo.set(i, out);

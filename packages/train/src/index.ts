@@ -12,10 +12,11 @@ export {
   keptSource,
   disparityTarget,
   normalizedImage,
+  sampleImages,
   makeBatch,
   isValidDepth,
 } from './data.js';
-export { type DatasetSourceOptions, datasetSource } from './dataset-source.js';
+export { type DatasetSourceOptions, datasetSource, readTrainingRgb } from './dataset-source.js';
 export { FeatureCache, concatFeatures, disposeFeatures } from './feature-cache.js';
 export { TRAIN_STATE_KEY, type TrainProgressState, type TrainCheckpointContents, encodeTrainCheckpoint, restoreTrainCheckpoint } from './train-checkpoint.js';
 export { type ValidationResult, evaluateModel, constantDisparityBaseline } from './validate.js';

@@ -10,7 +10,7 @@ import { type AugmentOptions, type Augmentation, applyAugmentation, augmentation
 import { trainingChartPng } from './chart.js';
 import { TRAIN_DEFAULTS } from './defaults.js';
 import { clipByGlobalNorm } from './clip.js';
-import { type SampleSource, type TrainSample, makeBatch, normalizedImage } from './data.js';
+import { type SampleSource, type TrainSample, makeBatch, sampleImages } from './data.js';
 import { FeatureCache, concatFeatures, disposeFeatures } from './feature-cache.js';
 import { learningRateAt } from './schedule.js';
 import { type TrainProgressState, encodeTrainCheckpoint, restoreTrainCheckpoint } from './train-checkpoint.js';
@@ -223,7 +223,7 @@ export async function trainAnyDepth(options: TrainOptions): Promise<TrainResult>
       const key = `${s.id}.${augmentationKey(augs[b])}`;
       const hit = cache.get(key);
       if (hit) return hit;
-      const image = tf.tensor4d(normalizedImage(s), [1, s.height, s.width, 3]); // [1, H, W, 3]
+      const image = sampleImages([s]); // [1, H, W, 3]
       const f = tf.tidy(() => model.encode(image) as unknown as tf.TensorContainer) as unknown as HeadFeature[];
       image.dispose();
       cache.put(key, f);

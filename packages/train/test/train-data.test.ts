@@ -2,9 +2,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listSamples } from '@anydepth/datasets/node';
-import { sharedPath } from '@anydepth/test-utils';
-import { describe, expect, it } from 'vitest';
+import { setBackend, sharedPath } from '@anydepth/test-utils';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { datasetSource, keptSource, proceduralSource, subsetSource } from '../src/index.js';
+
+// datasetSource resizes RGB with resizeForNetwork (tfjs), as predict does.
+beforeAll(async () => {
+  await setBackend('cpu');
+});
 
 describe('training sources', () => {
   it('reads real NYUv2 samples through the dataset adapters, resized to the training size with a valid mask', async () => {

@@ -7,7 +7,7 @@ import { registerTrainingKernels } from '@anydepth/kernels';
 import { setBackend } from '@anydepth/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AnyDepthConfig } from '@anydepth/model';
-import { createSeededAnyDepth, proceduralSource, trainAnyDepth, trainingVariables } from '../src/index.js';
+import { createSeededAnyDepth, evaluateModel, proceduralSource, trainAnyDepth, trainingVariables } from '../src/index.js';
 
 /** A very small AnyDepth (D 32, 4 blocks, 1 head, C 8) so that loop-mechanics tests run many steps quickly. */
 const microConfig = (): AnyDepthConfig => ({
@@ -54,10 +54,11 @@ describe('training loop', () => {
   it('writes the JSONL log (loss, lr, throughput, validation metrics) and a PNG chart', async () => {
     const out = tmp('log');
     const model = createSeededAnyDepth(microConfig(), 0);
-    await trainAnyDepth({
+    const heldOut = proceduralSource({ count: 2, firstSeed: 500, width: 32, height: 32 });
+    const result = await trainAnyDepth({
       model,
       train: proceduralSource({ count: 4, width: 32, height: 32 }),
-      val: proceduralSource({ count: 2, firstSeed: 500, width: 32, height: 32 }),
+      val: heldOut,
       outDir: out,
       epochs: 5,
       batchSize: 2,
@@ -76,9 +77,27 @@ describe('training loop', () => {
     expect(train[3].lr).toBeCloseTo(1e-3, 12);
     expect(train[9].lr).toBeCloseTo(1e-3 * Math.pow(1 / 6, 0.9), 12);
     expect(val.map((r) => r.step)).toEqual([2, 4, 6, 8, 10]);
-    expect(val[0].absRel).toBeGreaterThan(0);
+    // the last logged validation is the returned one and what evaluating the trained model again gives
+    const last = val[val.length - 1];
+    expect(result.validation!.metrics.absRel).toBeCloseTo(last.absRel, 9);
+    const again = await evaluateModel(model, heldOut);
+    expect(again.metrics.absRel).toBeCloseTo(last.absRel, 6);
+    expect(again.metrics.delta1).toBeCloseTo(last.delta1, 6);
+    for (const r of val) expect(r.absRel > 0 && r.absRel < 1 && r.delta1 >= 0 && r.delta1 <= 1).toBe(true);
     const png = readFileSync(join(out, 'curves.png'));
     expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+    model.dispose();
+  });
+
+  it('honours augment.rotationSteps with a feature cache: every cached file is one of its n angles', async () => {
+    const model = createSeededAnyDepth(microConfig(), 2);
+    const outDir = tmp('cache-steps');
+    const train = proceduralSource({ count: 4, width: 32, height: 32 });
+    await trainAnyDepth({ model, train, outDir, epochs: 3, batchSize: 2, seed: 5, cacheFeatures: true, augment: { flip: false, rotationDegrees: 5, rotationSteps: 3 } });
+    const files = readdirSync(join(outDir, 'features'));
+    const angles = new Set(files.map((f) => /^scene-\d+\.n(-?\d+\.\d{3})\.safetensors$/.exec(f)?.[1]));
+    for (const a of angles) expect(['-5.000', '0.000', '5.000']).toContain(a);
+    expect(angles.size).toBeGreaterThan(1); // 12 draws from 3 angles
     model.dispose();
   });
 

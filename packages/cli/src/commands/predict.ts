@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type BackendName, useBackend } from '@anydepth/core';
 import { registerInferenceKernels } from '@anydepth/kernels';
-import { COLORMAPS, type ColormapName } from '@anydepth/model';
+import { ANYDEPTH_INPUT, COLORMAPS, type ColormapName, DAV2_INPUT, getPreset, listPresets } from '@anydepth/model';
+import { presetHelp } from '@anydepth/model/internal';
 import { ImageReadError, OUTPUT_FORMATS, type OutputFormat, loadImage, outputName, writePredictionOutputs } from '@anydepth/model/node';
 import { CliError, UsageError } from '../errors.js';
 import { Progress } from '../progress.js';
@@ -23,8 +24,11 @@ Options:
                        (official files too), a folder, a Hugging Face repo id owner/name, one file of a
                        repo hf://owner/name/file.pth, or an https:// URL
   --out <dir>          output folder                                                (required)
-  --size <px>          network input size, at most ${MAX_SIZE}: AnyDepth the longer side rounded to 16
-                       (default 768); Depth Anything V2 the shorter side, multiples of 14 (default 518)
+  --model <preset>     the configuration, instead of inferring it from the checkpoint (one of:
+${presetHelp('anydepth', '                         ')}
+${presetHelp('depth-anything-v2', '                         ')})
+  --size <px>          network input size, at most ${MAX_SIZE}: AnyDepth the longer side rounded to ${ANYDEPTH_INPUT.multiple}
+                       (default ${ANYDEPTH_INPUT.size}); Depth Anything V2 the shorter side, multiples of ${DAV2_INPUT.multiple} (default ${DAV2_INPUT.size})
   --colormap <name>    ${COLORMAPS.join(' | ')} (default turbo)
   --format <list>      comma-separated: ${OUTPUT_FORMATS.join(',')} (default png16,color)
   --backend <name>     auto | tensorflow | wasm | webgpu | cpu (default auto)
@@ -73,6 +77,7 @@ export async function runPredict(argv: string[], log: (line: string) => void, er
       weights: { type: 'string', multiple: true },
       out: { type: 'string' },
       size: { type: 'string' },
+      model: { type: 'string' },
       colormap: { type: 'string', default: 'turbo' },
       format: { type: 'string', default: 'png16,color' },
       backend: { type: 'string', default: 'auto' },
@@ -87,7 +92,9 @@ export async function runPredict(argv: string[], log: (line: string) => void, er
   if (positionals.length === 0) throw new UsageError('predict: no input images (see anydepth predict --help)');
   if (!values.weights?.length) throw new UsageError('predict: --weights is required');
   if (!values.out) throw new UsageError('predict: --out is required');
-  const size = Number(values.size ?? 768); // the largest default, for the checks below
+  const depthModels = [...listPresets('anydepth'), ...listPresets('depth-anything-v2')];
+  if (values.model !== undefined && !depthModels.includes(values.model)) throw new UsageError(`predict: unknown model '${values.model}' (choose ${depthModels.join(', ')})`);
+  const size = Number(values.size ?? (values.model ? getPreset(values.model).input.size : Math.max(ANYDEPTH_INPUT.size, DAV2_INPUT.size))); // the largest default, for the checks below
   if (!Number.isInteger(size) || size < 16) throw new UsageError(`predict: --size must be an integer ≥ 16, got '${values.size}'`);
   const estimate = attentionEstimate(size);
   if (size > MAX_SIZE) {
@@ -130,7 +137,7 @@ export async function runPredict(argv: string[], log: (line: string) => void, er
         })
       : [];
   if (winograd.length > 0) log(`wasm: Winograd 3×3 convolutions on ${availableParallelism()} thread(s)`);
-  const estimator = await loadEstimator(values.weights, log);
+  const estimator = await loadEstimator(values.weights, log, { preset: values.model });
   const progress = new Progress(images.length, 'predict');
   log(`backend ${backend}; ${images.length} image(s) → ${values.out}`);
   try {

@@ -5,15 +5,8 @@ import { type BackendName, useBackend } from '@anydepth/core';
 import { openSafetensors, writeFileAtomic } from '@anydepth/core/node';
 import { listSamples } from '@anydepth/datasets/node';
 import { registerTrainingKernels } from '@anydepth/kernels';
-import {
-  ANYDEPTH_PRESETS,
-  type AnyDepth,
-  type AnyDepthPresetName,
-  anyDepthTinyConfig,
-  loadAnyDepthWeights,
-  loadEncoderWeights,
-  saveAnyDepth,
-} from '@anydepth/model';
+import { type AnyDepth, getPreset, listPresets, loadAnyDepthWeights, loadEncoderWeights, saveAnyDepth } from '@anydepth/model';
+import { presetHelp } from '@anydepth/model/internal';
 import {
   type SampleSource,
   TRAIN_DEFAULTS,
@@ -28,17 +21,23 @@ import {
 import { CliError, UsageError } from '../errors.js';
 import { Progress } from '../progress.js';
 
+/** The CLI's data defaults (the trainer's own defaults are TRAIN_DEFAULTS in @anydepth/train). */
+export const CLI_DATA_DEFAULTS = { procedural: 256, valProcedural: 32, size: 64 } as const;
+
+/** The preset `anydepth train` builds without --model (the old spelling 'tiny' still works). */
+export const DEFAULT_TRAIN_MODEL = 'anydepth-tiny';
+
 export const TRAIN_HELP = `Usage: anydepth train --out <dir> [--config <file.json>] [options]
 
 Trains the AnyDepth decoder (frozen encoder) with the paper's recipe: SSI-MSE + 2·gradient matching on
-min–max normalised disparity, AdamW (lr 1e-3, weight decay 1e-2), 2 warm-up epochs then poly 0.9, 5 epochs,
-flips and small rotations. Checkpoints every epoch; re-running the same command resumes a killed run.
+min–max normalised disparity, AdamW (lr ${TRAIN_DEFAULTS.lr}, weight decay ${TRAIN_DEFAULTS.weightDecay}), ${TRAIN_DEFAULTS.warmupEpochs} warm-up epochs then poly ${TRAIN_DEFAULTS.power}, ${TRAIN_DEFAULTS.epochs} epochs,
+flips and rotations up to ${TRAIN_DEFAULTS.rotationDegrees}°. Checkpoints every epoch; re-running the same command resumes a killed run.
 Options in --config use the same names in camelCase (e.g. {"batchSize": 8}); flags override them.
 
 Data (procedural rooms unless --dataset is given):
-  --procedural <n>        procedural training scenes (default 256)
-  --val-procedural <n>    held-out procedural scenes for validation (default 32)
-  --size <px>             training resolution, a multiple of 16 (default 64)
+  --procedural <n>        procedural training scenes (default ${CLI_DATA_DEFAULTS.procedural})
+  --val-procedural <n>    held-out procedural scenes for validation (default ${CLI_DATA_DEFAULTS.valProcedural})
+  --size <px>             training resolution, a multiple of 16 (default ${CLI_DATA_DEFAULTS.size})
   --dataset <name>        train on a dataset (hypersim, vkitti2, …) under --root
   --root <dir>            dataset root
   --split <file>          dataset split/list file
@@ -46,7 +45,8 @@ Data (procedural rooms unless --dataset is given):
   --val-dataset <name>    validation dataset (with --val-root)
   --val-root <dir>
 Model:
-  --model <name>          tiny | ${ANYDEPTH_PRESETS.join(' | ')} (default tiny)
+  --model <preset>        the model to train (default ${DEFAULT_TRAIN_MODEL}; 'tiny' = ${DEFAULT_TRAIN_MODEL}):
+${presetHelp('anydepth', '                            ')}
   --weights <file>        initial weights: a DINOv3 encoder or an AnyDepth checkpoint (.safetensors)
   --seed <n>              model init, data order and augmentation seed (default ${TRAIN_DEFAULTS.seed})
 Optimisation:
@@ -55,7 +55,7 @@ Optimisation:
   --rotation <deg>        maximum rotation augmentation (default ${TRAIN_DEFAULTS.rotationDegrees}; 0 disables)
   --rotation-steps <n>    draw the rotation from n evenly spaced angles (default: continuous;
                           ${TRAIN_DEFAULTS.featureCacheRotationSteps} with --cache-features, which needs a finite set)
-  --no-flip               disable horizontal flips
+  --no-flip               disable horizontal flips (default: flips ${TRAIN_DEFAULTS.flip ? 'on' : 'off'})
   --cache-features        cache the frozen encoder's features on disk (<out>/features)
   --checkpoint-every <n>  steps between checkpoints (default: one epoch)
   --validate-every <n>    steps between validations (default: one epoch)
@@ -135,9 +135,9 @@ function num(s: Record<string, unknown>, key: string, fallback: number | undefin
 const positiveInt = (n: number) => Number.isInteger(n) && n > 0;
 
 function buildModel(name: string, seed: number): AnyDepth {
-  if (name === 'tiny') return createSeededAnyDepth(anyDepthTinyConfig(), seed);
-  if (!ANYDEPTH_PRESETS.includes(name as AnyDepthPresetName)) throw new UsageError(`train: unknown model '${name}' (choose tiny, ${ANYDEPTH_PRESETS.join(', ')})`);
-  return createSeededAnyDepth(name as AnyDepthPresetName, seed);
+  const preset = name === 'tiny' ? DEFAULT_TRAIN_MODEL : name;
+  if (!listPresets('anydepth').includes(preset)) throw new UsageError(`train: unknown model '${name}' (choose ${listPresets('anydepth').join(', ')})`);
+  return createSeededAnyDepth(getPreset(preset, 'anydepth').config(), seed);
 }
 
 function loadInitialWeights(model: AnyDepth, path: string, log: (s: string) => void): void {
@@ -172,11 +172,11 @@ function datasetOrProcedural(s: Record<string, unknown>, which: 'train' | 'val',
     }
   }
   if (which === 'train') {
-    const n = num(s, 'procedural', 256, positiveInt, 'a positive integer')!;
+    const n = num(s, 'procedural', CLI_DATA_DEFAULTS.procedural, positiveInt, 'a positive integer')!;
     return proceduralSource({ count: n, width: size, height: size });
   }
   if (s.dataset && s.valProcedural === undefined) return undefined;
-  const n = num(s, 'valProcedural', 32, (x) => Number.isInteger(x) && x >= 0, 'an integer ≥ 0')!;
+  const n = num(s, 'valProcedural', CLI_DATA_DEFAULTS.valProcedural, (x) => Number.isInteger(x) && x >= 0, 'an integer ≥ 0')!;
   return n ? proceduralSource({ count: n, firstSeed: 1_000_000, width: size, height: size }) : undefined;
 }
 
@@ -189,7 +189,7 @@ export async function runTrain(argv: string[], log: (line: string) => void): Pro
   const s = settings(values as Record<string, unknown>);
   const out = s.out as string | undefined;
   if (!out) throw new UsageError('train: --out is required (see anydepth train --help)');
-  const size = num(s, 'size', 64, (n) => positiveInt(n) && n % 16 === 0, 'a positive multiple of 16')!;
+  const size = num(s, 'size', CLI_DATA_DEFAULTS.size, (n) => positiveInt(n) && n % 16 === 0, 'a positive multiple of 16')!;
   const backendName = String(s.backend ?? 'auto');
   if (!BACKENDS.includes(backendName)) throw new UsageError(`train: unknown backend '${backendName}' (choose ${BACKENDS.join(', ')})`);
   const seed = num(s, 'seed', TRAIN_DEFAULTS.seed, Number.isInteger, 'an integer')!;
@@ -216,7 +216,7 @@ export async function runTrain(argv: string[], log: (line: string) => void): Pro
     throw new CliError(e.message);
   });
   if (backend === 'wasm' || backend === 'cpu') registerTrainingKernels({ backends: [backend] });
-  const model = buildModel(String(s.model ?? 'tiny'), seed);
+  const model = buildModel(String(s.model ?? DEFAULT_TRAIN_MODEL), seed);
   if (s.weights) loadInitialWeights(model, String(s.weights), log);
   log(`backend ${backend}; ${train.length} training sample(s)${val ? `, ${val.length} validation` : ''} at ${size}×${size}; ${model.numParameters({ trainableOnly: true })} trainable parameters → ${out}`);
 
