@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fixturePath } from '@anydepth/test-utils';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type HostTensor, detectCheckpointFormat, encodeSafetensors, openCheckpoint, openCheckpointBytes, registerCheckpointReader } from '../src/index.js';
+import { type HostTensor, encodeSafetensors, openCheckpoint, openCheckpointBytes, registerCheckpointReader } from '../src/index.js';
+import { detectCheckpointFormat } from '../src/internal.js';
 import { openCheckpoint as openCheckpointNode, openCheckpointFile } from '../src/node.js';
 
 const own = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
