@@ -34,7 +34,7 @@ export function openWithReader(format: PluggableFormat, input: CheckpointReaderI
   const reader = readers.get(format);
   if (!reader) {
     throw new CheckpointError(
-      `${input.label}: this is an ONNX model; its initializers are read by @anydepth/onnx — call registerOnnxCheckpointReader() from '@anydepth/onnx' once before opening it`,
+      `${input.label}: this is an ONNX model; its initializers are read by @anydepth/onnx — call registerOnnxCheckpointReader() (exported by @anydepth/onnx) once before opening it`,
     );
   }
   return reader(input);
