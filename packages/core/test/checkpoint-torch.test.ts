@@ -264,7 +264,7 @@ describe('torch zip checkpoints: refusals', () => {
     const st = readFileSync(fixturePath('sdt_head.safetensors'));
     expect(open(st, 'weights.pth').format).toBe('safetensors');
     expect(() => open(new TextEncoder().encode('hello world, not a checkpoint'), 'x.safetensors')).toThrow(
-      'x.safetensors: not a checkpoint this library reads (expected safetensors, a *.index.json of shards, or a PyTorch zip .pth/.pt/.bin/.ckpt)',
+      'x.safetensors: not a checkpoint this library reads (expected safetensors, a *.index.json of shards, a PyTorch zip .pth/.pt/.bin/.ckpt, or an ONNX model)',
     );
     expect(() => open(pickle(PROTO2, binint(1), STOP), 'old.pt')).toThrow(/^old\.pt: this is PyTorch's pre-1\.6 \(non-zip\) checkpoint format/);
     await expect(openCheckpoint('/nonexistent/dir/model.pth')).rejects.toThrow('no such file or folder: /nonexistent/dir/model.pth');
