@@ -84,29 +84,25 @@ function dinov2Tiny(): Dinov2Config {
 }
 
 registerPreset({ name: 'dinov3-tiny', family: 'dinov3', description: 'tiny DINOv3 of the golden fixtures (D 128, 4 blocks)', input: encoderInput(16), normalization: IMAGENET_NORMALIZATION, config: dinov3Tiny });
-for (const key of Object.keys(DINOV3_PRESETS) as DinoV3PresetName[]) {
-  const c = DINOV3_PRESETS[key];
-  registerPreset({
-    name: `dinov3-${key}`,
-    family: 'dinov3',
-    description: `DINOv3 ViT ${key} (D ${c.embedDim}, ${c.depth} blocks, ${c.ffn})`,
-    input: encoderInput(c.patchSize),
-    normalization: IMAGENET_NORMALIZATION,
-    config: () => dinov3Preset(key),
-  });
+/** One registry entry per encoder preset of a family (`dinov3-vits16`, `dinov2-vits14`, …), read from that package's table. */
+function registerEncoderPresets<F extends 'dinov3' | 'dinov2', K extends string, C extends { patchSize: number }>(
+  family: F,
+  table: Readonly<Record<K, C>>,
+  describe: (key: K, c: C) => string,
+  build: (key: K) => PresetConfigs[F],
+): void {
+  for (const key of Object.keys(table) as K[]) {
+    registerPreset({ name: `${family}-${key}`, family, description: describe(key, table[key]), input: encoderInput(table[key].patchSize), normalization: IMAGENET_NORMALIZATION, config: () => build(key) });
+  }
 }
+registerEncoderPresets('dinov3', DINOV3_PRESETS, (key: DinoV3PresetName, c) => `DINOv3 ViT ${key} (D ${c.embedDim}, ${c.depth} blocks, ${c.ffn})`, dinov3Preset);
 registerPreset({ name: 'dinov2-tiny', family: 'dinov2', description: 'tiny DINOv2 of the Depth Anything V2 fixture (D 64, 4 blocks)', input: encoderInput(14), normalization: IMAGENET_NORMALIZATION, config: dinov2Tiny });
-for (const key of Object.keys(DINOV2_PRESETS) as Dinov2PresetName[]) {
-  const c = DINOV2_PRESETS[key];
-  registerPreset({
-    name: `dinov2-${key}`,
-    family: 'dinov2',
-    description: `DINOv2 ViT ${key} (D ${c.embedDim}, ${c.depth} blocks${c.numRegisterTokens ? `, ${c.numRegisterTokens} registers` : ''})`,
-    input: encoderInput(c.patchSize),
-    normalization: IMAGENET_NORMALIZATION,
-    config: () => dinov2Preset(key),
-  });
-}
+registerEncoderPresets(
+  'dinov2',
+  DINOV2_PRESETS,
+  (key: Dinov2PresetName, c) => `DINOv2 ViT ${key} (D ${c.embedDim}, ${c.depth} blocks${c.numRegisterTokens ? `, ${c.numRegisterTokens} registers` : ''})`,
+  dinov2Preset,
+);
 
 /** AnyDepth on an encoder preset: SDT width C, the encoder's tapped layers, final norm, min depth 0.001. */
 function anyDepthOn(encoder: string, fusionChannels: number): () => AnyDepthConfig {
