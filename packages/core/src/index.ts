@@ -39,8 +39,3 @@ export { centerPad, centerPaddingFor, type Padding } from './center-padding.js';
 export { type Intrinsics, intrinsicsFromFov } from './intrinsics.js';
 export { type FlopInput, type FlopReport, type FlopSize, bilinearMacs, conv2dMacs, convTranspose2dMacs, flopGrid, flopReport } from './flops.js';
 export { type CheckpointReader, type CheckpointReaderInput, type PluggableFormat, registerCheckpointReader } from './checkpoint/readers.js';
-export { DEFAULT_MAX_MODEL_BYTES, type ConfigLimits, checkSizeFields, checkBlockIndices, checkParameterBudget } from './config-limits.js';
-export { VisionTransformerBase, MultiHeadAttentionBase } from './layers/vit-base.js';
-export { attentionHeads } from './layers/head-geometry.js';
-export { patchTokens } from './layers/patch-tokens.js';
-export { detachWhenFrozen } from './layers/frozen-pass.js';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Linear, MultiHeadAttentionBase, type Rng, scaledDotProductAttention } from '@anydepth/core';
+import { Linear, type Rng, scaledDotProductAttention } from '@anydepth/core';
+import { MultiHeadAttentionBase } from '@anydepth/core/internal';
 
 /**
  * DINOv2 multi-head self-attention (`Attention` / `MemEffAttention` without xformers): one fused

@@ -1,4 +1,4 @@
-import { type ConfigLimits, checkBlockIndices, checkParameterBudget, checkSizeFields } from '@anydepth/core';
+import { type ConfigLimits, checkBlockIndices, checkParameterBudget, checkSizeFields } from '@anydepth/core/internal';
 
 /**
  * DINOv2 ViT hyper-parameters and the registry of released backbones (official
@@ -111,7 +111,7 @@ export const DINOV2_FIELD_LIMITS = {
   posEmbedGrid: 1024,
 } as const;
 
-export { DEFAULT_MAX_MODEL_BYTES } from '@anydepth/core';
+export { DEFAULT_MAX_MODEL_BYTES } from '@anydepth/core/internal';
 
 /** The parameter budget of a config (core's `ConfigLimits`). */
 export type Dinov2ConfigLimits = ConfigLimits;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Conv2d, Module, type Rng, patchTokens } from '@anydepth/core';
+import { Conv2d, Module, type Rng } from '@anydepth/core';
+import { patchTokens } from '@anydepth/core/internal';
 
 /**
  * DINOv2 `PatchEmbed`: a p×p / stride-p convolution (`proj`, [D, C, p, p]) turning an NHWC image

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { LayerNorm, ModuleList, type Rng, VisionTransformerBase, normalInit } from '@anydepth/core';
+import { LayerNorm, ModuleList, type Rng, normalInit } from '@anydepth/core';
+import { VisionTransformerBase } from '@anydepth/core/internal';
 import { Block } from './block.js';
 import { type Dinov2Config, type Dinov2ConfigInput, type Dinov2PresetName, dinov2Config, dinov2Preset } from './config.js';
 import { PatchEmbed } from './patch-embed.js';

@@ -2,7 +2,7 @@
  * DINOv3 ViT hyper-parameters (spec architecture.md §2.1; DINOV3:dinov3/hub/backbones.py) and the
  * presets of the released LVD-1689M backbones.
  */
-import { type ConfigLimits, checkBlockIndices, checkParameterBudget, checkSizeFields } from '@anydepth/core';
+import { type ConfigLimits, checkBlockIndices, checkParameterBudget, checkSizeFields } from '@anydepth/core/internal';
 
 /** Feed-forward type: plain `fc1 → GELU → fc2` (S/B/L) or SwiGLU (the "plus" models). */
 export type FfnType = 'mlp' | 'swiglu';
@@ -69,7 +69,7 @@ export interface DinoV3ConfigInput {
   layerScaleInit?: number;
 }
 
-export { type ConfigLimits, DEFAULT_MAX_MODEL_BYTES } from '@anydepth/core';
+export { type ConfigLimits, DEFAULT_MAX_MODEL_BYTES } from '@anydepth/core/internal';
 
 /**
  * Upper bounds of each size field, far above every released model (ViT-7B: D 4096, 40 blocks, 32 heads,

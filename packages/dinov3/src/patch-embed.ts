@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Conv2d, Module, type Rng, normalInit, patchTokens } from '@anydepth/core';
+import { Conv2d, Module, type Rng, normalInit } from '@anydepth/core';
+import { patchTokens } from '@anydepth/core/internal';
 
 /**
  * Patch embedding and the prefix tokens (HF `DINOv3ViTEmbeddings`): a 16×16 / stride-16 convolution

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { LayerNorm, ModuleList, type Rng, VisionTransformerBase, centerPad } from '@anydepth/core';
+import { LayerNorm, ModuleList, type Rng, centerPad } from '@anydepth/core';
+import { VisionTransformerBase } from '@anydepth/core/internal';
 import { Block } from './block.js';
 import { type DinoV3Config, type DinoV3ConfigInput, type DinoV3PresetName, dinov3Config, dinov3Preset, headDim } from './config.js';
 import { PatchEmbeddings } from './patch-embed.js';
