@@ -12,6 +12,7 @@ import { zipSync } from 'fflate';
 import jpeg from 'jpeg-js';
 import { encodeSafetensors, type HostTensor } from '../../packages/core/src/index.ts';
 import { encodePng } from '../../packages/test-utils/src/png.ts';
+import { onnx } from '../../packages/onnx/src/proto.ts';
 import type { Parser } from './targets.mts';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -166,5 +167,37 @@ export async function loadSeeds(parser: Parser): Promise<Seed[]> {
       return [...generatedJpeg(), ...filesUnder(data, /rgb_00100\.jpe?g$/, 70_000)];
     case 'pth':
       return filesUnder(fixtures, /\.pth$/, 2_000_000);
+    case 'onnx':
+      return generatedOnnx();
   }
+}
+
+/** Small ONNX models whose initializers use every storage the reader decodes: raw_data, typed fields, half floats, int64, a folded MatMul. */
+function generatedOnnx(): Seed[] {
+  const f32 = (n: number, k: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.7 + k));
+  const raw = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  const T = onnx.TensorProto.DataType;
+  const initializer = [
+    { name: 'q.bias', dims: [3], dataType: T.FLOAT, rawData: raw(f32(3, 1)) },
+    { name: 'onnx::MatMul_7', dims: [4, 3], dataType: T.FLOAT, rawData: raw(f32(12, 2)) },
+    { name: 'n.weight', dims: [2, 2], dataType: T.FLOAT, floatData: Array.from(f32(4, 3)) },
+    { name: 'h.weight', dims: [3], dataType: T.FLOAT16, rawData: new Uint8Array([0, 60, 0, 64, 0, 188]) },
+    { name: 'steps', dims: [2], dataType: T.INT64, int64Data: [1, 2] },
+    { name: 'd.weight', dims: [2], dataType: T.DOUBLE, doubleData: [0.5, -1.5] },
+  ];
+  const graph = {
+    name: 'fuzz',
+    initializer,
+    input: [{ name: 'x' }],
+    output: [{ name: 'y' }],
+    node: [
+      { opType: 'MatMul', input: ['x', 'onnx::MatMul_7'], output: ['m'] },
+      { opType: 'Add', input: ['m', 'q.bias'], output: ['y'] },
+    ],
+  };
+  const model = (g: object) => onnx.ModelProto.encode(onnx.ModelProto.create({ irVersion: 8, opsetImport: [{ domain: '', version: 17 }], graph: g })).finish();
+  return [
+    { name: 'gen mixed initializers', bytes: model(graph) },
+    { name: 'gen one initializer', bytes: model({ name: 'one', initializer: [initializer[0]] }) },
+  ];
 }

@@ -9,8 +9,9 @@ import { tmpdir } from 'node:os';
 import { SafetensorsError, SafetensorsFile, CheckpointError, openCheckpointBytes } from '../../packages/core/src/index.ts';
 import { DecodeError, decodeExr, decodeJpeg, decodeNpy, decodeNpz, decodePfm, decodePng } from '../../packages/datasets/src/index.ts';
 import { nodeInflate, readHdf5Depth } from '../../packages/datasets/src/node.ts';
+import { onnxTensorSource } from '../../packages/onnx/src/index.ts';
 
-export const PARSERS = ['safetensors', 'npy', 'npz', 'png', 'png-fflate', 'pfm', 'exr', 'hdf5', 'jpeg', 'pth'] as const;
+export const PARSERS = ['safetensors', 'npy', 'npz', 'png', 'png-fflate', 'pfm', 'exr', 'hdf5', 'jpeg', 'pth', 'onnx'] as const;
 export type Parser = (typeof PARSERS)[number];
 
 /** FNV-1a over byte views of every decoded array, plus the shapes: equal digests mean equal decoded content. */
@@ -30,7 +31,8 @@ class Digest {
 }
 
 export function isFormatError(e: unknown): boolean {
-  return e instanceof DecodeError || e instanceof SafetensorsError || e instanceof CheckpointError;
+  // By name too: @anydepth/onnx (run from its source) throws the CheckpointError of core's built entry, another class object.
+  return e instanceof DecodeError || e instanceof SafetensorsError || e instanceof CheckpointError || (e instanceof Error && e.name === 'CheckpointError');
 }
 
 let tmpIndex = 0;
@@ -93,6 +95,14 @@ export async function runTarget(parser: Parser, bytes: Uint8Array): Promise<stri
         d.add(k).add(t.dtype).add(t.shape.join(',')).add(t.data);
       }
       for (const [k, v] of Object.entries(c.metadata).sort()) d.add(k).add(v);
+      break;
+    }
+    case 'onnx': {
+      const src = onnxTensorSource(bytes);
+      for (const k of [...src.keys()].sort()) {
+        const t = src.get(k)!;
+        d.add(k).add(t.dtype).add(t.shape.join(',')).add(t.data);
+      }
       break;
     }
   }

@@ -1,4 +1,4 @@
-import type { HostTensor, SafetensorsDType, TensorSource } from '@anydepth/core';
+import { CheckpointError, type HostTensor, type SafetensorsDType, type TensorSource } from '@anydepth/core';
 import { bf16ToFloat, halfToFloat } from '@anydepth/core/internal';
 import { type OnnxTypes, onnx, toNumber } from './proto.js';
 
@@ -44,7 +44,7 @@ const DTYPES = new Map<number, SafetensorsDType>([
 
 function dtypeOf(t: OnnxTypes.ITensorProto): SafetensorsDType {
   const dtype = DTYPES.get(t.dataType ?? -1);
-  if (!dtype) throw new Error(`ONNX initializer '${t.name}': data type ${t.dataType} is not supported`);
+  if (!dtype) throw new CheckpointError(`ONNX initializer '${t.name}': data type ${t.dataType} is not supported`);
   return dtype;
 }
 
@@ -75,7 +75,7 @@ export class OnnxTensorSource implements TensorSource {
     private readonly options: OnnxTensorSourceOptions = {},
   ) {
     const graph = model.graph;
-    if (!graph) throw new Error('ONNX model has no graph');
+    if (!graph) throw new CheckpointError('ONNX model has no graph');
     this.metadata = Object.fromEntries((model.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? '']));
     for (const t of graph.initializer ?? []) {
       if (!t.name) continue;
@@ -91,7 +91,7 @@ export class OnnxTensorSource implements TensorSource {
     try {
       model = onnx.ModelProto.decode(bytes);
     } catch (e) {
-      throw new Error(`not an ONNX model: ${(e as Error).message}`);
+      throw new CheckpointError(`not an ONNX model: ${(e as Error).message}`);
     }
     return new OnnxTensorSource(model, options);
   }
@@ -143,13 +143,13 @@ export class OnnxTensorSource implements TensorSource {
   private rawBytes(t: OnnxTypes.ITensorProto, dtype: SafetensorsDType, count: number): Uint8Array | null {
     if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) {
       const info = Object.fromEntries((t.externalData ?? []).map((e) => [e.key ?? '', e.value ?? '']));
-      if (!info.location) throw new Error(`ONNX initializer '${t.name}': external data without a location`);
-      if (!this.options.externalData) throw new Error(`ONNX initializer '${t.name}' is in external file '${info.location}': pass options.externalData (or use readOnnxFile from @anydepth/onnx/node)`);
+      if (!info.location) throw new CheckpointError(`ONNX initializer '${t.name}': external data without a location`);
+      if (!this.options.externalData) throw new CheckpointError(`ONNX initializer '${t.name}' is in external file '${info.location}': pass options.externalData (or use readOnnxFile from @anydepth/onnx/node)`);
       const file = this.options.externalData(info.location);
       const offset = Number(info.offset ?? 0);
       const length = info.length !== undefined ? Number(info.length) : count * BYTES[dtype];
       if (!(offset >= 0 && length >= 0 && offset + length <= file.byteLength)) {
-        throw new Error(`ONNX initializer '${t.name}': bytes ${offset}..${offset + length} are outside '${info.location}' (${file.byteLength} bytes)`);
+        throw new CheckpointError(`ONNX initializer '${t.name}': bytes ${offset}..${offset + length} are outside '${info.location}' (${file.byteLength} bytes)`);
       }
       return file.subarray(offset, offset + length);
     }
@@ -162,7 +162,7 @@ export class OnnxTensorSource implements TensorSource {
     const count = shape.reduce((a, b) => a * b, 1);
     const raw = this.rawBytes(t, dtype, count);
     if (raw) {
-      if (raw.byteLength !== count * BYTES[dtype]) throw new Error(`ONNX initializer '${t.name}': ${raw.byteLength} bytes for ${count} ${dtype} values`);
+      if (raw.byteLength !== count * BYTES[dtype]) throw new CheckpointError(`ONNX initializer '${t.name}': ${raw.byteLength} bytes for ${count} ${dtype} values`);
       const buf = aligned(raw);
       const data =
         dtype === 'F32' ? new Float32Array(buf)
@@ -187,7 +187,7 @@ export class OnnxTensorSource implements TensorSource {
       : dtype === 'I16' ? Int16Array.from(t.int32Data ?? [])
       : dtype === 'I8' ? Int8Array.from(t.int32Data ?? [])
       : Uint8Array.from(t.int32Data ?? []);
-    if (data.length !== count) throw new Error(`ONNX initializer '${t.name}': ${data.length} values for shape [${shape}]`);
+    if (data.length !== count) throw new CheckpointError(`ONNX initializer '${t.name}': ${data.length} values for shape [${shape}]`);
     return { dtype: dtype === 'F16' || dtype === 'BF16' ? 'F32' : dtype, shape, data };
   }
 }
