@@ -10,7 +10,7 @@ export { GELU, ReLU, Identity, gelu, silu } from './layers/activations.js';
 export { type AttentionStrategy, setAttentionStrategy, getAttentionStrategy, scaledDotProductAttention } from './layers/attention.js';
 export { Sequential, ModuleList } from './layers/sequential.js';
 export { setInferenceFusion } from './layers/fusion.js';
-export { convBnAct, foldBatchNorm } from './layers/conv-bn-act.js';
+export { convBnAct, foldBatchNorm, foldedWeights } from './layers/conv-bn-act.js';
 export { normalInit } from './layers/init.js';
 export { Rng, type RngState, manualSeed } from './rng.js';
 export { type HostTensor, type SafetensorsDType, hostToTensor, tensorToHost, tensorToHostSync } from './host-tensor.js';

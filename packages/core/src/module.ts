@@ -274,9 +274,13 @@ export class Module {
     return report;
   }
 
-  /** Releases every parameter and buffer. The module cannot be used afterwards. */
+  /**
+   * Releases every parameter and buffer, and what child modules keep besides (their own `dispose`, e.g.
+   * a convolution's folded inference weights). The module cannot be used afterwards.
+   */
   dispose(): void {
-    for (const [, e] of this.namedEntries('all')) e.variable.dispose();
+    for (const [, e] of this.entries) e.variable.dispose();
+    for (const [, child] of this.children) child.dispose();
   }
 }
 

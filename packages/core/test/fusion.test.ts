@@ -1,17 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { expectClose, setBackend } from '@anydepth/test-utils';
+import { expectClose, registerGradients, setBackend } from '@anydepth/test-utils';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { BatchNorm2d, Conv2d, ReLU, Sequential, convBnAct, setInferenceFusion } from '../src/index.js';
+import { BatchNorm2d, Conv2d, ReLU, Sequential, convBnAct, foldedWeights, setInferenceFusion } from '../src/index.js';
 import { fusedRun } from '../src/internal.js';
 
 /** A conv → BN → ReLU block with non-trivial running statistics and affine parameters. */
 function block(conv: Conv2d): Sequential {
   const bn = new BatchNorm2d(conv.outChannels);
   const c = conv.outChannels;
-  bn.runningMean!.assign(tf.randomNormal([c], 0, 0.5, 'float32', 11));
-  bn.runningVar!.assign(tf.randomUniform([c], 0.2, 2, 'float32', 12));
-  bn.weight!.assign(tf.randomNormal([c], 1, 0.3, 'float32', 13));
-  bn.bias!.assign(tf.randomNormal([c], 0, 0.3, 'float32', 14));
+  tf.tidy(() => {
+    bn.runningMean!.assign(tf.randomNormal([c], 0, 0.5, 'float32', 11));
+    bn.runningVar!.assign(tf.randomUniform([c], 0.2, 2, 'float32', 12));
+    bn.weight!.assign(tf.randomNormal([c], 1, 0.3, 'float32', 13));
+    bn.bias!.assign(tf.randomNormal([c], 0, 0.3, 'float32', 14));
+  });
   return new Sequential(conv, bn, new ReLU());
 }
 
@@ -108,5 +110,99 @@ for (const backend of ['cpu', 'wasm'] as const) {
       tf.dispose(input);
       seq.dispose();
     });
+    it('keeps one folded filter between calls, so kernels that cache by filter id hit', () => {
+      const seq = block(new Conv2d(8, 16, 3, { padding: 1 })).eval();
+      const input = x();
+      const fusedSpy = vi.spyOn(tf.fused, 'conv2d');
+      tf.dispose(seq.forward(input));
+      tf.dispose(seq.forward(input));
+      const filters = fusedSpy.mock.calls.map((c) => (c[0].filter as tf.Tensor).dataId);
+      expect(filters).toHaveLength(2);
+      expect(filters[1]).toBe(filters[0]);
+      expect(filters[0]).not.toBe(seq.layers[0] instanceof Conv2d && seq.layers[0].weight.dataId); // the folded copy, not the raw weight
+      tf.dispose(input);
+      seq.dispose();
+    });
+
+    it('refolds after any of the six tensors changes (assign, loadStateDict), matching the unfused graph', () => {
+      const seq = block(new Conv2d(8, 16, 3, { padding: 1 })).eval();
+      const conv = seq.layers[0] as Conv2d;
+      const bn = seq.layers[1] as BatchNorm2d;
+      const input = x();
+      const check = (label: string) => {
+        const { fused, plain } = bothWays(() => seq.forward(input));
+        expectClose(fused, plain, { atol: 1e-5, rtol: 1e-5, label });
+        return fused;
+      };
+      const first = check('first call');
+      const edits: Array<[string, () => void]> = [
+        ['conv.weight', () => conv.weight.assign(tf.mul(conv.weight, 1.5))],
+        ['conv.bias', () => conv.bias!.assign(tf.add(conv.bias!, 0.25))],
+        ['bn.weight', () => bn.weight!.assign(tf.mul(bn.weight!, -1))],
+        ['bn.bias', () => bn.bias!.assign(tf.add(bn.bias!, 0.5))],
+        ['bn.running_mean', () => bn.runningMean!.assign(tf.add(bn.runningMean!, 0.3))],
+        ['bn.running_var', () => bn.runningVar!.assign(tf.mul(bn.runningVar!, 2))],
+        ['loadStateDict', () => {
+          const dict = seq.stateDict();
+          const changed = { ...dict, '1.running_mean': tf.fill([16], 0.7) };
+          seq.loadStateDict(changed);
+          tf.dispose(Object.values(changed));
+        }],
+      ];
+      let previous = first;
+      for (const [label, edit] of edits) {
+        tf.tidy(edit);
+        const now = check(`after ${label}`);
+        expect(now.some((v, i) => Math.abs(v - previous[i]) > 1e-4), `${label} changed the output`).toBe(true);
+        previous = now;
+      }
+      tf.dispose(input);
+      seq.dispose();
+    });
+
+    it('disposes the kept fold with the module (no tensor left behind)', () => {
+      const before = tf.memory().numTensors;
+      const model = new Sequential(block(new Conv2d(8, 16, 3, { padding: 1 })), block(new Conv2d(16, 8, 1))).eval();
+      const input = x();
+      tf.dispose(model.forward(input));
+      const conv = (model.layers[0] as Sequential).layers[0] as Conv2d;
+      const bn = (model.layers[0] as Sequential).layers[1] as BatchNorm2d;
+      expect(foldedWeights(conv, bn).weight.isDisposed).toBe(false);
+      tf.dispose(input);
+      model.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+    });
   });
 }
+
+// The wasm backward kernels live in @anydepth/kernels (a package above core), so the tape check runs on cpu.
+describe('fused inference under a gradient tape (cpu)', () => {
+  beforeAll(() => setBackend('cpu'));
+  afterEach(() => setInferenceFusion(true));
+
+  it('lets gradients reach the conv and BN parameters in eval mode (the fold is recorded, not cached)', async () => {
+    await registerGradients();
+    const seq = block(new Conv2d(8, 16, 3, { padding: 1 })).eval();
+    const input = tf.randomNormal([2, 9, 11, 8], 0, 1, 'float32', 1);
+    tf.dispose(seq.forward(input)); // fills the fold cache
+    const grads = (fused: boolean) => {
+      setInferenceFusion(fused);
+      const { grads } = tf.variableGrads(() => tf.sum(tf.square(seq.forward(input))) as tf.Scalar);
+      setInferenceFusion(true);
+      const out = Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, g.dataSync() as Float32Array]));
+      tf.dispose(Object.values(grads));
+      return out;
+    };
+    const fused = grads(true);
+    const plain = grads(false);
+    const conv = seq.layers[0] as Conv2d;
+    const bn = seq.layers[1] as BatchNorm2d;
+    for (const v of [conv.weight, conv.bias!, bn.weight!, bn.bias!]) {
+      expect(fused[v.name], v.name).toBeDefined();
+      expectClose(fused[v.name], plain[v.name], { atol: 1e-4, rtol: 1e-4, label: v.name });
+      expect(fused[v.name].some((g) => g !== 0)).toBe(true);
+    }
+    tf.dispose(input);
+    seq.dispose();
+  });
+});

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BatchNorm2d, Conv2d, type Layer, ReLU, foldBatchNorm } from '@anydepth/core';
+import { BatchNorm2d, Conv2d, type Layer, ReLU, foldedWeights } from '@anydepth/core';
 import { type FusedActivation, fusedRun } from '@anydepth/core/internal';
 import { DySample } from '@anydepth/dysample';
 import { type HeadFeature, SDTHead } from '@anydepth/sdt';
@@ -86,7 +86,7 @@ function convRows(op: Extract<RowOp, { kind: 'conv' }>, input: Band, lo: number,
     const x = need0 === input.lo && need1 - need0 === input.t.shape[1] ? input.t : (tf.slice(input.t, [0, need0 - input.lo, 0, 0], [B, need1 - need0, W, C]) as tf.Tensor4D);
     const top = need0 - (lo - p); // zero rows above the image
     const bottom = hi + p - need1; // zero rows below it
-    const { weight, bias } = foldBatchNorm(op.conv, op.bn);
+    const { weight, bias } = foldedWeights(op.conv, op.bn); // kept on the conv: do not dispose
     const pad: [[number, number], [number, number], [number, number], [number, number]] = [
       [0, 0],
       [top, bottom],

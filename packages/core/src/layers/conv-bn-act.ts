@@ -11,10 +11,15 @@ import type { Layer } from '../module.js';
  */
 export function convBnAct(conv: Conv2d, bn: BatchNorm2d | null, activation: FusedActivation, x: tf.Tensor): tf.Tensor {
   if (!bn) return conv.convolve(x, conv.weight, conv.bias, activation);
-  return tf.tidy(() => {
-    const { weight, bias } = foldBatchNorm(conv, bn);
-    return conv.convolve(x, weight, bias, activation);
-  });
+  if (gradientRecording()) {
+    // Under a gradient tape the fold must be recorded so gradients reach the conv and BN parameters.
+    return tf.tidy(() => {
+      const { weight, bias } = foldBatchNorm(conv, bn);
+      return conv.convolve(x, weight, bias, activation);
+    });
+  }
+  const { weight, bias } = foldedWeights(conv, bn);
+  return conv.convolve(x, weight, bias, activation);
 }
 
 /**
@@ -33,6 +38,32 @@ export function foldBatchNorm(conv: Conv2d, bn: BatchNorm2d | null): { weight: t
     const bias = conv.bias ? tf.add(tf.mul(conv.bias, scale), shift) : shift; // [O]
     return { weight, bias };
   });
+}
+
+/**
+ * `foldBatchNorm(conv, bn)` kept between calls, owned by `conv` (disposed with it; do not dispose the
+ * result). The fold is redone only when one of the six tensors it reads has changed: `Variable.assign`
+ * (loading weights, training steps, running-statistics updates) gives a variable a new data id, and the
+ * cached fold remembers the ids it was made from. Keeping the same folded tensors matters for speed:
+ * the wasm kernels cache their packed or Winograd-transformed filters by the filter's data id, so a fresh
+ * fold per call would redo that work (20–40 ms per 256-channel conv) on every prediction.
+ */
+export function foldedWeights(conv: Conv2d, bn: BatchNorm2d | null): { weight: tf.Tensor; bias: tf.Tensor | null } {
+  if (!bn) return { weight: conv.weight, bias: conv.bias };
+  const sources = [conv.weight, conv.bias, bn.weight, bn.bias, bn.runningMean, bn.runningVar].map((t) => t?.dataId ?? null);
+  const cached = conv.foldCache;
+  if (cached && cached.bn === bn && cached.sources.every((id, i) => id === sources[i])) return cached;
+  const folded = foldBatchNorm(conv, bn);
+  tf.keep(folded.weight);
+  if (folded.bias) tf.keep(folded.bias);
+  conv.setFoldCache({ bn, sources, weight: folded.weight, bias: folded.bias });
+  return folded;
+}
+
+/** Whether a gradient tape is recording (inside `tf.grad`, `tf.variableGrads`, …). */
+function gradientRecording(): boolean {
+  // tfjs-core exposes no public query; `gradientDepth` is the counter its own tape check reads.
+  return ((tf.engine() as unknown as { state: { gradientDepth?: number } }).state.gradientDepth ?? 0) > 0;
 }
 
 /**

@@ -4,6 +4,14 @@ import type { Rng } from '../rng.js';
 import { type FusedActivation, inferenceFusion } from './fusion.js';
 import { kaimingUniform } from './init.js';
 
+/** A folded eval-mode BatchNorm: the tensors and the data ids of the six parameters they were made from. */
+export interface FoldCache {
+  bn: object;
+  sources: readonly (object | null)[];
+  weight: tf.Tensor;
+  bias: tf.Tensor | null;
+}
+
 export type Pair = number | [number, number];
 
 export interface Conv2dOptions {
@@ -33,6 +41,7 @@ export class Conv2d extends Layer {
   readonly groups: number;
   readonly padding: [number, number] | 'same' | 'valid';
   readonly depthwise: boolean;
+  private folded: FoldCache | null = null;
 
   constructor(
     readonly inChannels: number,
@@ -125,6 +134,25 @@ export class Conv2d extends Layer {
       if (this.depthwise) return tf.fused.depthwiseConv2d({ ...common, pad: this.fusedPad()! }); // [B, Ho, Wo, O]
       return tf.fused.conv2d({ ...common, pad: this.fusedPad() ?? this.tfPad() }); // [B, Ho, Wo, O]
     });
+  }
+
+  /** The eval-mode BatchNorm fold kept by `foldedWeights` (see conv-bn-act.ts), or null. */
+  get foldCache(): FoldCache | null {
+    return this.folded;
+  }
+
+  /** Replaces the kept fold, disposing the previous one. */
+  setFoldCache(cache: FoldCache | null): void {
+    if (this.folded) {
+      this.folded.weight.dispose();
+      this.folded.bias?.dispose();
+    }
+    this.folded = cache;
+  }
+
+  override dispose(): void {
+    this.setFoldCache(null);
+    super.dispose();
   }
 
   private checkInput(x: tf.Tensor): tf.Tensor4D {
