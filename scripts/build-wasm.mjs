@@ -10,16 +10,40 @@ const packages = join(dirname(fileURLToPath(import.meta.url)), '..', 'packages')
 
 /**
  * Post-MVP features the sources may use beyond wabt's defaults (SIMD, multi-value, bulk memory): threads, for a
- * shared imported memory and atomics. Relaxed SIMD is left out: Node 20's V8 rejects it without a flag.
+ * shared imported memory and atomics. Relaxed SIMD only in the FMA variants (see `fmaVariant`).
  */
 const FEATURES = { threads: true };
+const FMA_FEATURES = { threads: true, relaxed_simd: true };
+
+/** A source line that asks for an FMA variant of the module beside the plain-SIMD one. */
+export const FMA_MARKER = ';; build: also an FMA variant';
+
+/**
+ * The FMA variant of a source: every `(f32x4.add (local.get $acc) (f32x4.mul (local.get $a) (local.get $b)))`
+ * becomes `(f32x4.relaxed_madd (local.get $a) (local.get $b) (local.get $acc))`. One source for both keeps them
+ * from drifting apart; the engine loads the variant only where it validates (relaxed SIMD: Chrome 114+,
+ * Firefox 145+, Node 20 with V8's --experimental-wasm-relaxed-simd, Node 22+).
+ */
+export function fmaVariant(source) {
+  let count = 0;
+  const out = source.replace(
+    /\(f32x4\.add \(local\.get (\$\w+)\) \(f32x4\.mul \(local\.get (\$\w+)\) \(local\.get (\$\w+)\)\)\)/g,
+    (_, acc, a, b) => {
+      count++;
+      return `(f32x4.relaxed_madd (local.get ${a}) (local.get ${b}) (local.get ${acc}))`;
+    },
+  );
+  if (count === 0) throw new Error('fmaVariant: the source has no accumulate-multiply to fuse');
+  return out;
+}
 
 /** The binary of a .wat source (no names section: the output depends on the source only). */
-export async function compileWat(name, source) {
+export async function compileWat(name, source, { fma = false } = {}) {
   const wabt = await initWabt();
-  const module = wabt.parseWat(name, source, FEATURES);
+  const features = fma ? FMA_FEATURES : FEATURES;
+  const module = wabt.parseWat(name, fma ? fmaVariant(source) : source, features);
   try {
-    module.validate(FEATURES);
+    module.validate(features);
     return new Uint8Array(module.toBinary({ log: false, write_debug_names: false }).buffer);
   } finally {
     module.destroy();
@@ -40,9 +64,15 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     const dir = join(packages, pkg, 'src', 'wasm');
     if (!existsSync(dir)) continue;
     for (const f of readdirSync(dir).filter((n) => n.endsWith('.wat'))) {
-      const bytes = await compileWat(f, readFileSync(join(dir, f), 'utf8'));
+      const source = readFileSync(join(dir, f), 'utf8');
+      const bytes = await compileWat(f, source);
       writeFileSync(join(dir, f.replace(/\.wat$/, '-wasm.ts')), moduleSource(f, bytes));
       console.log(`packages/${pkg}/src/wasm/${f} → ${f.replace(/\.wat$/, '-wasm.ts')} (${bytes.length} bytes)`);
+      if (!source.includes(FMA_MARKER)) continue;
+      const fmaName = f.replace(/\.wat$/, '-fma.wat');
+      const fmaBytes = await compileWat(f, source, { fma: true });
+      writeFileSync(join(dir, fmaName.replace(/\.wat$/, '-wasm.ts')), moduleSource(fmaName, fmaBytes).replace(`from ${fmaName}`, `from ${f} (its FMA variant)`));
+      console.log(`packages/${pkg}/src/wasm/${f} → ${fmaName.replace(/\.wat$/, '-wasm.ts')} (FMA, ${fmaBytes.length} bytes)`);
     }
   }
 }

@@ -30,5 +30,5 @@ export {
 export { winogradFilter } from './winograd-filter.js';
 export { winogradConv, type WinogradConvArgs } from './winograd-conv.js';
 export { winogradConvJs } from './winograd-js.js';
-export { WinogradPool, winogradModule, type PoolWorker, type WorkerFactory } from './winograd-pool.js';
+export { WinogradPool, enableRelaxedSimd, relaxedSimdSupported, winogradModule, type PoolWorker, type WorkerFactory } from './winograd-pool.js';
 export { winogradGeometry, winogradState } from './winograd-kernels.js';

@@ -1,3 +1,4 @@
+import { winogradFmaWasmBase64 } from './wasm/winograd-fma-wasm.js';
 import { winogradWasmBase64 } from './wasm/winograd-wasm.js';
 
 /**
@@ -60,20 +61,61 @@ function start(d) {
 const NODE_WORKER = `${WORKER_LOOP}\nstart(require('worker_threads').workerData);\n`;
 const WEB_WORKER = `${WORKER_LOOP}\nself.onmessage = function (e) { start(e.data); };\n`;
 
-let compiled: WebAssembly.Module | null | undefined;
+const compiled: { simd?: WebAssembly.Module | null; fma?: WebAssembly.Module | null } = {};
 
-/** The compiled module, or null where the engine lacks WebAssembly SIMD, threads or shared memory. */
-export function winogradModule(): WebAssembly.Module | null {
-  if (compiled !== undefined) return compiled;
+/**
+ * The compiled module — the FMA variant (`f32x4.relaxed_madd`) when `fma`, else plain SIMD — or null where the
+ * engine lacks WebAssembly SIMD, threads, shared memory or (for `fma`) relaxed SIMD.
+ */
+export function winogradModule(fma = false): WebAssembly.Module | null {
+  const variant = fma ? 'fma' : 'simd';
+  const known = compiled[variant];
+  if (known !== undefined) return known;
   try {
-    const bytes = Uint8Array.from(atob(winogradWasmBase64), (ch) => ch.charCodeAt(0));
-    compiled = new WebAssembly.Module(bytes);
+    const bytes = Uint8Array.from(atob(fma ? winogradFmaWasmBase64 : winogradWasmBase64), (ch) => ch.charCodeAt(0));
+    const module = new WebAssembly.Module(bytes);
     // Shared memory exists only where SharedArrayBuffer does (a browser page needs cross-origin isolation).
     new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+    compiled[variant] = module;
+    return module;
   } catch {
-    compiled = null;
+    // A failed FMA compile is not remembered: relaxed SIMD may be switched on later (`enableRelaxedSimd`).
+    if (!fma) compiled.simd = null;
+    return null;
   }
-  return compiled;
+}
+
+/** `(func (param v128 v128 v128) (result v128) (f32x4.relaxed_madd (local.get 0) (local.get 1) (local.get 2)))`. */
+const RELAXED_SIMD_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x01, 0x60, 0x03, 0x7b, 0x7b, 0x7b, 0x01, 0x7b, 0x03, 0x02, 0x01, 0x00, 0x07, 0x05,
+  0x01, 0x01, 0x66, 0x00, 0x00, 0x0a, 0x0d, 0x01, 0x0b, 0x00, 0x20, 0x00, 0x20, 0x01, 0x20, 0x02, 0xfd, 0x85, 0x02, 0x0b,
+]);
+
+/** Whether the engine validates relaxed-SIMD instructions now. */
+export function relaxedSimdSupported(): boolean {
+  try {
+    return WebAssembly.validate(RELAXED_SIMD_PROBE);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Makes relaxed SIMD available where it can be: already there (Chrome 114+, Firefox 145+, Node 22+), or in Node 20,
+ * whose V8 implements it behind `--experimental-wasm-relaxed-simd`, by setting that flag (process-wide; it only adds
+ * instructions to what modules may use, nothing changes for modules that do not). Returns whether it is available.
+ */
+export async function enableRelaxedSimd(): Promise<boolean> {
+  if (relaxedSimdSupported()) return true;
+  const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  if (!proc?.versions?.node) return false;
+  try {
+    const v8 = (await import(/* @vite-ignore */ 'node:v8')) as { setFlagsFromString(flags: string): void };
+    v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  } catch {
+    return false;
+  }
+  return relaxedSimdSupported();
 }
 
 /** Node: worker_threads with the script evaluated; elsewhere a Web Worker from a Blob URL. */
@@ -105,21 +147,28 @@ export class WinogradPool {
   readonly memory: WebAssembly.Memory;
   readonly exports: WinogradExports;
   readonly threads: number;
+  /** Whether the pool runs the FMA variant of the module. */
+  readonly fma: boolean;
   private readonly workers: PoolWorker[];
 
-  private constructor(memory: WebAssembly.Memory, exports: WinogradExports, workers: PoolWorker[]) {
+  private constructor(memory: WebAssembly.Memory, exports: WinogradExports, workers: PoolWorker[], fma: boolean) {
     this.memory = memory;
     this.exports = exports;
     this.workers = workers;
     this.threads = workers.length + 1;
+    this.fma = fma;
   }
 
-  /** A pool of `threads` threads (the caller included), or null where the module cannot run. */
-  static async create(threads: number, factory: WorkerFactory = defaultWorkerFactory): Promise<WinogradPool | null> {
+  /**
+   * A pool of `threads` threads (the caller included), or null where the module cannot run. `fma` (default true)
+   * uses the FMA variant where relaxed SIMD is available (see `enableRelaxedSimd`), the plain one elsewhere.
+   */
+  static async create(threads: number, factory: WorkerFactory = defaultWorkerFactory, options: { fma?: boolean } = {}): Promise<WinogradPool | null> {
     if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
       throw new Error(`@anydepth/kernels: threads must be an integer in [1, ${MAX_THREADS}], got ${threads}`);
     }
-    const module = winogradModule();
+    const fma = (options.fma ?? true) && (await enableRelaxedSimd()) && winogradModule(true) !== null;
+    const module = winogradModule(fma);
     if (!module) return null;
     const memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: true });
     const exports = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as WinogradExports;
@@ -132,7 +181,7 @@ export class WinogradPool {
       for (const w of workers) w.terminate();
       throw e;
     }
-    return new WinogradPool(memory, exports, workers);
+    return new WinogradPool(memory, exports, workers, fma);
   }
 
   /** Grows the memory to at least `bytes`. */

@@ -2,8 +2,10 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { setBackend } from '@anydepth/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileWat } from '../../../scripts/build-wasm.mjs';
+import { compileWat, fmaVariant } from '../../../scripts/build-wasm.mjs';
 import {
+  enableRelaxedSimd,
+  relaxedSimdSupported,
   registerInferenceKernels,
   registeredInferenceKernels,
   unregisterInferenceKernels,
@@ -13,6 +15,7 @@ import {
   WinogradPool,
   winogradState,
 } from '../src/index.js';
+import { winogradFmaWasmBase64 } from '../src/wasm/winograd-fma-wasm.js';
 import { winogradWasmBase64 } from '../src/wasm/winograd-wasm.js';
 import { randomValues } from './helpers.js';
 
@@ -75,20 +78,35 @@ describe('Winograd F(4×4, 3×3) WebAssembly kernel', () => {
   it('the embedded module is the compiled winograd.wat (run `npm run wasm` after editing it)', async () => {
     const wat = readFileSync(new URL('../src/wasm/winograd.wat', import.meta.url), 'utf8');
     expect(Buffer.from(await compileWat('winograd.wat', wat)).toString('base64')).toBe(winogradWasmBase64);
+    expect(Buffer.from(await compileWat('winograd.wat', wat, { fma: true })).toString('base64')).toBe(winogradFmaWasmBase64);
   });
 
-  for (const threads of [1, 2]) {
-    it(`matches the cpu backend's conv2d within 1e-4 of max |out| on ${threads} thread(s)`, async () => {
-      expect(await registerInferenceKernels({ threads })).toEqual(threads === 1 ? ['Conv2D/wasm', 'FusedConv2D/wasm'] : []);
+  it('the FMA variant differs from the plain one exactly in its accumulate-multiplies', () => {
+    const wat = readFileSync(new URL('../src/wasm/winograd.wat', import.meta.url), 'utf8');
+    const fused = fmaVariant(wat);
+    expect(fused.match(/f32x4\.relaxed_madd/g)).toHaveLength(9); // 8 in the GEMM micro-kernel, 1 in a transform
+    expect(fused.replace(/\(f32x4\.relaxed_madd (\(local\.get \$\w+\)) (\(local\.get \$\w+\)) (\(local\.get \$\w+\))\)/g, '(f32x4.add $3 (f32x4.mul $1 $2))')).toBe(wat);
+    expect(() => fmaVariant('(module)')).toThrow(/no accumulate-multiply/);
+  });
+
+  it('Node has relaxed SIMD once enabled (V8 flag in Node 20, built in from Node 22)', async () => {
+    expect(await enableRelaxedSimd()).toBe(true);
+    expect(relaxedSimdSupported()).toBe(true);
+  });
+
+  for (const [threads, fma] of [[1, false], [1, true], [2, false], [2, true]] as const) {
+    it(`matches the cpu backend's conv2d within 1e-4 of max |out| on ${threads} thread(s), ${fma ? 'FMA' : 'plain SIMD'}`, async () => {
+      expect(await registerInferenceKernels({ threads, fma })).toEqual(threads === 1 && !fma ? ['Conv2D/wasm', 'FusedConv2D/wasm'] : []);
       expect(registeredInferenceKernels()).toEqual(['Conv2D/wasm', 'FusedConv2D/wasm']);
       expect(winogradState.pool?.threads).toBe(threads);
+      expect(winogradState.pool?.fma).toBe(fma);
       await setBackend('wasm');
       for (const [i, c] of cases.entries()) {
         const calls = winogradState.calls;
         const got = conv(c, 100 * i);
         expect(winogradState.calls, `${c.name}: ran through the Winograd kernel`).toBe(calls + 1);
         const err = relError(got, reference[i]);
-        console.info(`winograd ${threads} thread(s), ${c.name}: max |Δ| / max |out| = ${err.toExponential(2)}`);
+        console.info(`winograd ${threads} thread(s)${fma ? ' FMA' : ''}, ${c.name}: max |Δ| / max |out| = ${err.toExponential(2)}`);
         expect(err, c.name).toBeLessThan(1e-4);
       }
     });
@@ -135,9 +153,10 @@ describe('Winograd F(4×4, 3×3) WebAssembly kernel', () => {
     tf.dispose([x, w, b]);
   });
 
-  it('the JavaScript version gives the module’s results, also in bands of 4 output rows and on 2 threads', async () => {
-    const pool = await WinogradPool.create(2);
+  it.each([false, true])('the JavaScript version gives the module’s results, also in bands of 4 output rows and on 2 threads (FMA %s)', async (fma) => {
+    const pool = await WinogradPool.create(2, undefined, { fma });
     if (!pool) throw new Error('WebAssembly SIMD with shared memory is expected in Node');
+    expect(pool.fma).toBe(fma);
     for (const [n, h, w, cin, cout, padTop, padLeft, outH, outW, relu] of [
       [1, 13, 11, 32, 32, 1, 1, 13, 11, true],
       [2, 9, 10, 12, 16, 2, 1, 9, 10, false],

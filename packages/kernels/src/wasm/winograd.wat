@@ -3,7 +3,7 @@
 ;;   1. input transform: the 6×6 input patch of each tile (zero padding outside the image) → V = Bᵀ d B,
 ;;      stored as V[36][TB][Cin] (one [TB, Cin] matrix per Winograd position, 4 channels per f32x4);
 ;;   2. 36 GEMMs M[p] = V[p] · U[p] ([TB, Cin] × [Cin, Cout]) with a 4 × 8 register-blocked micro-kernel
-;;      (f32x4 mul + add: Node 20's V8 has no relaxed-SIMD FMA without a flag);
+;;      (f32x4 mul + add here; fused multiply-adds in the FMA variant);
 ;;   3. output transform Y = Aᵀ m A per tile, + bias, optional ReLU, written into the NHWC output (pixels of a
 ;;      partial tile outside the image go to a sink row).
 ;; U = G g Gᵀ (the filter transform, [36][Cout / 8][Cin][8]: 8-column panels) is computed once per weight tensor by
@@ -11,6 +11,8 @@
 ;; The memory is imported and shared, so worker threads run `run` on the same job: each takes the next block
 ;; from an atomic counter in the job record and uses its own scratch area.
 ;; Compiled by scripts/build-wasm.mjs into winograd-wasm.ts (base64); the tests check the two stay in sync.
+;; build: also an FMA variant — winograd-fma-wasm.ts, each accumulate-multiply as f32x4.relaxed_madd (one rounding,
+;; and one instruction instead of two where the CPU has FMA), loaded where the engine has relaxed SIMD.
 (module
   (import "env" "memory" (memory 1 65536 shared))
 
