@@ -8,10 +8,18 @@
 //
 //   npx tsx bench/onnx-runtime.ts [--models anydepth-vits16,dav2-vits] [--sizes 384,768] [--backends wasm[,cpu]]
 //                                 [--runs 3] [--cpu-runs 1] [--cpu-sizes 64] [--threads 2] [--warmup 1] [--stages]
+//                                 [--winograd-threads 2] [--xnnpack-threads 1]
+// On wasm the project runs as `anydepth predict` does: stride-1 3×3 convs in our Winograd kernel
+// (`registerInferenceKernels`, --winograd-threads, default the machine's cores; 0 = stock XNNPACK only) and
+// everything else in tfjs-backend-wasm's XNNPACK (--xnnpack-threads, default 1 as in predict; more uses
+// `useThreadedWasm`).
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import * as ort from 'onnxruntime-node';
+import { availableParallelism } from 'node:os';
 import { type Module, Rng, useBackend } from '@anydepth/core';
+import { useThreadedWasm } from '@anydepth/core/node';
+import { registerInferenceKernels, unregisterInferenceKernels } from '@anydepth/kernels';
 import { type AnyDepth, DepthAnythingV2, createAnyDepth } from '@anydepth/model';
 import { exportOnnx } from '@anydepth/onnx';
 
@@ -29,6 +37,10 @@ const { values } = parseArgs({
     /** onnxruntime intra-op threads (the machine's 2 cores). */
     threads: { type: 'string', default: '2' },
     stages: { type: 'boolean', default: false },
+    /** Threads of our Winograd conv on wasm (0: off, every conv in XNNPACK). */
+    'winograd-threads': { type: 'string', default: String(availableParallelism()) },
+    /** tfjs-backend-wasm XNNPACK threads (1: the stock backend, as `anydepth predict` uses). */
+    'xnnpack-threads': { type: 'string', default: '1' },
     /** Untimed runs of each side before timing (wasm / ORT allocations and kernel set-up). */
     warmup: { type: 'string', default: '1' },
   },
@@ -106,7 +118,12 @@ function makeBench(name: string): Bench {
 
 for (const modelName of values.models!.split(',')) {
   for (const backend of values.backends!.split(',')) {
-    await useBackend(backend as 'wasm' | 'cpu');
+    const xnnThreads = Number(values['xnnpack-threads']);
+    if (backend === 'wasm' && xnnThreads > 1) await useThreadedWasm({ threads: xnnThreads });
+    else await useBackend(backend as 'wasm' | 'cpu');
+    const winogradThreads = backend === 'wasm' ? Number(values['winograd-threads']) : 0;
+    if (winogradThreads > 0) await registerInferenceKernels({ threads: winogradThreads });
+    console.log(`${backend}: XNNPACK ${backend === 'wasm' ? `${xnnThreads} thread(s)` : 'n/a'}, Winograd 3×3 ${winogradThreads > 0 ? `${winogradThreads} thread(s)` : 'off'}`);
     const bench = makeBench(modelName);
     const model = bench.model;
     const runs = backend === 'cpu' ? Number(values['cpu-runs']) : Number(values.runs);
@@ -199,6 +216,7 @@ for (const modelName of values.models!.split(',')) {
       tf.dispose([image, nhwc]);
     }
     model.dispose();
+    if (winogradThreads > 0) unregisterInferenceKernels();
   }
 }
 
