@@ -1,11 +1,12 @@
 import { parseArgs } from 'node:util';
-import { type BackendName, useBackend } from '@anydepth/core';
+import type { BackendName } from '@anydepth/core';
 import { listSamples, readSampleDepth } from '@anydepth/datasets/node';
 import { DATASETS, DATASET_ALIASES, DepthMetricAccumulator, type DatasetName, canonicalDatasetName, formatSummary, formatTable2 } from '@anydepth/metrics';
 import { predict } from '@anydepth/model';
 import { loadImage } from '@anydepth/model/node';
 import { writeFileAtomic } from '@anydepth/core/node';
 import { CliError, UsageError } from '../errors.js';
+import { startInferenceBackendOrFail } from '../backend.js';
 import { Progress } from '../progress.js';
 import { loadWeights } from '../weights.js';
 
@@ -68,9 +69,7 @@ export async function runEval(argv: string[], log: (line: string) => void): Prom
   if (values.limit) samples = samples.slice(0, Number(values.limit));
   if (samples.length === 0) throw new CliError(`no ${dataset} samples found under ${values.root}`);
 
-  await useBackend(values.backend as BackendName).catch((e: Error) => {
-    throw new CliError(e.message);
-  });
+  await startInferenceBackendOrFail(values.backend as BackendName, log);
   const model = await loadWeights(values.weights!, log);
   const acc = new DepthMetricAccumulator();
   const progress = new Progress(samples.length, `eval ${dataset}`);

@@ -1,13 +1,12 @@
 import { accessSync, constants, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type BackendName, useBackend } from '@anydepth/core';
-import { registerInferenceKernels } from '@anydepth/kernels';
+import type { BackendName } from '@anydepth/core';
 import { ANYDEPTH_INPUT, COLORMAPS, type ColormapName, DAV2_INPUT, getPreset, listPresets } from '@anydepth/model';
 import { presetHelp } from '@anydepth/model/internal';
 import { ImageReadError, OUTPUT_FORMATS, type OutputFormat, loadImage, outputName, writePredictionOutputs } from '@anydepth/model/node';
 import { CliError, UsageError } from '../errors.js';
+import { startInferenceBackendOrFail } from '../backend.js';
 import { Progress } from '../progress.js';
 import { loadEstimator } from '../weights.js';
 
@@ -125,18 +124,7 @@ export async function runPredict(argv: string[], log: (line: string) => void, er
   }
   if (images.length === 0) return 1; // each failure is on stderr already
   if (estimate.bytes > 2 ** 30) log(`note: --size ${size} means up to ${estimate.tokens} tokens; one attention matrix takes ${gib(estimate.bytes)}`);
-  const backend = await useBackend(values.backend as BackendName).catch((e: Error) => {
-    throw new CliError(e.message);
-  });
-  // wasm: stride-1 3×3 convs (most of the SDT head) run in our Winograd SIMD kernel on every core (bench/winograd.ts).
-  const winograd =
-    backend === 'wasm'
-      ? await registerInferenceKernels({ threads: availableParallelism() }).catch((e: Error) => {
-          log(`note: the Winograd conv kernel is off (${e.message}); XNNPACK runs every convolution`);
-          return [];
-        })
-      : [];
-  if (winograd.length > 0) log(`wasm: Winograd 3×3 convolutions on ${availableParallelism()} thread(s)`);
+  const backend = await startInferenceBackendOrFail(values.backend as BackendName, log);
   const estimator = await loadEstimator(values.weights, log, { preset: values.model });
   const progress = new Progress(images.length, 'predict');
   log(`backend ${backend}; ${images.length} image(s) → ${values.out}`);
