@@ -4,7 +4,6 @@ import { DPTHead } from './dpt-head.js';
 
 /** The counter's input: core's `FlopInput`; `patchSize` defaults to 16 for `DPTHead` (DINOv3), the head's (14) for DAv2. */
 export type { FlopInput, FlopReport } from '@anydepth/core';
-export { bilinearMacs, conv2dMacs, convTranspose2dMacs } from '@anydepth/core';
 
 type Size = FlopSize;
 

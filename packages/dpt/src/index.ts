@@ -1,5 +1,5 @@
-export { type HeadFeature, checkFeatures } from './features.js';
-export { interpolateBilinear, Interpolate } from './interpolate.js';
+export type { HeadFeature } from './features.js';
+export { Interpolate } from './interpolate.js';
 export { ConvModule, type ConvModuleOptions } from './conv-module.js';
 export { ReassembleBlocks, type ReassembleOptions, type ReadoutType } from './reassemble.js';
 export { PreActResidualConvUnit, ResidualConvUnit } from './residual-conv-unit.js';
@@ -16,4 +16,4 @@ export {
   DAV2_LAYER_INDICES,
   createDepthAnythingV2Head,
 } from './dav2-dpt-head.js';
-export { countFlops, countDptFlops, type FlopInput, type FlopReport, conv2dMacs, convTranspose2dMacs, bilinearMacs } from './flops.js';
+export { countFlops, countDptFlops, type FlopInput, type FlopReport } from './flops.js';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectClose, setBackend } from '@anydepth/test-utils';
-import { interpolateBilinear } from '../src/index.js';
+import { interpolateBilinear } from '../src/internal.js';
 
 /** PyTorch's upsample_bilinear2d source index (aten/src/ATen/native/UpSample.h, area_pixel_compute_source_index). */
 function torchSource(dst: number, inSize: number, outSize: number, alignCorners: boolean): number {
