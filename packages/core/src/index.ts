@@ -7,6 +7,7 @@ export { ConvTranspose2d, type ConvTranspose2dOptions } from './layers/conv-tran
 export { BatchNorm2d, type BatchNorm2dOptions } from './layers/batch-norm2d.js';
 export { LayerNorm, type LayerNormOptions } from './layers/layer-norm.js';
 export { GELU, ReLU, Identity, gelu, silu } from './layers/activations.js';
+export { GeluMlp, type GeluMlpNames } from './layers/gelu-mlp.js';
 export { type AttentionStrategy, setAttentionStrategy, getAttentionStrategy, scaledDotProductAttention } from './layers/attention.js';
 export { Sequential, ModuleList } from './layers/sequential.js';
 export { setInferenceFusion } from './layers/fusion.js';

@@ -10,6 +10,7 @@ export { inferenceFusion, type FusedActivation } from './layers/fusion.js';
 export { fusedRun } from './layers/conv-bn-act.js';
 export { getDefaultRng } from './rng.js';
 export { type HostArray, isHostTensor, numElements } from './host-tensor.js';
+export { TensorView, type ViewEntry, asHostTensor } from './tensor-view.js';
 export {
   ShardedSafetensors,
   type SafetensorsEntry,

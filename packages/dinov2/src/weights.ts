@@ -1,6 +1,5 @@
-import type * as tf from '@tensorflow/tfjs-core';
-import { type HostTensor, type LoadReport, type StateDictInput, StateDictError, type TensorSource, tensorToHostSync } from '@anydepth/core';
-import { asTensorSource, isHostTensor } from '@anydepth/core/internal';
+import { type HostTensor, type LoadReport, type StateDictInput, StateDictError, type TensorSource } from '@anydepth/core';
+import { TensorView, type ViewEntry, asTensorSource } from '@anydepth/core/internal';
 import type { Dinov2VisionTransformer } from './vit.js';
 
 /**
@@ -72,39 +71,30 @@ export function hfToOfficialName(hf: string): string | null {
   return null;
 }
 
-function asHost(value: tf.Tensor | HostTensor): HostTensor {
-  return isHostTensor(value) ? value : tensorToHostSync(value as tf.Tensor);
-}
-
-interface ViewEntry {
-  shape: number[];
-  get(): HostTensor;
-}
-
 /**
  * A `TensorSource` showing a DINOv2 checkpoint (either layout, any prefix) under the official
  * names without a prefix: HF q/k/v are stacked into `qkv` (rows q, k, v), chunked
  * `blocks.<c>.<i>` become `blocks.<i>`. Names it does not know pass through unchanged, so a strict
  * load reports them as unexpected.
  */
-export class Dinov2OfficialView implements TensorSource {
-  private readonly entries = new Map<string, ViewEntry>();
+export class Dinov2OfficialView extends TensorView {
   /** Official name → the checkpoint key(s) it came from (for error messages). */
   readonly origin = new Map<string, string[]>();
 
   constructor(
-    private readonly source: TensorSource,
+    source: TensorSource,
     readonly layout: Dinov2Layout,
     readonly prefix: string,
     ignore?: (key: string) => boolean,
   ) {
+    super(source, 'loadDinov2Weights');
     const keys = [...source.keys()].filter((k) => k.startsWith(prefix) && !ignore?.(k));
     const qkvParts = new Map<string, Map<string, string>>();
     for (const key of keys) {
       const local = key.slice(prefix.length);
       if (layout === 'official') {
         const name = local.replace(/^blocks\.\d+\.(\d+)\./, 'blocks.$1.');
-        this.add(name, [key], { shape: this.shapeOf0(key), get: () => this.read(key) });
+        this.add(name, [key], { shape: this.sourceShape(key), get: () => this.readSource(key) });
         continue;
       }
       const qkv = /^encoder\.layer\.(\d+)\.attention\.attention\.(query|key|value)\.(weight|bias)$/.exec(local);
@@ -115,17 +105,17 @@ export class Dinov2OfficialView implements TensorSource {
         continue;
       }
       const name = hfToOfficialName(local) ?? local;
-      this.add(name, [key], { shape: this.shapeOf0(key), get: () => this.read(key) });
+      this.add(name, [key], { shape: this.sourceShape(key), get: () => this.readSource(key) });
     }
     for (const [name, parts] of qkvParts) {
       const order = ['query', 'key', 'value'].map((p) => parts.get(p));
       const present = order.filter((k): k is string => k !== undefined);
       if (present.length !== 3) {
         // Incomplete: expose what there is under its own name so the load reports it.
-        present.forEach((k) => this.add(k.slice(prefix.length), [k], { shape: this.shapeOf0(k), get: () => this.read(k) }));
+        present.forEach((k) => this.add(k.slice(prefix.length), [k], { shape: this.sourceShape(k), get: () => this.readSource(k) }));
         continue;
       }
-      const shapes = present.map((k) => this.shapeOf0(k));
+      const shapes = present.map((k) => this.sourceShape(k));
       if (shapes.some((s) => s.length !== shapes[0].length || s.slice(1).some((d, j) => d !== shapes[0][j + 1]))) {
         throw new Error(`loadDinov2Weights: ${present.join(', ')} have different shapes [${shapes.map((s) => `[${s}]`).join(', ')}]`);
       }
@@ -136,7 +126,7 @@ export class Dinov2OfficialView implements TensorSource {
           const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
           let offset = 0;
           for (const k of present) {
-            const part = this.read(k).data;
+            const part = this.readSource(k).data;
             data.set(part instanceof Float32Array ? part : Float32Array.from(part as ArrayLike<number>), offset);
             offset += part.length;
           }
@@ -150,30 +140,6 @@ export class Dinov2OfficialView implements TensorSource {
     if (this.entries.has(name)) throw new Error(`loadDinov2Weights: ${from.join(', ')} and ${this.origin.get(name)!.join(', ')} both map to '${name}'`);
     this.entries.set(name, entry);
     this.origin.set(name, from);
-  }
-
-  private shapeOf0(key: string): number[] {
-    const s = this.source.shapeOf?.(key) ?? this.source.get(key)?.shape;
-    if (!s) throw new Error(`loadDinov2Weights: tensor '${key}' is listed but cannot be read`);
-    return [...s];
-  }
-
-  private read(key: string): HostTensor {
-    const v = this.source.get(key);
-    if (!v) throw new Error(`loadDinov2Weights: tensor '${key}' is missing`);
-    return asHost(v);
-  }
-
-  keys(): string[] {
-    return [...this.entries.keys()];
-  }
-
-  shapeOf(name: string): number[] | undefined {
-    return this.entries.get(name)?.shape;
-  }
-
-  get(name: string): HostTensor | undefined {
-    return this.entries.get(name)?.get();
   }
 }
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type HostTensor, type LoadReport, type ShapeMismatch, type StateDictInput, StateDictError, type TensorSource, tensorToHostSync } from '@anydepth/core';
-import { type HostArray, asTensorSource, isHostTensor, numElements } from '@anydepth/core/internal';
+import { type HostTensor, type LoadReport, type ShapeMismatch, type StateDictInput, StateDictError, type TensorSource } from '@anydepth/core';
+import { type HostArray, TensorView, asTensorSource, asHostTensor, numElements } from '@anydepth/core/internal';
 import { headDim } from './config.js';
 import { ropePeriods } from './rope.js';
 import type { DinoVisionTransformer } from './vit.js';
@@ -157,15 +157,6 @@ function toFloat(host: HostTensor): Float64Array | Float32Array {
   return Float32Array.from(host.data as ArrayLike<number>);
 }
 
-function asHost(value: tf.Tensor | HostTensor): HostTensor {
-  return isHostTensor(value) ? value : tensorToHostSync(value as tf.Tensor);
-}
-
-interface ViewEntry {
-  shape: number[];
-  get(): HostTensor;
-}
-
 /**
  * A `TensorSource` that shows a torch-hub checkpoint under HF names: `qkv` split into q/k/v with
  * the bias multiplied by `bias_mask` and the (zero) K bias dropped, `mask_token` (1,D) → (1,1,D),
@@ -173,19 +164,19 @@ interface ViewEntry {
  * `mlp.fc1/fc2` → `up_proj/down_proj` (SwiGLU: `w1/w2/w3` → `gate_proj/up_proj/down_proj`).
  * Unknown names pass through unchanged, so a strict load reports them.
  */
-export class HubToHfSource implements TensorSource {
-  private readonly entries = new Map<string, ViewEntry>();
+export class HubToHfSource extends TensorView {
   private cache: { key: string; value: HostTensor } | null = null;
   private readonly checks: Array<() => void> = [];
   /** Hub tensors that are consumed without a counterpart (`bias_mask`, `rope_embed.periods`, `local_cls_norm.*`). */
   readonly consumed: string[] = [];
 
   constructor(
-    private readonly source: TensorSource,
+    source: TensorSource,
     readonly prefix: string,
     ffn: 'mlp' | 'swiglu',
     ignore?: (key: string) => boolean,
   ) {
+    super(source, 'loadDinov3Weights');
     const keys = [...source.keys()].filter((k) => k.startsWith(prefix) && !ignore?.(k)).map((k) => k.slice(prefix.length));
     const keySet = new Set(keys);
     for (const key of keys) {
@@ -245,18 +236,13 @@ export class HubToHfSource implements TensorSource {
   }
 
   private shapeOfHub(key: string): number[] {
-    const s = this.source.shapeOf?.(this.prefix + key);
-    if (s) return [...s];
-    const v = this.source.get(this.prefix + key);
-    if (!v) throw new Error(`loadDinov3Weights: tensor '${this.prefix + key}' is listed but cannot be read`);
-    return [...v.shape];
+    return this.sourceShape(this.prefix + key);
   }
 
+  /** A hub tensor by its name without the prefix; the last one read is kept (q, k and v rows come from one qkv). */
   private read(key: string): HostTensor {
     if (this.cache?.key === key) return this.cache.value;
-    const v = this.source.get(this.prefix + key);
-    if (!v) throw new Error(`loadDinov3Weights: tensor '${this.prefix + key}' is missing`);
-    const value = asHost(v);
+    const value = this.readSource(this.prefix + key);
     this.cache = { key, value };
     return value;
   }
@@ -271,17 +257,6 @@ export class HubToHfSource implements TensorSource {
     return this.source.get(this.prefix + key) ? this.read(key) : undefined;
   }
 
-  keys(): string[] {
-    return [...this.entries.keys()];
-  }
-
-  shapeOf(name: string): number[] | undefined {
-    return this.entries.get(name)?.shape;
-  }
-
-  get(name: string): HostTensor | undefined {
-    return this.entries.get(name)?.get();
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -323,7 +298,7 @@ export function loadDinov3Weights(model: DinoVisionTransformer, input: StateDict
   if (scheme === 'hf') {
     // `rope_embeddings.inv_freq` (older HF exports) is derived from the config: check it, do not load it.
     const invFreqKey = `${prefix}rope_embeddings.inv_freq`;
-    if (keys.includes(invFreqKey)) checkPeriods(model, asHost(source.get(invFreqKey)!), invFreqKey, true);
+    if (keys.includes(invFreqKey)) checkPeriods(model, asHostTensor(source.get(invFreqKey)!), invFreqKey, true);
     try {
       const report = model.loadStateDict(source, { strict, prefix, ignore: (k) => k === invFreqKey || (options.ignore?.(k) ?? false) });
       return { ...report, scheme, prefix };

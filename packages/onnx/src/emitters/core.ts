@@ -3,6 +3,7 @@ import {
   Conv2d,
   ConvTranspose2d,
   GELU,
+  GeluMlp,
   Identity,
   LayerNorm,
   Linear,
@@ -88,6 +89,7 @@ export function layerNorm(ctx: EmitContext, m: LayerNorm, x: Value): Value {
 /** Registers the emitters of @anydepth/core's layers. */
 export function registerCoreEmitters(): void {
   registerEmitter(Linear, { forward: linear });
+  registerEmitter(GeluMlp, { forward: (ctx, m, x) => linear(ctx, m.down, gelu(ctx, linear(ctx, m.up, x))) });
   registerEmitter(Conv2d, { forward: conv2d });
   registerEmitter(ConvTranspose2d, { forward: convTranspose2d });
   registerEmitter(BatchNorm2d, { forward: batchNorm2d });

@@ -3,7 +3,6 @@ import {
   Block as Dinov2Block,
   Dinov2VisionTransformer,
   LayerScale as Dinov2LayerScale,
-  Mlp as Dinov2Mlp,
   PatchEmbed,
   SwiGLUFused,
   posEmbedAxisSpec,
@@ -12,7 +11,7 @@ import {
 import { END, type EmitContext } from '../emit-context.js';
 import type { Value } from '../graph-builder.js';
 import { type OnnxFeature, emitForward, registerEmitter } from '../registry.js';
-import { gelu, linear, silu } from './core.js';
+import { linear, silu } from './core.js';
 import { checkTaps, mapToSequence, mergeHeads, residualBlock, runTappedBlocks, scaledDotProduct, tokensToFeatures } from './vit.js';
 
 /** The fixed patch grid of an image value when the graph input has static H and W, else null. */
@@ -113,7 +112,6 @@ function attention(ctx: EmitContext, m: Dinov2Attention, x: Value): Value {
 /** Registers the emitters of @anydepth/dinov2's modules. */
 export function registerDinov2Emitters(): void {
   registerEmitter(Dinov2LayerScale, { forward: (ctx, m, x) => ctx.g.op('Mul', [x, ctx.weight(m, 'gamma')]) });
-  registerEmitter(Dinov2Mlp, { forward: (ctx, m, x) => linear(ctx, m.fc2, gelu(ctx, linear(ctx, m.fc1, x))) });
   registerEmitter(SwiGLUFused, {
     forward: (ctx, m, x) => {
       const both = linear(ctx, m.w12, x); // [B, N, 2·hidden]

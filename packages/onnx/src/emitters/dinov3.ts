@@ -1,8 +1,8 @@
-import { Attention, Block, DinoVisionTransformer, LayerScale, Mlp, PatchEmbeddings, SwiGLU, headDim, ropePeriods } from '@anydepth/dinov3';
+import { Attention, Block, DinoVisionTransformer, LayerScale, PatchEmbeddings, SwiGLU, headDim, ropePeriods } from '@anydepth/dinov3';
 import { END, type EmitContext } from '../emit-context.js';
 import type { Value } from '../graph-builder.js';
 import { type EmitArgs, type OnnxFeature, emitForward, registerEmitter } from '../registry.js';
-import { gelu, linear, silu } from './core.js';
+import { linear, silu } from './core.js';
 import { checkTaps, mapToSequence, mergeHeads, residualBlock, runTappedBlocks, scaledDotProduct, splitHeads, tokensToFeatures } from './vit.js';
 
 /** Patch convolution of an NCHW image: the patch map [B, D, h, w]. */
@@ -95,7 +95,6 @@ function features(ctx: EmitContext, vit: DinoVisionTransformer, image: Value, ar
 /** Registers the emitters of @anydepth/dinov3's modules. */
 export function registerDinov3Emitters(): void {
   registerEmitter(LayerScale, { forward: (ctx, m, x) => ctx.g.op('Mul', [x, ctx.weight(m, 'lambda1')]) });
-  registerEmitter(Mlp, { forward: (ctx, m, x) => linear(ctx, m.downProj, gelu(ctx, linear(ctx, m.upProj, x))) });
   registerEmitter(SwiGLU, {
     forward: (ctx, m, x) => linear(ctx, m.downProj, ctx.g.op('Mul', [silu(ctx, linear(ctx, m.gateProj, x)), linear(ctx, m.upProj, x)])),
   });
