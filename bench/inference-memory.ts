@@ -9,7 +9,9 @@
  * --top also the peak of tfjs' live tensor bytes (`tf.profile`'s `peakBytes`).
  *
  *   npx turbo run build --filter=@anydepth/model...
- *   npx tsx bench/inference-memory.ts [--sizes 384,768,1536] [--variants before,after] [--threads 2] [--rounds 1] [--top 0]
+ *   npx tsx bench/inference-memory.ts [--sizes 384,768,1536] [--variants before,after] [--threads 2] [--rounds 1] [--top 0] [--winograd 1]
+ *
+ * --winograd 0: every convolution in XNNPACK (1, the default: stride-1 3×3 convs in our kernel, as predict runs).
  *
  * --top K: each child also prints the K largest tensors the forward pass creates and the kernel at the peak.
  */
@@ -20,6 +22,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { DEFAULT_ATTENTION_TILE_BYTES, setAttentionTileBytes, useBackend } from '@anydepth/core';
 import { useThreadedWasm } from '@anydepth/core/node';
 import { type AnyDepth, createAnyDepth } from '@anydepth/model';
+import { registerInferenceKernels } from '@anydepth/kernels';
 
 const args = process.argv.slice(2);
 const opt = (name: string, fallback: string) => {
@@ -55,10 +58,12 @@ function wasmHeapBytes(): number {
   return b.wasm?.HEAPU8?.buffer.byteLength ?? Number.NaN;
 }
 
-async function child(variant: Variant, size: number, threads: number, top: number): Promise<void> {
+async function child(variant: Variant, size: number, threads: number, top: number, winograd: boolean): Promise<void> {
   tf.env().set('IS_TEST', true);
   if (threads > 1) await useThreadedWasm({ threads });
   else await useBackend('wasm');
+  // As `anydepth predict` runs: stride-1 3×3 convs in our Winograd kernel (its memory is banded: ~16 MB per call).
+  if (winograd) await registerInferenceKernels({ threads });
   const model: AnyDepth = createAnyDepth('anydepth-vits16').eval();
   useVariant(model, variant);
   const image = tf.randomNormal([1, size, size, 3], 0, 1, 'float32', 7);
@@ -88,6 +93,7 @@ function parent(): void {
   const rounds = Number(opt('rounds', '1'));
   const threads = opt('threads', '2');
   const top = opt('top', '0');
+  const winograd = opt('winograd', '1');
   const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
   console.log(`node ${process.version}, ${availableParallelism()} cores, load average ${load()}; wasm, ${threads} thread(s)`);
   const self = fileURLToPath(import.meta.url);
@@ -95,7 +101,7 @@ function parent(): void {
   for (const size of sizes) {
     for (let round = 0; round < rounds; round++) {
       for (const variant of variants) {
-        const r = spawnSync(process.execPath, [...process.execArgv, self, '--child', '--variant', variant, '--size', String(size), '--threads', threads, '--top', top], { encoding: 'utf8', maxBuffer: 1 << 26 });
+        const r = spawnSync(process.execPath, [...process.execArgv, self, '--child', '--variant', variant, '--size', String(size), '--threads', threads, '--top', top, '--winograd', winograd], { encoding: 'utf8', maxBuffer: 1 << 26 });
         const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
         process.stdout.write(r.stdout.split('\n').filter((l) => l && !l.startsWith('RESULT ')).map((l) => `${l}\n`).join(''));
         if (r.status !== 0 || !line) {
@@ -130,5 +136,5 @@ function parent(): void {
 if (args.includes('--child')) {
   const variant = opt('variant', 'after') as Variant;
   if (!VARIANTS.includes(variant)) throw new Error(`--variant: choose from ${VARIANTS.join(', ')}`);
-  await child(variant, Number(opt('size', '384')), Number(opt('threads', '2')), Number(opt('top', '0')));
+  await child(variant, Number(opt('size', '384')), Number(opt('threads', '2')), Number(opt('top', '0')), opt('winograd', '1') !== '0');
 } else parent();
