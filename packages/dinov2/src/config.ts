@@ -1,4 +1,4 @@
-import { type ConfigLimits, checkBlockIndices, checkParameterBudget, checkSizeFields } from '@anydepth/core/internal';
+import { type ConfigLimits, checkBlockIndices, checkParameterBudget, checkSizeFields, fourEvenIntervals, swigluHiddenDim } from '@anydepth/core/internal';
 
 /**
  * DINOv2 ViT hyper-parameters and the registry of released backbones (official
@@ -59,21 +59,12 @@ export interface Dinov2ConfigInput {
   intermediateLayers?: readonly number[];
 }
 
-/**
- * The four layers Depth Anything V2 (and DINOv2's depth evaluation) tap: every quarter of the
- * blocks, except 24-block ViT-L, which uses [4, 11, 17, 23].
- */
-export function dinov2DefaultLayers(depth: number): number[] {
-  if (depth === 24) return [4, 11, 17, 23];
-  if (depth < 4) return Array.from({ length: depth }, (_, i) => i);
-  const step = Math.floor(depth / 4);
-  return [1, 2, 3, 4].map((i) => i * step - 1);
-}
+/** The four layers Depth Anything V2 (and DINOv2's depth evaluation) tap (core's `fourEvenIntervals`). */
+export const dinov2DefaultLayers: (depth: number) => number[] = fourEvenIntervals;
 
 /** SwiGLUFFNFused hidden width: int(4·D·2/3) rounded up to a multiple of 8 (4096 for ViT-g). */
 export function swigluFusedHiddenDim(embedDim: number, mlpRatio = 4): number {
-  const d = Math.trunc(Math.trunc(embedDim * mlpRatio) * (2 / 3));
-  return Math.ceil(d / 8) * 8;
+  return swigluHiddenDim(embedDim, mlpRatio);
 }
 
 /** Builds a full, validated config from plain numbers (e.g. `{ embedDim: 64, depth: 4, numHeads: 2 }`). */

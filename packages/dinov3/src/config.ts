@@ -2,7 +2,7 @@
  * DINOv3 ViT hyper-parameters (spec architecture.md §2.1; DINOV3:dinov3/hub/backbones.py) and the
  * presets of the released LVD-1689M backbones.
  */
-import { type ConfigLimits, checkBlockIndices, checkParameterBudget, checkSizeFields } from '@anydepth/core/internal';
+import { type ConfigLimits, checkBlockIndices, checkParameterBudget, checkSizeFields, fourEvenIntervals, swigluHiddenDim } from '@anydepth/core/internal';
 
 /** Feed-forward type: plain `fc1 → GELU → fc2` (S/B/L) or SwiGLU (the "plus" models). */
 export type FfnType = 'mlp' | 'swiglu';
@@ -34,23 +34,8 @@ export interface DinoV3Config {
 
 export type DinoV3PresetName = 'vits16' | 'vitb16' | 'vitl16' | 'vits16plus' | 'vith16plus';
 
-/**
- * The layer indices DINOv3's depth evaluation (and AnyDepth / Depth Anything V2) tap:
- * every quarter of the blocks, except ViT-L whose indices are forced to [4, 11, 17, 23]
- * (DINOV3:dinov3/eval/depth/models/encoder.py `FOUR_EVEN_INTERVALS`).
- */
-export function fourEvenIntervals(depth: number): number[] {
-  if (depth === 24) return [4, 11, 17, 23];
-  if (depth < 4) return Array.from({ length: depth }, (_, i) => i);
-  const step = Math.floor(depth / 4);
-  return [1, 2, 3, 4].map((i) => i * step - 1);
-}
-
-/** SwiGLU hidden width as DINOv3 computes it: int(hidden·2/3) rounded up to a multiple of `alignTo`. */
-export function swigluHiddenDim(embedDim: number, ffnRatio: number, alignTo = 8): number {
-  const d = Math.trunc(embedDim * ffnRatio * (2 / 3));
-  return d + ((alignTo - (d % alignTo)) % alignTo);
-}
+/** The layer indices DINOv3's depth evaluation taps (`FOUR_EVEN_INTERVALS`; core's `fourEvenIntervals`). */
+export { fourEvenIntervals, swigluHiddenDim };
 
 export interface DinoV3ConfigInput {
   embedDim: number;
