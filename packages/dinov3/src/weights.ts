@@ -50,59 +50,68 @@ function prefixOf(key: string): string | null {
 // ---------------------------------------------------------------------------------------------
 // Name mapping
 
-/** Torch-hub → HF name for tensors that map one to one (qkv is handled separately). */
-export function hubToHfName(hub: string, ffn: 'mlp' | 'swiglu' = 'mlp'): string | null {
-  const simple: Record<string, string> = {
-    cls_token: 'embeddings.cls_token',
-    mask_token: 'embeddings.mask_token',
-    storage_tokens: 'embeddings.register_tokens',
-    'patch_embed.proj.weight': 'embeddings.patch_embeddings.weight',
-    'patch_embed.proj.bias': 'embeddings.patch_embeddings.bias',
-    'norm.weight': 'norm.weight',
-    'norm.bias': 'norm.bias',
-  };
-  if (hub in simple) return simple[hub];
-  const m = /^blocks\.(\d+)\.(.+)$/.exec(hub);
-  if (!m) return null;
-  const [, i, rest] = m;
-  const mlpNames: Record<string, string> =
-    ffn === 'swiglu' ? { w1: 'gate_proj', w2: 'up_proj', w3: 'down_proj' } : { fc1: 'up_proj', fc2: 'down_proj' };
-  const r = /^(norm1|norm2)\.(weight|bias)$/.exec(rest);
-  if (r) return `layer.${i}.${r[1]}.${r[2]}`;
-  const proj = /^attn\.proj\.(weight|bias)$/.exec(rest);
-  if (proj) return `layer.${i}.attention.o_proj.${proj[1]}`;
-  const ls = /^ls([12])\.gamma$/.exec(rest);
-  if (ls) return `layer.${i}.layer_scale${ls[1]}.lambda1`;
-  const mlp = /^mlp\.(\w+)\.(weight|bias)$/.exec(rest);
-  if (mlp && mlp[1] in mlpNames) return `layer.${i}.mlp.${mlpNames[mlp[1]]}.${mlp[2]}`;
+/** Top-level tensors, torch hub → HF (the final `norm.*` keeps its name). */
+const TOP_LEVEL_NAMES: ReadonlyArray<readonly [string, string]> = [
+  ['cls_token', 'embeddings.cls_token'],
+  ['mask_token', 'embeddings.mask_token'],
+  ['storage_tokens', 'embeddings.register_tokens'],
+  ['patch_embed.proj.weight', 'embeddings.patch_embeddings.weight'],
+  ['patch_embed.proj.bias', 'embeddings.patch_embeddings.bias'],
+  ['norm.weight', 'norm.weight'],
+  ['norm.bias', 'norm.bias'],
+];
+
+/** Tensors inside block i, torch hub → HF (without `blocks.i.` / `layer.i.`); `*` is `weight` or `bias`. */
+const BLOCK_NAMES: ReadonlyArray<readonly [string, string]> = [
+  ['norm1.*', 'norm1.*'],
+  ['norm2.*', 'norm2.*'],
+  ['attn.proj.*', 'attention.o_proj.*'],
+  ['ls1.gamma', 'layer_scale1.lambda1'],
+  ['ls2.gamma', 'layer_scale2.lambda1'],
+];
+const MLP_NAMES: Readonly<Record<'mlp' | 'swiglu', ReadonlyArray<readonly [string, string]>>> = {
+  mlp: [
+    ['mlp.fc1.*', 'mlp.up_proj.*'],
+    ['mlp.fc2.*', 'mlp.down_proj.*'],
+  ],
+  swiglu: [
+    ['mlp.w1.*', 'mlp.gate_proj.*'],
+    ['mlp.w2.*', 'mlp.up_proj.*'],
+    ['mlp.w3.*', 'mlp.down_proj.*'],
+  ],
+};
+
+/** `name` under the rule whose `from` side matches (`*` = weight | bias), or null. */
+function renameBlockTensor(name: string, ffn: 'mlp' | 'swiglu', direction: 0 | 1): string | null {
+  for (const rule of [...BLOCK_NAMES, ...MLP_NAMES[ffn]]) {
+    const from = rule[direction];
+    const to = rule[1 - direction];
+    if (!from.endsWith('*')) {
+      if (name === from) return to;
+    } else if (name.startsWith(from.slice(0, -1)) && /^(weight|bias)$/.test(name.slice(from.length - 1))) {
+      return to.slice(0, -1) + name.slice(from.length - 1);
+    }
+  }
   return null;
 }
 
-/** HF → torch-hub name (q/k/v map to the fused `attn.qkv`). */
+/** Torch-hub → HF name for tensors that map one to one (qkv is handled separately). */
+export function hubToHfName(hub: string, ffn: 'mlp' | 'swiglu' = 'mlp'): string | null {
+  const top = TOP_LEVEL_NAMES.find(([h]) => h === hub);
+  if (top) return top[1];
+  const m = /^blocks\.(\d+)\.(.+)$/.exec(hub);
+  const inner = m ? renameBlockTensor(m[2], ffn, 0) : null;
+  return inner === null ? null : `layer.${m![1]}.${inner}`;
+}
+
+/** HF → torch-hub name (q/k/v map to the fused `attn.qkv`); names it does not know are returned unchanged. */
 export function hfToHubName(hf: string, ffn: 'mlp' | 'swiglu' = 'mlp'): string {
-  const simple: Record<string, string> = {
-    'embeddings.cls_token': 'cls_token',
-    'embeddings.mask_token': 'mask_token',
-    'embeddings.register_tokens': 'storage_tokens',
-    'embeddings.patch_embeddings.weight': 'patch_embed.proj.weight',
-    'embeddings.patch_embeddings.bias': 'patch_embed.proj.bias',
-  };
-  if (hf in simple) return simple[hf];
+  const top = TOP_LEVEL_NAMES.find(([, h]) => h === hf);
+  if (top) return top[0];
   const m = /^layer\.(\d+)\.(.+)$/.exec(hf);
   if (!m) return hf;
-  const [, i, rest] = m;
-  const mlpNames: Record<string, string> =
-    ffn === 'swiglu' ? { gate_proj: 'w1', up_proj: 'w2', down_proj: 'w3' } : { up_proj: 'fc1', down_proj: 'fc2' };
-  let out = rest;
-  const qkv = /^attention\.[qkv]_proj\.(weight|bias)$/.exec(rest);
-  if (qkv) out = `attn.qkv.${qkv[1]}`;
-  else if (rest.startsWith('attention.o_proj.')) out = rest.replace('attention.o_proj.', 'attn.proj.');
-  else if (/^layer_scale[12]\.lambda1$/.test(rest)) out = rest.replace(/^layer_scale([12])\.lambda1$/, 'ls$1.gamma');
-  else {
-    const mlp = /^mlp\.(\w+)\.(weight|bias)$/.exec(rest);
-    if (mlp && mlp[1] in mlpNames) out = `mlp.${mlpNames[mlp[1]]}.${mlp[2]}`;
-  }
-  return `blocks.${i}.${out}`;
+  const qkv = /^attention\.[qkv]_proj\.(weight|bias)$/.exec(m[2]);
+  return `blocks.${m[1]}.${qkv ? `attn.qkv.${qkv[1]}` : (renameBlockTensor(m[2], ffn, 1) ?? m[2])}`;
 }
 
 /**
