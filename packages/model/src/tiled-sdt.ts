@@ -19,8 +19,12 @@ import { type HeadFeature, SDTHead } from '@anydepth/sdt';
  * What stays whole: tensors at half resolution and below (at 768 px, C = 256: 151 MB).
  */
 
-/** Largest full-resolution band tensor off WebGPU (bytes): ~1/30 of the wasm heap; 3 % extra halo rows at 768 px. */
-export const DEFAULT_BAND_BYTES = 128 * 2 ** 20;
+/**
+ * Largest full-resolution band tensor off WebGPU (bytes): 64 MiB, ~80 rows of 768 px × 256 channels. Halving it from
+ * 128 MiB took AnyDepth-S at 768 px on wasm from 1.47 to 1.22 GB peak RSS (bench/inference-memory.ts); the halo rows
+ * recomputed per band go from ~3 % to ~7 % of the tail's rows.
+ */
+export const DEFAULT_BAND_BYTES = 64 * 2 ** 20;
 
 /** The largest tensor the tail may make: WebGPU's storage-buffer binding limit, else `DEFAULT_BAND_BYTES`. */
 export function maxTensorBytesForBackend(): number {
@@ -152,6 +156,9 @@ export function sdtForwardTiled(head: SDTHead, features: readonly HeadFeature[],
           ops.forEach((op, i) => {
             const [l, h] = want[i];
             const t = op.kind === 'conv' ? convRows(op, band, l, h, H) : (op.layer.forward(tf.slice(band.t, [0, l - band.lo, 0, 0], [-1, h - l, -1, -1])) as tf.Tensor4D);
+            // Each op's band is dropped as soon as the next exists (not at the end of the tidy): the peak is two
+            // full-width bands, not one per op (−250 MB at 768 px).
+            if (t !== band.t) band.t.dispose();
             band = { t, lo: l };
           });
           return band.t; // [B, r1 - r0, W, out]
