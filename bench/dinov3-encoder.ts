@@ -47,7 +47,10 @@ const median = (xs: number[]) => {
 async function main(): Promise<void> {
   tf.env().set('IS_TEST', true);
   // Timings on a shared machine depend on its load: print it so the numbers can be judged.
-  const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
+  const load = () =>
+    loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ');
   console.log(`node ${process.version}, ${availableParallelism()} cores, load average ${load()}`);
   const results = new Map<string, number>();
   for (const backend of backends) {
@@ -89,7 +92,14 @@ async function main(): Promise<void> {
         });
         const agg = new Map<string, number>();
         for (const k of p.kernels) agg.set(k.name, (agg.get(k.name) ?? 0) + Number(k.kernelTimeMs));
-        console.log('  kernels (ms):', [...agg].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', '));
+        console.log(
+          '  kernels (ms):',
+          [...agg]
+            .sort((a, b) => b[1] - a[1])
+            .slice(0, 10)
+            .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+            .join(', '),
+        );
       }
       image.dispose();
     }
@@ -99,7 +109,8 @@ async function main(): Promise<void> {
   for (const size of sizes) {
     const c = results.get(`cpu@${size}`);
     const w = results.get(`wasm@${size}`);
-    if (c && w) console.log(`ratio cpu/wasm at ${size} px: ${(c / w).toFixed(2)}× (wasm faster when > 1; cpu@768 uses the extrapolated time unless --full-cpu-768)`);
+    if (c && w)
+      console.log(`ratio cpu/wasm at ${size} px: ${(c / w).toFixed(2)}× (wasm faster when > 1; cpu@768 uses the extrapolated time unless --full-cpu-768)`);
   }
 }
 

@@ -33,7 +33,10 @@ const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
-const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
 
 /** One timed forward pass (ms), reading the result back so the work is done. */
 async function time(head: SDTHead | DPTHead, features: Array<{ patches: tf.Tensor; cls: tf.Tensor }>): Promise<number> {
@@ -52,7 +55,9 @@ async function main(): Promise<void> {
   const dpt = new DPTHead({ inChannels: D, channels: 512 }).eval();
   const pS = sdt.numParameters();
   const pD = dpt.numParameters();
-  console.log(`parameters: SDT ${pS.toLocaleString()}  DPT ${pD.toLocaleString()}  SDT/DPT ${(pS / pD).toFixed(3)} (${((1 - pS / pD) * 100).toFixed(1)} % fewer)`);
+  console.log(
+    `parameters: SDT ${pS.toLocaleString()}  DPT ${pD.toLocaleString()}  SDT/DPT ${(pS / pD).toFixed(3)} (${((1 - pS / pD) * 100).toFixed(1)} % fewer)`,
+  );
   const rows: string[] = [];
   const header = '| size | SDT GFLOPs | DPT GFLOPs | FLOPs SDT/DPT | SDT ms (median) | DPT ms (median) | latency SDT/DPT | runs |';
   console.log(header);

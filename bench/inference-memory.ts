@@ -79,11 +79,24 @@ async function child(variant: Variant, size: number, threads: number, top: numbe
   if (info) {
     const peakAt = info.kernels.reduce((best, k, i) => (k.totalBytesSnapshot > info.kernels[best].totalBytesSnapshot ? i : best), 0);
     const k = info.kernels[peakAt];
-    console.log(`${variant} ${size} px: live tensors peak ${(k.totalBytesSnapshot / MB).toFixed(0)} MB at kernel #${peakAt} ${k.name} [${k.inputShapes.map((s) => s?.join('×')).join(', ')}] → [${k.outputShapes.map((s) => s?.join('×')).join(', ')}]`);
-    const big = info.kernels.map((kk, i) => ({ kk, i })).sort((a, b) => b.kk.bytesAdded - a.kk.bytesAdded).slice(0, top);
-    for (const { kk, i } of big) console.log(`  #${i} ${kk.name} +${(kk.bytesAdded / MB).toFixed(0)} MB → [${kk.outputShapes.map((s) => s?.join('×')).join(', ')}]`);
+    console.log(
+      `${variant} ${size} px: live tensors peak ${(k.totalBytesSnapshot / MB).toFixed(0)} MB at kernel #${peakAt} ${k.name} [${k.inputShapes.map((s) => s?.join('×')).join(', ')}] → [${k.outputShapes.map((s) => s?.join('×')).join(', ')}]`,
+    );
+    const big = info.kernels
+      .map((kk, i) => ({ kk, i }))
+      .sort((a, b) => b.kk.bytesAdded - a.kk.bytesAdded)
+      .slice(0, top);
+    for (const { kk, i } of big)
+      console.log(`  #${i} ${kk.name} +${(kk.bytesAdded / MB).toFixed(0)} MB → [${kk.outputShapes.map((s) => s?.join('×')).join(', ')}]`);
   }
-  const result: ChildResult = { variant, size, seconds, maxRssMb: process.resourceUsage().maxRSS / 1024, heapMb: wasmHeapBytes() / MB, peakTensorMb: info ? info.peakBytes / MB : Number.NaN };
+  const result: ChildResult = {
+    variant,
+    size,
+    seconds,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+    heapMb: wasmHeapBytes() / MB,
+    peakTensorMb: info ? info.peakBytes / MB : Number.NaN,
+  };
   console.log(`RESULT ${JSON.stringify(result)}`);
 }
 
@@ -94,23 +107,38 @@ function parent(): void {
   const threads = opt('threads', '2');
   const top = opt('top', '0');
   const winograd = opt('winograd', '1');
-  const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
+  const load = () =>
+    loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ');
   console.log(`node ${process.version}, ${availableParallelism()} cores, load average ${load()}; wasm, ${threads} thread(s)`);
   const self = fileURLToPath(import.meta.url);
   const results: ChildResult[] = [];
   for (const size of sizes) {
     for (let round = 0; round < rounds; round++) {
       for (const variant of variants) {
-        const r = spawnSync(process.execPath, [...process.execArgv, self, '--child', '--variant', variant, '--size', String(size), '--threads', threads, '--top', top, '--winograd', winograd], { encoding: 'utf8', maxBuffer: 1 << 26 });
+        const r = spawnSync(
+          process.execPath,
+          [...process.execArgv, self, '--child', '--variant', variant, '--size', String(size), '--threads', threads, '--top', top, '--winograd', winograd],
+          { encoding: 'utf8', maxBuffer: 1 << 26 },
+        );
         const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
-        process.stdout.write(r.stdout.split('\n').filter((l) => l && !l.startsWith('RESULT ')).map((l) => `${l}\n`).join(''));
+        process.stdout.write(
+          r.stdout
+            .split('\n')
+            .filter((l) => l && !l.startsWith('RESULT '))
+            .map((l) => `${l}\n`)
+            .join(''),
+        );
         if (r.status !== 0 || !line) {
           console.log(`  ${variant} ${size} px: FAILED (exit ${r.status}, signal ${r.signal}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
           continue;
         }
         const res = JSON.parse(line.slice(7), (_, v) => (v === null ? Number.NaN : v)) as ChildResult;
         results.push(res);
-        console.log(`  ${variant} ${size} px: ${res.seconds.toFixed(1)} s, peak RSS ${res.maxRssMb.toFixed(0)} MB, wasm heap ${res.heapMb.toFixed(0)} MB, live tensors peak ${res.peakTensorMb.toFixed(0)} MB (load ${load()})`);
+        console.log(
+          `  ${variant} ${size} px: ${res.seconds.toFixed(1)} s, peak RSS ${res.maxRssMb.toFixed(0)} MB, wasm heap ${res.heapMb.toFixed(0)} MB, live tensors peak ${res.peakTensorMb.toFixed(0)} MB (load ${load()})`,
+        );
       }
     }
   }
@@ -124,11 +152,14 @@ function parent(): void {
         continue;
       }
       const max = (f: (r: ChildResult) => number) => Math.max(...rs.map(f)).toFixed(0);
-      console.log(`| ${size} | ${v} | ${max((r) => r.maxRssMb)} | ${max((r) => r.heapMb)} | ${max((r) => r.peakTensorMb)} | ${Math.min(...rs.map((r) => r.seconds)).toFixed(1)} |`);
+      console.log(
+        `| ${size} | ${v} | ${max((r) => r.maxRssMb)} | ${max((r) => r.heapMb)} | ${max((r) => r.peakTensorMb)} | ${Math.min(...rs.map((r) => r.seconds)).toFixed(1)} |`,
+      );
     }
     const b = results.filter((r) => r.size === size && r.variant === 'before');
     const a = results.filter((r) => r.size === size && r.variant === 'after');
-    if (b.length && a.length) console.log(`| ${size} | after / before RSS | ${(Math.max(...a.map((r) => r.maxRssMb)) / Math.max(...b.map((r) => r.maxRssMb))).toFixed(2)}× | | | |`);
+    if (b.length && a.length)
+      console.log(`| ${size} | after / before RSS | ${(Math.max(...a.map((r) => r.maxRssMb)) / Math.max(...b.map((r) => r.maxRssMb))).toFixed(2)}× | | | |`);
   }
   console.log(`\nload average at the end ${load()} (one process per row; RSS = that child's peak)`);
 }

@@ -51,7 +51,13 @@ const sizes = values.sizes!.split(',').map(Number);
 const threads = Number(values.threads);
 
 async function ortSession(bytes: Uint8Array): Promise<ort.InferenceSession> {
-  return ort.InferenceSession.create(bytes, { executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', logSeverityLevel: 3 });
+  return ort.InferenceSession.create(bytes, {
+    executionProviders: ['cpu'],
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+    logSeverityLevel: 3,
+  });
 }
 
 async function timeIt(fn: () => Promise<void> | void): Promise<number> {
@@ -123,7 +129,9 @@ for (const modelName of values.models!.split(',')) {
     else await useBackend(backend as 'wasm' | 'cpu');
     const winogradThreads = backend === 'wasm' ? Number(values['winograd-threads']) : 0;
     if (winogradThreads > 0) await registerInferenceKernels({ threads: winogradThreads });
-    console.log(`${backend}: XNNPACK ${backend === 'wasm' ? `${xnnThreads} thread(s)` : 'n/a'}, Winograd 3×3 ${winogradThreads > 0 ? `${winogradThreads} thread(s)` : 'off'}`);
+    console.log(
+      `${backend}: XNNPACK ${backend === 'wasm' ? `${xnnThreads} thread(s)` : 'n/a'}, Winograd 3×3 ${winogradThreads > 0 ? `${winogradThreads} thread(s)` : 'off'}`,
+    );
     const bench = makeBench(modelName);
     const model = bench.model;
     const runs = backend === 'cpu' ? Number(values['cpu-runs']) : Number(values.runs);
@@ -161,7 +169,8 @@ for (const modelName of values.models!.split(',')) {
         features.forEach((f, i) => {
           const map = tf.transpose(f.patches, [0, 3, 1, 2]);
           headFeeds[`features.${i}.patches`] = new ort.Tensor('float32', map.dataSync() as Float32Array, map.shape);
-          if (f.cls && headInputs.has(`features.${i}.cls`)) headFeeds[`features.${i}.cls`] = new ort.Tensor('float32', f.cls.dataSync() as Float32Array, f.cls.shape);
+          if (f.cls && headInputs.has(`features.${i}.cls`))
+            headFeeds[`features.${i}.cls`] = new ort.Tensor('float32', f.cls.dataSync() as Float32Array, f.cls.shape);
           map.dispose();
         });
         const disposeFeatures = (fs: ReturnType<Bench['encode']>) => tf.dispose(fs.flatMap((f) => Object.values(f) as tf.Tensor[]));
@@ -220,7 +229,10 @@ for (const modelName of values.models!.split(',')) {
   }
 }
 
-console.log(`\n${values.models} at ${sizes.join('/')} px requested (square; DAv2 sides rounded to multiples of 14), onnxruntime-node ${ort.env.versions?.common ?? ''} CPU EP with ${threads} threads`);
+console.log(
+  `\n${values.models} at ${sizes.join('/')} px requested (square; DAv2 sides rounded to multiples of 14), onnxruntime-node ${ort.env.versions?.common ?? ''} CPU EP with ${threads} threads`,
+);
 console.log('| model | backend | size | stage | tfjs ms | onnxruntime ms | tfjs / ORT |');
 console.log('|---|---|---|---|---|---|---|');
-for (const r of rows) console.log(`| ${r.model} | ${r.backend} | ${r.size} | ${r.stage} | ${r.tfjs.toFixed(0)} | ${r.ort.toFixed(0)} | ${(r.tfjs / r.ort).toFixed(2)} |`);
+for (const r of rows)
+  console.log(`| ${r.model} | ${r.backend} | ${r.size} | ${r.stage} | ${r.tfjs.toFixed(0)} | ${r.ort.toFixed(0)} | ${(r.tfjs / r.ort).toFixed(2)} |`);

@@ -42,7 +42,9 @@ for (const backend of values.backends!.split(',')) {
       inference.push(p.timings.inferenceMs);
     }
     results[backend][size] = { total: median(totals), inference: median(inference) };
-    console.log(`${backend.padEnd(5)} ${String(size).padStart(4)} px (${width}×${height}): predict ${median(totals).toFixed(0)} ms (inference ${median(inference).toFixed(0)} ms), median of ${runs}`);
+    console.log(
+      `${backend.padEnd(5)} ${String(size).padStart(4)} px (${width}×${height}): predict ${median(totals).toFixed(0)} ms (inference ${median(inference).toFixed(0)} ms), median of ${runs}`,
+    );
   }
   model.dispose();
 }

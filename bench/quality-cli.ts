@@ -21,9 +21,15 @@ const REPEATS = arg('repeats', 3);
 const require = createRequire(import.meta.url);
 const bin = join(dirname(require.resolve('@anydepth/cli/package.json')), 'dist', 'bin.js');
 const shared = process.env.ANYDEPTH_SHARED ?? new URL('../../shared', import.meta.url).pathname;
-const sources = ['nyu_metric3d/depth/sync_depth_00000.png', 'nyu_metric3d/depth/sync_depth_00050.png', 'nyu_metric3d/depth/sync_depth_00100.png',
-  'open3d_rgbd/depth/00000.png', 'open3d_rgbd/depth/00001.png', 'open3d_rgbd/depth/00002.png', 'open3d_rgbd/other_formats/TUM_depth.png']
-  .map((f) => join(shared, 'data', f));
+const sources = [
+  'nyu_metric3d/depth/sync_depth_00000.png',
+  'nyu_metric3d/depth/sync_depth_00050.png',
+  'nyu_metric3d/depth/sync_depth_00100.png',
+  'open3d_rgbd/depth/00000.png',
+  'open3d_rgbd/depth/00001.png',
+  'open3d_rgbd/depth/00002.png',
+  'open3d_rgbd/other_formats/TUM_depth.png',
+].map((f) => join(shared, 'data', f));
 
 const dir = mkdtempSync(join(tmpdir(), 'anydepth-quality-cli-'));
 try {
@@ -37,7 +43,9 @@ try {
     const out = join(dir, `scores-${workers}.jsonl`);
     rmSync(out, { force: true });
     const t0 = performance.now();
-    execFileSync(process.execPath, [bin, 'quality', 'score', maps, '--dataset', 'custom', '--scale', '1000', '--out', out, '--workers', String(workers)], { stdio: 'ignore' });
+    execFileSync(process.execPath, [bin, 'quality', 'score', maps, '--dataset', 'custom', '--scale', '1000', '--out', out, '--workers', String(workers)], {
+      stdio: 'ignore',
+    });
     const seconds = (performance.now() - t0) / 1000;
     const lines = readFileSync(out, 'utf8').trim().split('\n').length;
     if (lines !== MAPS) throw new Error(`expected ${MAPS} records, got ${lines}`);
@@ -51,11 +59,15 @@ try {
     one.push(run(1));
     all.push(run(cores));
   }
-  console.log(`quality-cli bench: ${MAPS} real 480×640 16-bit PNGs on disk, ${REPEATS} runs each, node ${process.version}, process start (the whole anydepth CLI) included`);
+  console.log(
+    `quality-cli bench: ${MAPS} real 480×640 16-bit PNGs on disk, ${REPEATS} runs each, node ${process.version}, process start (the whole anydepth CLI) included`,
+  );
   console.log(`1 worker: ${median(one).toFixed(1)} maps/s (runs ${one.map((x) => x.toFixed(1)).join(', ')})`);
   console.log(`${cores} workers: ${median(all).toFixed(1)} maps/s (runs ${all.map((x) => x.toFixed(1)).join(', ')})`);
   console.log(`scaling ${cores} workers / 1 worker: ${(median(all) / median(one)).toFixed(2)}×; load average now ${loadavg()[0].toFixed(1)}`);
-  console.log(`goal ≥ 150 maps/s on 2 cores: ${median(all) >= 150 ? 'met' : 'NOT met'}; 584K samples at this rate ≈ ${(584000 / median(all) / 3600).toFixed(2)} h`);
+  console.log(
+    `goal ≥ 150 maps/s on 2 cores: ${median(all) >= 150 ? 'met' : 'NOT met'}; 584K samples at this rate ≈ ${(584000 / median(all) / 3600).toFixed(2)} h`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

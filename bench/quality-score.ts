@@ -29,19 +29,26 @@ function synthetic(width: number, height: number, seed: number): Uint16Array {
   const out = new Uint16Array(width * height);
   let s = seed + 1;
   const rnd = () => ((s = (s * 1103515245 + 12345) >>> 0) >>> 8) / 2 ** 24;
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
-    const wall = 3000 + 1500 * Math.cos((x / width) * 3) + (y > height * 0.7 ? -800 * (y / height - 0.7) * 3 : 0);
-    out[y * width + x] = rnd() < 0.05 ? 0 : Math.round(wall + 8 * rnd());
-  }
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      const wall = 3000 + 1500 * Math.cos((x / width) * 3) + (y > height * 0.7 ? -800 * (y / height - 0.7) * 3 : 0);
+      out[y * width + x] = rnd() < 0.05 ? 0 : Math.round(wall + 8 * rnd());
+    }
   return out;
 }
 
 function inputs(): Record<string, Uint8Array[]> {
   const shared = process.env.ANYDEPTH_SHARED ?? new URL('../../shared', import.meta.url).pathname;
   // 480×640: the real NYU / Open3D / TUM 16-bit depth PNGs of ../shared/data (as the datasets store them).
-  const real = ['nyu_metric3d/depth/sync_depth_00000.png', 'nyu_metric3d/depth/sync_depth_00050.png', 'nyu_metric3d/depth/sync_depth_00100.png',
-    'open3d_rgbd/depth/00000.png', 'open3d_rgbd/depth/00001.png', 'open3d_rgbd/depth/00002.png', 'open3d_rgbd/other_formats/TUM_depth.png']
-    .map((f) => new Uint8Array(readFileSync(`${shared}/data/${f}`)));
+  const real = [
+    'nyu_metric3d/depth/sync_depth_00000.png',
+    'nyu_metric3d/depth/sync_depth_00050.png',
+    'nyu_metric3d/depth/sync_depth_00100.png',
+    'open3d_rgbd/depth/00000.png',
+    'open3d_rgbd/depth/00001.png',
+    'open3d_rgbd/depth/00002.png',
+    'open3d_rgbd/other_formats/TUM_depth.png',
+  ].map((f) => new Uint8Array(readFileSync(`${shared}/data/${f}`)));
   const big = [0, 1, 2, 3].map((i) => png16(1024, 768, synthetic(1024, 768, i)));
   return { '480x640': real, '768x1024': big };
 }
@@ -72,11 +79,15 @@ const { parentPort, workerData } = require('node:worker_threads');
 measure(workerData).then((r) => parentPort.postMessage(r));`;
   const started = performance.now();
   const results = await Promise.all(
-    Array.from({ length: threads }, () => new Promise<{ n: number; ms: number }>((resolve, reject) => {
-      const w = new Worker(code, { eval: true, workerData: { datasetsUrl, nodeUrl, qualityUrl, pngs, decode, seconds: SECONDS } });
-      w.once('message', (m) => (resolve(m), void w.terminate()));
-      w.once('error', reject);
-    })),
+    Array.from(
+      { length: threads },
+      () =>
+        new Promise<{ n: number; ms: number }>((resolve, reject) => {
+          const w = new Worker(code, { eval: true, workerData: { datasetsUrl, nodeUrl, qualityUrl, pngs, decode, seconds: SECONDS } });
+          w.once('message', (m) => (resolve(m), void w.terminate()));
+          w.once('error', reject);
+        }),
+    ),
   );
   void started;
   // Each thread measured its own steady-state window; the aggregate rate is the sum of per-thread rates.
@@ -129,17 +140,23 @@ async function main() {
       table[`${size}/${decode}/1`] = m1;
       table[`${size}/${decode}/all`] = mAll;
       table[`${size}/${decode}/cpu`] = cpuMs;
-      console.log(`| ${size} | ${decode ? 'included (16-bit PNG)' : 'excluded'} | ${m1.toFixed(1)} | ${mAll.toFixed(1)} | ${(mAll / m1).toFixed(2)}× | ${cpuMs.toFixed(2)} | ${(1000 / cpuMs).toFixed(1)} |`);
+      console.log(
+        `| ${size} | ${decode ? 'included (16-bit PNG)' : 'excluded'} | ${m1.toFixed(1)} | ${mAll.toFixed(1)} | ${(mAll / m1).toFixed(2)}× | ${cpuMs.toFixed(2)} | ${(1000 / cpuMs).toFixed(1)} |`,
+      );
     }
   }
   const goal = table['480x640/true/all'];
   const perCpu = 1000 / table['480x640/true/cpu'];
-  console.log(`\nratio decode-included / decode-excluded (480×640, 1 worker, wall): ${(table['480x640/true/1'] / table['480x640/false/1']).toFixed(2)}; ` +
-    `CPU cost ratio ${(table['480x640/true/cpu'] / table['480x640/false/cpu']).toFixed(2)}`);
-  console.log(`goal: ≥ 150 decoded 480×640 16-bit PNG maps/s on 2 cores. Measured wall rate on all ${cores} cores: ${goal.toFixed(1)} maps/s ` +
-    `(${goal >= 150 ? 'met' : 'NOT met'} on this machine as loaded now, load average ${(await import('node:os')).loadavg()[0].toFixed(1)}); ` +
-    `CPU cost ${table['480x640/true/cpu'].toFixed(2)} ms/map → ${(2 * perCpu).toFixed(0)} maps/s on 2 idle cores if scaling is linear ` +
-    `(584K samples ≈ ${(584000 / (2 * perCpu) / 3600).toFixed(2)} h)`);
+  console.log(
+    `\nratio decode-included / decode-excluded (480×640, 1 worker, wall): ${(table['480x640/true/1'] / table['480x640/false/1']).toFixed(2)}; ` +
+      `CPU cost ratio ${(table['480x640/true/cpu'] / table['480x640/false/cpu']).toFixed(2)}`,
+  );
+  console.log(
+    `goal: ≥ 150 decoded 480×640 16-bit PNG maps/s on 2 cores. Measured wall rate on all ${cores} cores: ${goal.toFixed(1)} maps/s ` +
+      `(${goal >= 150 ? 'met' : 'NOT met'} on this machine as loaded now, load average ${(await import('node:os')).loadavg()[0].toFixed(1)}); ` +
+      `CPU cost ${table['480x640/true/cpu'].toFixed(2)} ms/map → ${(2 * perCpu).toFixed(0)} maps/s on 2 idle cores if scaling is linear ` +
+      `(584K samples ≈ ${(584000 / (2 * perCpu) / 3600).toFixed(2)} h)`,
+  );
 }
 
 await main();

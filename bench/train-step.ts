@@ -148,7 +148,11 @@ async function timeSteps(label: string, s: Setup, withEncoder: boolean, warmup: 
   const leaked = tf.memory().numTensors - before;
   const med = median(times);
   const heap = (tf.backend() as unknown as { wasm?: { HEAPU8: Uint8Array } }).wasm?.HEAPU8.length;
-  console.log(`${label}: median ${med.toFixed(0)} ms over ${runs} steps (numTensors change ${leaked}${heap ? `, wasm heap ${(heap / 2 ** 20).toFixed(0)} MiB` : ''}, peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})`);
+  console.log(
+    `${label}: median ${med.toFixed(0)} ms over ${runs} steps (numTensors change ${leaked}${heap ? `, wasm heap ${(heap / 2 ** 20).toFixed(0)} MiB` : ''}, peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB, load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')})`,
+  );
   return med;
 }
 
@@ -167,7 +171,9 @@ async function main(): Promise<void> {
   tf.dispose(probe.parameters());
   console.log(
     `SDT head ViT-S (D=${WIDTH}) C=${FUSION}, ${size}×${size} px, batch ${batch}: ${(flops.macs / 1e9).toFixed(1)} GMAC forward ` +
-      `(${Object.entries(flops.parts).map(([k, v]) => `${k} ${(v / 1e9).toFixed(1)}`).join(', ')})`,
+      `(${Object.entries(flops.parts)
+        .map(([k, v]) => `${k} ${(v / 1e9).toFixed(1)}`)
+        .join(', ')})`,
   );
 
   const vit = new DinoVisionTransformer('vits16');
@@ -175,7 +181,7 @@ async function main(): Promise<void> {
   tf.dispose(vit.parameters());
   console.log(
     `frozen ViT-S/16 encoder forward: ${encoderGflop.toFixed(1)} GFLOP; head training step ≈ 3 × ${((2 * flops.macs) / 1e9).toFixed(1)} GFLOP ` +
-      `(forward + two backward products) → caching can save at most ${((encoderGflop + 6 * flops.macs / 1e9) / (6 * flops.macs / 1e9)).toFixed(2)}× by FLOPs`,
+      `(forward + two backward products) → caching can save at most ${((encoderGflop + (6 * flops.macs) / 1e9) / ((6 * flops.macs) / 1e9)).toFixed(2)}× by FLOPs`,
   );
 
   await useBackend('wasm');
@@ -193,7 +199,8 @@ async function main(): Promise<void> {
     console.log(`memory profile: live tensors peak ${(info.peakBytes / MB).toFixed(0)} MB over ${info.kernels.length} kernels`);
     const peakAt = info.kernels.reduce((b, k, i) => (k.totalBytesSnapshot > info.kernels[b].totalBytesSnapshot ? i : b), 0);
     console.log(`  peak at kernel #${peakAt} ${info.kernels[peakAt].name} → [${info.kernels[peakAt].outputShapes.map((x) => x?.join('×')).join(', ')}]`);
-    for (const k of [...info.kernels].sort((a, b) => b.bytesAdded - a.bytesAdded).slice(0, 12)) console.log(`  ${k.name} +${(k.bytesAdded / MB).toFixed(1)} MB → [${k.outputShapes.map((x) => x?.join('×')).join(', ')}]`);
+    for (const k of [...info.kernels].sort((a, b) => b.bytesAdded - a.bytesAdded).slice(0, 12))
+      console.log(`  ${k.name} +${(k.bytesAdded / MB).toFixed(1)} MB → [${k.outputShapes.map((x) => x?.join('×')).join(', ')}]`);
     disposeSetup(m);
     return;
   }
@@ -213,7 +220,13 @@ async function main(): Promise<void> {
     });
     const byKernel = new Map<string, number>();
     for (const k of info.kernels) byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + (k.kernelTimeMs as number));
-    console.log([...byKernel].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([k, ms]) => `${k} ${ms.toFixed(0)} ms`).join('\n'));
+    console.log(
+      [...byKernel]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 15)
+        .map(([k, ms]) => `${k} ${ms.toFixed(0)} ms`)
+        .join('\n'),
+    );
     disposeSetup(p);
   }
 

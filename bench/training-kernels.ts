@@ -47,11 +47,29 @@ const run = (cfg: tf.KernelConfig) => () =>
   });
 const stockMs = time('Conv2DBackpropInput, stock wasm kernel', flop, run(stockInput));
 const oursMs = time('Conv2DBackpropInput, @anydepth/kernels', flop, run(tf.getKernel('Conv2DBackpropInput', 'wasm')!));
-time('Conv2DBackpropFilter, @anydepth/kernels', flop, () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: x }, { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, C, C] }) as tf.Tensor);
+time(
+  'Conv2DBackpropFilter, @anydepth/kernels',
+  flop,
+  () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: x }, { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, C, C] }) as tf.Tensor,
+);
 const dw = tf.randomNormal([3, 3, C, 1]) as tf.Tensor4D;
 const dflop = 2 * N * H * W * C * 9;
 console.log(`depthwise 3×3, x [${N}, ${H}, ${W}, ${C}] (${(dflop / 1e9).toFixed(3)} GFLOP each)`);
 time('DepthwiseConv2dNative forward (stock)', dflop, () => tf.depthwiseConv2d(x, dw, 1, 'same'));
-time('DepthwiseConv2dNativeBackpropInput (ours)', dflop, () => tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy: x, filter: dw }, { strides: 1, pad: 'same', dilations: 1, inputShape: [N, H, W, C] }) as tf.Tensor);
-time('DepthwiseConv2dNativeBackpropFilter (ours)', dflop, () => tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy: x }, { strides: 1, pad: 'same', dilations: 1, filterShape: [3, 3, C, 1] }) as tf.Tensor);
+time(
+  'DepthwiseConv2dNativeBackpropInput (ours)',
+  dflop,
+  () =>
+    tf
+      .engine()
+      .runKernel('DepthwiseConv2dNativeBackpropInput', { dy: x, filter: dw }, { strides: 1, pad: 'same', dilations: 1, inputShape: [N, H, W, C] }) as tf.Tensor,
+);
+time(
+  'DepthwiseConv2dNativeBackpropFilter (ours)',
+  dflop,
+  () =>
+    tf
+      .engine()
+      .runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy: x }, { strides: 1, pad: 'same', dilations: 1, filterShape: [3, 3, C, 1] }) as tf.Tensor,
+);
 console.log(`Conv2DBackpropInput speed-up over the stock wasm kernel: ${(stockMs / oursMs).toFixed(2)}×`);

@@ -108,7 +108,9 @@ async function child(threads: number, size: number, runs: number, variants: Vari
       byKernel.set(key, e);
       total += ms;
     }
-    console.log(`profile (${variants[variants.length - 1]}): whole model ${size} px, ${threads} thread(s): ${(total / 1000).toFixed(2)} s in ${info.kernels.length} kernels; peak ${(info.peakBytes / 2 ** 20).toFixed(0)} MB of tensors`);
+    console.log(
+      `profile (${variants[variants.length - 1]}): whole model ${size} px, ${threads} thread(s): ${(total / 1000).toFixed(2)} s in ${info.kernels.length} kernels; peak ${(info.peakBytes / 2 ** 20).toFixed(0)} MB of tensors`,
+    );
     for (const [k, e] of [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 16)) {
       console.log(`  ${((100 * e.ms) / total).toFixed(1).padStart(5)} %  ${(e.ms / 1000).toFixed(2).padStart(6)} s  ×${String(e.n).padStart(3)}  ${k}`);
     }
@@ -137,7 +139,10 @@ async function parent(): Promise<void> {
   const variants = opt('variants', VARIANTS.join(','));
   const stageList = opt('stages', STAGES.join(','));
   const stages = stageList.split(',') as Stage[];
-  const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
+  const load = () =>
+    loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ');
   console.log(`node ${process.version}, ${availableParallelism()} cores, load average ${load()}`);
   const self = fileURLToPath(import.meta.url);
   const spawnChild = (extra: string[]) => {
@@ -145,7 +150,8 @@ async function parent(): Promise<void> {
     if (r.status !== 0) throw new Error(`child ${extra.join(' ')} failed (${r.status}): ${r.stderr.slice(-2000)}`);
     return r.stdout;
   };
-  if (profileSize) process.stdout.write(spawnChild(['--threads', String(Math.max(...threadCounts)), '--size', String(profileSize), '--variants', variants, '--profile']));
+  if (profileSize)
+    process.stdout.write(spawnChild(['--threads', String(Math.max(...threadCounts)), '--size', String(profileSize), '--variants', variants, '--profile']));
   const results = new Map<string, ChildResult>();
   for (const size of sizes) {
     for (let round = 0; round < rounds; round++) {
@@ -161,7 +167,11 @@ async function parent(): Promise<void> {
           for (const [k, t] of Object.entries(r.times)) acc.times[k].push(...t);
           acc.maxRssMb = Math.max(acc.maxRssMb, r.maxRssMb);
         }
-        console.log(`  round ${round + 1}: ${threads} thread(s) ${size} px: ${Object.entries(r.times).map(([k, t]) => `${k} ${t.map((x) => x.toFixed(2)).join('/')}`).join(', ')} s; peak RSS ${r.maxRssMb.toFixed(0)} MB`);
+        console.log(
+          `  round ${round + 1}: ${threads} thread(s) ${size} px: ${Object.entries(r.times)
+            .map(([k, t]) => `${k} ${t.map((x) => x.toFixed(2)).join('/')}`)
+            .join(', ')} s; peak RSS ${r.maxRssMb.toFixed(0)} MB`,
+        );
       }
     }
   }
@@ -171,17 +181,23 @@ async function parent(): Promise<void> {
   const base = threadCounts[0];
   const top = threadCounts[threadCounts.length - 1];
   const cols = threadCounts.flatMap((t) => vs.map((v) => ({ t, v })));
-  console.log(`\n| stage | size | ${cols.map(({ t, v }) => `${v} ${t} thr (s)`).join(' | ')} | ${first} ${base} thr / ${last} ${top} thr | issue wasm (s) | issue ORT 2 thr (s) | ${last} ${top} thr / ORT |`);
+  console.log(
+    `\n| stage | size | ${cols.map(({ t, v }) => `${v} ${t} thr (s)`).join(' | ')} | ${first} ${base} thr / ${last} ${top} thr | issue wasm (s) | issue ORT 2 thr (s) | ${last} ${top} thr / ORT |`,
+  );
   console.log(`|---|---|${cols.map(() => '---|').join('')}---|---|---|---|`);
   for (const size of sizes) {
     for (const s of stages) {
       const m = cols.map(({ t, v }) => median(results.get(`${t}@${size}`)!.times[`${v}.${s}`]));
       const ref = ISSUE_TABLE[size]?.[s];
       const ours = m[m.length - 1];
-      console.log(`| ${s} | ${size} | ${m.map((x) => x.toFixed(2)).join(' | ')} | ${(m[0] / ours).toFixed(2)}× | ${ref ? ref.wasm.toFixed(2) : '–'} | ${ref ? ref.ort.toFixed(2) : '–'} | ${ref ? `${(ours / ref.ort).toFixed(1)}×` : '–'} |`);
+      console.log(
+        `| ${s} | ${size} | ${m.map((x) => x.toFixed(2)).join(' | ')} | ${(m[0] / ours).toFixed(2)}× | ${ref ? ref.wasm.toFixed(2) : '–'} | ${ref ? ref.ort.toFixed(2) : '–'} | ${ref ? `${(ours / ref.ort).toFixed(1)}×` : '–'} |`,
+      );
     }
   }
-  console.log(`\npeak RSS per child (all variants and stages of one process): ${[...results.entries()].map(([k, r]) => `${k} px ${r.maxRssMb.toFixed(0)} MB`).join(', ')}`);
+  console.log(
+    `\npeak RSS per child (all variants and stages of one process): ${[...results.entries()].map(([k, r]) => `${k} px ${r.maxRssMb.toFixed(0)} MB`).join(', ')}`,
+  );
   console.log(`\nload average at the end ${load()} (medians of ${rounds} round(s) × ${runs} run(s) per stage; RSS = the child process's peak)`);
 }
 
@@ -191,5 +207,4 @@ if (args.includes('--child')) {
   const stages = opt('stages', STAGES.join(',')).split(',') as Stage[];
   if (stages.some((s) => !STAGES.includes(s))) throw new Error(`--stages: choose from ${STAGES.join(', ')}`);
   await child(Number(opt('threads', '1')), Number(opt('size', '384')), Number(opt('runs', '1')), variants, stages, args.includes('--profile'));
-}
-else await parent();
+} else await parent();

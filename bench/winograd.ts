@@ -119,20 +119,29 @@ async function parent(): Promise<void> {
   const cases = opt('cases', CASES.join(',')).split(',') as Case[];
   if (cases.some((c) => !CASES.includes(c))) throw new Error(`--cases: choose from ${CASES.join(', ')}`);
   const xnnModes = opt('xnn', '1,2').split(',').map(Number);
-  const ours = opt('ours', '1,2').split(',').map((t) => `ours${t}`);
+  const ours = opt('ours', '1,2')
+    .split(',')
+    .map((t) => `ours${t}`);
   const variants = ['stock', ...ours];
   const rounds = Number(opt('rounds', '2'));
   const runs = Number(opt('runs', '1'));
-  const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
+  const load = () =>
+    loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ');
   console.log(`node ${process.version}, ${availableParallelism()} cores, load average ${load()}`);
   const self = fileURLToPath(import.meta.url);
   const all = new Map<number, Times>();
   for (let round = 0; round < rounds; round++) {
     for (const xnn of xnnModes) {
-      const r = spawnSync(process.execPath, [...process.execArgv, self, '--child', '--xnn', String(xnn), '--variants', variants.join(','), '--cases', cases.join(','), '--runs', String(runs)], {
-        encoding: 'utf8',
-        maxBuffer: 1 << 26,
-      });
+      const r = spawnSync(
+        process.execPath,
+        [...process.execArgv, self, '--child', '--xnn', String(xnn), '--variants', variants.join(','), '--cases', cases.join(','), '--runs', String(runs)],
+        {
+          encoding: 'utf8',
+          maxBuffer: 1 << 26,
+        },
+      );
       if (r.status !== 0) throw new Error(`child (XNNPACK ${xnn} thread(s)) failed (${r.status}): ${r.stderr.slice(-2000)}`);
       const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
       if (!line) throw new Error(`child printed no result:\n${r.stdout}`);
@@ -140,7 +149,11 @@ async function parent(): Promise<void> {
       const acc = all.get(xnn) ?? {};
       for (const [k, t] of Object.entries(res.times)) (acc[k] ??= []).push(...t);
       all.set(xnn, acc);
-      console.log(`  round ${round + 1}, XNNPACK ${xnn} thread(s): ${Object.entries(res.times).map(([k, t]) => `${k} ${t.map((s) => s.wall.toFixed(2)).join('/')}`).join(', ')} s; peak RSS ${res.maxRssMb.toFixed(0)} MB; load ${load()}`);
+      console.log(
+        `  round ${round + 1}, XNNPACK ${xnn} thread(s): ${Object.entries(res.times)
+          .map(([k, t]) => `${k} ${t.map((s) => s.wall.toFixed(2)).join('/')}`)
+          .join(', ')} s; peak RSS ${res.maxRssMb.toFixed(0)} MB; load ${load()}`,
+      );
     }
   }
   console.log('\n| case | XNNPACK threads | variant | wall (s) | CPU (s) | GFLOP/s (wall) | stock / this (wall) |');
@@ -153,7 +166,9 @@ async function parent(): Promise<void> {
         const wall = median(t[`${v}.${c}`].map((s) => s.wall));
         const cpu = median(t[`${v}.${c}`].map((s) => s.cpu));
         const gflop = c.startsWith('conv') ? (convFlop(Number(c.slice(4))) / wall / 1e9).toFixed(1) : '–';
-        console.log(`| ${c} | ${xnn} | ${v === 'stock' ? 'stock XNNPACK' : `Winograd ${v.slice(4)} thr`} | ${wall.toFixed(3)} | ${cpu.toFixed(3)} | ${gflop} | ${(stock / wall).toFixed(2)}× |`);
+        console.log(
+          `| ${c} | ${xnn} | ${v === 'stock' ? 'stock XNNPACK' : `Winograd ${v.slice(4)} thr`} | ${wall.toFixed(3)} | ${cpu.toFixed(3)} | ${gflop} | ${(stock / wall).toFixed(2)}× |`,
+        );
       }
     }
     if (xnnModes.includes(1) && xnnModes.length > 1) {
@@ -161,10 +176,14 @@ async function parent(): Promise<void> {
       const stock1 = median(all.get(1)![`stock.${c}`].map((s) => s.wall));
       const stockN = median(all.get(top)![`stock.${c}`].map((s) => s.wall));
       const bestOurs = Math.min(...ours.map((v) => median(all.get(top)![`${v}.${c}`].map((s) => s.wall))));
-      console.log(`| ${c} | | stock ${top} thr vs stock 1 thr: ${(stock1 / stockN).toFixed(2)}×; best Winograd (XNNPACK ${top} thr process) vs stock ${top} thr: ${(stockN / bestOurs).toFixed(2)}× | | | | |`);
+      console.log(
+        `| ${c} | | stock ${top} thr vs stock 1 thr: ${(stock1 / stockN).toFixed(2)}×; best Winograd (XNNPACK ${top} thr process) vs stock ${top} thr: ${(stockN / bestOurs).toFixed(2)}× | | | | |`,
+      );
     }
   }
-  console.log(`\nGFLOP/s = 2 · 9 · H · W · 256 · 256 / wall (direct-convolution count). Medians of ${rounds} round(s) × ${runs} run(s); load average at the end ${load()}.`);
+  console.log(
+    `\nGFLOP/s = 2 · 9 · H · W · 256 · 256 / wall (direct-convolution count). Medians of ${rounds} round(s) × ${runs} run(s); load average at the end ${load()}.`,
+  );
 }
 
 if (args.includes('--child')) {

@@ -10,7 +10,16 @@ import { resolve } from 'node:path';
 /** os / cpu / libc from names like @rollup/rollup-linux-arm64-musl or turbo-windows-64. */
 function platformOf(name) {
   const tokens = name.split('/').pop().split('-');
-  const os = { android: 'android', darwin: 'darwin', linux: 'linux', freebsd: 'freebsd', openbsd: 'openbsd', openharmony: 'openharmony', win32: 'win32', windows: 'win32' };
+  const os = {
+    android: 'android',
+    darwin: 'darwin',
+    linux: 'linux',
+    freebsd: 'freebsd',
+    openbsd: 'openbsd',
+    openharmony: 'openharmony',
+    win32: 'win32',
+    windows: 'win32',
+  };
   const cpu = { arm: 'arm', arm64: 'arm64', x64: 'x64', 64: 'x64', ia32: 'ia32', loong64: 'loong64', ppc64: 'ppc64', riscv64: 'riscv64', s390x: 's390x' };
   const out = {};
   for (const t of tokens) {

@@ -63,7 +63,13 @@ for (let i = 0; i < nScenes; i++) {
 const selection = selectSamples(records);
 const kept = new Set(selection.kept.map((r) => r.id));
 say(`quality filter kept ${kept.size}/${nScenes} scenes`);
-console.log(selectionReport(records, selection).trim().split('\n').map((l) => `    ${l}`).join('\n'));
+console.log(
+  selectionReport(records, selection)
+    .trim()
+    .split('\n')
+    .map((l) => `    ${l}`)
+    .join('\n'),
+);
 
 const trainSource = train.keptSource(train.proceduralSource({ count: nScenes, width: size, height: size }), kept);
 const valSource = train.proceduralSource({ count: nVal, firstSeed: 1_000_000, width: size, height: size });
@@ -99,10 +105,14 @@ const stepSeconds = (marks[3] - marks[0]) / 3;
 const stepsPerEpoch = Math.floor(trainSource.length / batchSize);
 const steps = Math.max(stepsPerEpoch, Math.floor(budgetSeconds / stepSeconds));
 const epochs = Math.ceil(steps / stepsPerEpoch);
-say(`backend ${backend}: ~${stepSeconds.toFixed(2)} s/step → ${steps} steps (${(steps / stepsPerEpoch).toFixed(1)} epochs of ${stepsPerEpoch}) in ~${args.minutes} min`);
+say(
+  `backend ${backend}: ~${stepSeconds.toFixed(2)} s/step → ${steps} steps (${(steps / stepsPerEpoch).toFixed(1)} epochs of ${stepsPerEpoch}) in ~${args.minutes} min`,
+);
 
 const model = train.createSeededAnyDepth(anyDepthTinyConfig(), seed);
-say(`tiny AnyDepth: ${model.numParameters()} parameters, ${model.numParameters({ trainableOnly: true })} trainable (decoder; encoder frozen at its random init)`);
+say(
+  `tiny AnyDepth: ${model.numParameters()} parameters, ${model.numParameters({ trainableOnly: true })} trainable (decoder; encoder frozen at its random init)`,
+);
 const runDir = join(outDir, 'run');
 rmSync(runDir, { recursive: true, force: true });
 let progress;
@@ -119,7 +129,8 @@ const result = await train.trainAnyDepth({
   resume: false,
   ...recipe,
   onProgress: (p) => {
-    if (!progress) progress = new Progress(p.totalSteps - 1, 'train', process.stderr, 1000); // rate and ETA from step 2 on
+    if (!progress)
+      progress = new Progress(p.totalSteps - 1, 'train', process.stderr, 1000); // rate and ETA from step 2 on
     else progress.tick(1, `loss ${p.loss.toFixed(4)}`);
   },
 });
@@ -130,7 +141,13 @@ const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 // The SSI loss leaves the sign of the output free; orient it (exactly, on training scenes) so that the saved
 // model's raw output is near = large disparity, as viewers of raw outputs expect.
-const orientation = await train.orientDisparity(model, train.subsetSource(trainSource, Array.from({ length: Math.min(16, trainSource.length) }, (_, i) => i)));
+const orientation = await train.orientDisparity(
+  model,
+  train.subsetSource(
+    trainSource,
+    Array.from({ length: Math.min(16, trainSource.length) }, (_, i) => i),
+  ),
+);
 say(
   orientation.flipped
     ? `the model learned inverted disparity on ${orientation.negative}/${orientation.negative + orientation.positive} training scenes: negated its 1×1 output conv (an exact affine flip)`
@@ -187,7 +204,8 @@ say(`sample: raw prediction → ground-truth disparity by least squares: scale $
 const W = size * 3 + 8;
 const image = new Uint8Array(W * size * 3).fill(255);
 panels.forEach((p, k) => {
-  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) for (let c = 0; c < 3; c++) image[(y * W + k * (size + 4) + x) * 3 + c] = p[(y * size + x) * 3 + c];
+  for (let y = 0; y < size; y++)
+    for (let x = 0; x < size; x++) for (let c = 0; c < 3; c++) image[(y * W + k * (size + 4) + x) * 3 + c] = p[(y * size + x) * 3 + c];
 });
 const depthPath = join(outDir, 'depth.png');
 writeFileAtomic(depthPath, encodePng(image, W, size, { colorType: 2, bitDepth: 8 }));

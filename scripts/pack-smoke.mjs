@@ -17,7 +17,11 @@ const tarballs = dirs.map((d) => {
 });
 writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', private: true, version: '0.0.0' }));
 const tfVersion = JSON.parse(readFileSync(join(root, 'node_modules/@tensorflow/tfjs-core/package.json'), 'utf8')).version;
-run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', ...tarballs, `@tensorflow/tfjs-core@${tfVersion}`, `@tensorflow/tfjs-backend-cpu@${tfVersion}`], scratch);
+run(
+  'npm',
+  ['install', '--no-audit', '--no-fund', '--ignore-scripts', ...tarballs, `@tensorflow/tfjs-core@${tfVersion}`, `@tensorflow/tfjs-backend-cpu@${tfVersion}`],
+  scratch,
+);
 
 const body = (core, tfc) => `
   ${tfc}.env().set('IS_TEST', true);
@@ -29,8 +33,14 @@ const body = (core, tfc) => `
   const names = core.SafetensorsFile.fromBytes(bytes).keys().sort().join(',');
   if (y.join(',') !== '6,16' || names !== 'bias,weight' || backend !== 'cpu') throw new Error('unexpected result ' + y + ' ' + names);
   console.log(MODE + ' ok: ' + y + ' ' + names);`;
-writeFileSync(join(scratch, 'esm.mjs'), `const MODE='import'; import * as core from '@anydepth/core'; import * as tf from '@tensorflow/tfjs-core'; import { writeFileAtomic } from '@anydepth/core/node';\n${body('core', 'tf')}\nif (typeof writeFileAtomic !== 'function') throw new Error('node subpath');`);
-writeFileSync(join(scratch, 'cjs.cjs'), `const MODE='require'; const core = require('@anydepth/core'); const tf = require('@tensorflow/tfjs-core'); const { writeFileAtomic } = require('@anydepth/core/node');\n(async () => {${body('core', 'tf')}\nif (typeof writeFileAtomic !== 'function') throw new Error('node subpath'); })().catch((e) => { console.error(e); process.exit(1); });`);
+writeFileSync(
+  join(scratch, 'esm.mjs'),
+  `const MODE='import'; import * as core from '@anydepth/core'; import * as tf from '@tensorflow/tfjs-core'; import { writeFileAtomic } from '@anydepth/core/node';\n${body('core', 'tf')}\nif (typeof writeFileAtomic !== 'function') throw new Error('node subpath');`,
+);
+writeFileSync(
+  join(scratch, 'cjs.cjs'),
+  `const MODE='require'; const core = require('@anydepth/core'); const tf = require('@tensorflow/tfjs-core'); const { writeFileAtomic } = require('@anydepth/core/node');\n(async () => {${body('core', 'tf')}\nif (typeof writeFileAtomic !== 'function') throw new Error('node subpath'); })().catch((e) => { console.error(e); process.exit(1); });`,
+);
 process.stdout.write(run('node', ['esm.mjs'], scratch));
 process.stdout.write(run('node', ['cjs.cjs'], scratch));
 console.log(`pack smoke test passed in ${scratch}`);

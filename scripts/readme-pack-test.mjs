@@ -43,7 +43,9 @@ mkdirSync(project);
 const run = (cmd, args, cwd, timeout = 600_000) => execFileSync(cmd, args, { cwd, encoding: 'utf8', timeout, stdio: ['ignore', 'pipe', 'pipe'] });
 
 // One `npm pack` for every published package (the tarball is what the registry would serve).
-const packed = JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', scratch, ...published.flatMap((p) => ['-w', `packages/${p.dir}`])], root));
+const packed = JSON.parse(
+  run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', scratch, ...published.flatMap((p) => ['-w', `packages/${p.dir}`])], root),
+);
 const tarball = new Map(packed.map((t) => [t.name, join(scratch, t.filename)]));
 /** What a tarball lacks of the files every package must ship ('dist/index.js' missing = not built). */
 const tarballGaps = new Map(
@@ -79,7 +81,11 @@ function install(specs) {
   run('npm', ['install', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund'], project);
   const expected = new Set(withAnydepthDeps(names));
   const scope = join(project, 'node_modules', '@anydepth');
-  const leftover = existsSync(scope) ? readdirSync(scope).map((n) => `@anydepth/${n}`).filter((n) => !expected.has(n)) : [];
+  const leftover = existsSync(scope)
+    ? readdirSync(scope)
+        .map((n) => `@anydepth/${n}`)
+        .filter((n) => !expected.has(n))
+    : [];
   if (leftover.length) throw new Error(`npm left ${leftover.join(', ')} from an earlier package's install in place`);
 }
 
@@ -122,7 +128,9 @@ for (const { dir, json } of selected) {
     if (dir === 'cli') {
       output += run('npx', ['--no-install', 'anydepth', '--version'], project);
       output += run('npx', ['--no-install', 'anydepth', '--help'], project);
-      const predict = readFileSync(join(root, 'packages', dir, 'README.md'), 'utf8').split('\n').find((l) => l.startsWith('anydepth predict '));
+      const predict = readFileSync(join(root, 'packages', dir, 'README.md'), 'utf8')
+        .split('\n')
+        .find((l) => l.startsWith('anydepth predict '));
       if (!predict) throw new Error('the README shows no `anydepth predict` line');
       // The README's predict line, run by the shell as a user would (photos/*.jpg globbed).
       output += run('sh', ['-c', `npx --no-install ${predict}`], project);
@@ -142,16 +150,22 @@ for (const { dir, json } of selected) {
       });
       output = r.stdout + r.stderr;
       if (r.status !== 0) throw new Error(`the snippet exited with ${r.status ?? r.signal}:\n${output}`);
-      const logs = readFileSync(logFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      const logs = readFileSync(logFile, 'utf8')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
       // The n-th distinct calling line is the n-th console.log of the README (transpiling keeps their order).
       const lines = [...new Set(logs.map((l) => l.line))].sort((a, b) => a - b);
-      if (lines.length !== readme.expected.length) throw new Error(`the snippet logged from ${lines.length} places, its README shows ${readme.expected.length} console.log calls`);
+      if (lines.length !== readme.expected.length)
+        throw new Error(`the snippet logged from ${lines.length} places, its README shows ${readme.expected.length} console.log calls`);
       for (const { line, args } of logs) {
         const index = lines.indexOf(line);
         const claim = readme.expected[index];
         // The comment describes the last value printed (`console.log(loss, grad.shape); // [3, 3, 8, 16]`).
         const printed = JSON.stringify(args.at(-1));
-        if (claim !== undefined && printed !== JSON.stringify(claim)) throw new Error(`console.log #${index + 1} printed ${printed}, the README says ${JSON.stringify(claim)}`);
+        if (claim !== undefined && printed !== JSON.stringify(claim))
+          throw new Error(`console.log #${index + 1} printed ${printed}, the README says ${JSON.stringify(claim)}`);
       }
     }
     console.log(`ok   ${json.name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);

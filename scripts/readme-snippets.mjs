@@ -18,7 +18,12 @@ export function installLine(markdown) {
   for (const { lang, code } of fencedBlocks(markdown)) {
     if (lang !== 'sh' && lang !== 'bash') continue;
     const line = code.split('\n').find((l) => /^npm (install|i) /.test(l.trim()));
-    if (line) return line.trim().split(/\s+/).slice(2).filter((a) => !a.startsWith('-'));
+    if (line)
+      return line
+        .trim()
+        .split(/\s+/)
+        .slice(2)
+        .filter((a) => !a.startsWith('-'));
   }
   return null;
 }

@@ -15,11 +15,11 @@ const started = Date.now();
 // Lint first (Biome, configured in biome.json to the code's existing style): seconds, and a failure here is cheap to fix.
 const lint = spawnSync('npx', ['biome', 'lint', '.'], { cwd: root, stdio: 'inherit' });
 if (lint.status !== 0) console.log('\nbiome lint failed (npm run lint shows the diagnostics)');
-const turbo = spawnSync(
-  'npx',
-  ['turbo', 'run', 'build', 'typecheck', 'test', '--concurrency=2', '--output-logs=full', ...process.argv.slice(2)],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' } },
-);
+const turbo = spawnSync('npx', ['turbo', 'run', 'build', 'typecheck', 'test', '--concurrency=2', '--output-logs=full', ...process.argv.slice(2)], {
+  cwd: root,
+  stdio: 'inherit',
+  env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' },
+});
 
 let passed = 0;
 let failed = 0;

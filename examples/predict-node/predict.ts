@@ -19,7 +19,9 @@ const { values, positionals } = parseArgs({
 });
 const photo = positionals[0];
 if (!photo) {
-  console.error('usage: tsx predict.ts <photo> [--weights file|folder|URL|owner/name|hf://owner/name/file]... [--out dir] [--size px] [--backend wasm|cpu|auto]');
+  console.error(
+    'usage: tsx predict.ts <photo> [--weights file|folder|URL|owner/name|hf://owner/name/file]... [--out dir] [--size px] [--backend wasm|cpu|auto]',
+  );
   process.exit(2);
 }
 const backend = (values.backend ?? 'wasm') as 'wasm' | 'cpu' | 'auto';

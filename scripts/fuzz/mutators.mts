@@ -21,7 +21,28 @@ const pick = <T,>(r: Rng, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)
 const int = (r: Rng, n: number): number => Math.floor(r() * n);
 
 const INTERESTING_8 = [0, 1, 0x7f, 0x80, 0xff, 0x20, 0x30, 0x39];
-const INTERESTING_32 = [0, 1, 2, 7, 8, 16, 255, 256, 0x7fff, 0x8000, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0xffffffff, 0xfffffffe, 11585, 65537, 1 << 20, 1 << 24];
+const INTERESTING_32 = [
+  0,
+  1,
+  2,
+  7,
+  8,
+  16,
+  255,
+  256,
+  0x7fff,
+  0x8000,
+  0xffff,
+  0x10000,
+  0x7fffffff,
+  0x80000000,
+  0xffffffff,
+  0xfffffffe,
+  11585,
+  65537,
+  1 << 20,
+  1 << 24,
+];
 
 type Mutation = { bytes: Uint8Array; desc: string };
 
@@ -104,7 +125,11 @@ const GENERIC = [bitFlip, bitFlip, setByte, setInt, setInt, truncate, insertRand
 
 // ---- PNG -----------------------------------------------------------------------------------------------------------
 
-interface Chunk { type: string; at: number; len: number }
+interface Chunk {
+  type: string;
+  at: number;
+  len: number;
+}
 function pngChunks(b: Uint8Array): Chunk[] {
   const out: Chunk[] = [];
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
@@ -127,7 +152,8 @@ function pngMutation(b: Uint8Array, r: Rng): Mutation {
   const dv = new DataView(out.buffer);
   if (cs.length === 0) return bitFlip(b, r);
   switch (int(r, 5)) {
-    case 0: { // an IHDR field changed, CRC made consistent: the size rule must catch it
+    case 0: {
+      // an IHDR field changed, CRC made consistent: the size rule must catch it
       if (!ihdr) break;
       const field = pick(r, [0, 4, 8, 9, 10, 11, 12]);
       if (field < 8) dv.setUint32(ihdr.at + 8 + field, pick(r, [1, 2, 3, dv.getUint32(ihdr.at + 8 + field) + pick(r, [-1, 1, 2]), 0x7fffffff]) >>> 0);
@@ -135,7 +161,8 @@ function pngMutation(b: Uint8Array, r: Rng): Mutation {
       fixCrc(out, ihdr);
       return { bytes: out, desc: `IHDR byte ${field} changed, CRC fixed` };
     }
-    case 1: { // IDAT bytes changed, CRC made consistent: zlib's Adler-32 must catch it
+    case 1: {
+      // IDAT bytes changed, CRC made consistent: zlib's Adler-32 must catch it
       if (idats.length === 0) break;
       const c = pick(r, idats);
       const at = c.at + 8 + int(r, c.len);
@@ -143,7 +170,8 @@ function pngMutation(b: Uint8Array, r: Rng): Mutation {
       fixCrc(out, c);
       return { bytes: out, desc: `IDAT byte ${at} flipped, CRC fixed` };
     }
-    case 2: { // IDAT recompressed from changed raw data: a consistent stream whose size disagrees with IHDR
+    case 2: {
+      // IDAT recompressed from changed raw data: a consistent stream whose size disagrees with IHDR
       if (idats.length === 0) break;
       const z = Buffer.concat(idats.map((c) => b.subarray(c.at + 8, c.at + 8 + c.len)));
       let raw: Uint8Array;
@@ -169,7 +197,8 @@ function pngMutation(b: Uint8Array, r: Rng): Mutation {
       res.set(b.subarray(end), first + chunk.length);
       return { bytes: res, desc: `IDAT recompressed with ${delta} raw bytes` };
     }
-    case 3: { // a chunk removed or duplicated
+    case 3: {
+      // a chunk removed or duplicated
       const c = pick(r, cs);
       const whole = b.subarray(c.at, c.at + 12 + c.len);
       const dup = r() < 0.5;
@@ -181,7 +210,8 @@ function pngMutation(b: Uint8Array, r: Rng): Mutation {
       } else res.set(b.subarray(c.at + whole.length), c.at);
       return { bytes: res, desc: `chunk ${c.type} ${dup ? 'duplicated' : 'removed'}` };
     }
-    default: { // a chunk length field changed
+    default: {
+      // a chunk length field changed
       const c = pick(r, cs);
       dv.setUint32(c.at, pick(r, [0, c.len - 1, c.len + 1, 0x7fffffff, 0xffffffff]) >>> 0);
       return { bytes: out, desc: `chunk ${c.type} length changed` };
@@ -207,16 +237,29 @@ function safetensorsMutation(b: Uint8Array, r: Rng): Mutation {
   let desc = '';
   switch (int(r, 8)) {
     case 0:
-      if (e) { e.data_offsets = [int(r, 2) ? e.data_offsets[0] - pick(r, [1, 2, 4, 8]) : e.data_offsets[0], e.data_offsets[1] + pick(r, [-4, -1, 0, 4])]; desc = `offsets of ${name}`; }
+      if (e) {
+        e.data_offsets = [int(r, 2) ? e.data_offsets[0] - pick(r, [1, 2, 4, 8]) : e.data_offsets[0], e.data_offsets[1] + pick(r, [-4, -1, 0, 4])];
+        desc = `offsets of ${name}`;
+      }
       break;
     case 1:
-      if (e && names.length > 1) { const other = header[pick(r, names)]; e.data_offsets = [...other.data_offsets]; desc = `${name} given another tensor's offsets`; }
+      if (e && names.length > 1) {
+        const other = header[pick(r, names)];
+        e.data_offsets = [...other.data_offsets];
+        desc = `${name} given another tensor's offsets`;
+      }
       break;
     case 2:
-      if (e) { e.shape = pick(r, [[], [0], [2 ** 40, 2 ** 20], [-1], [1.5], [[2]], e.shape.concat([1]), e.shape.slice(1)]); desc = `shape of ${name}`; }
+      if (e) {
+        e.shape = pick(r, [[], [0], [2 ** 40, 2 ** 20], [-1], [1.5], [[2]], e.shape.concat([1]), e.shape.slice(1)]);
+        desc = `shape of ${name}`;
+      }
       break;
     case 3:
-      if (e) { e.dtype = pick(r, ['F8_E4M3', 'F32', 'U8', 'I64', 'BOOL', 7, null, 'BF16']); desc = `dtype of ${name}`; }
+      if (e) {
+        e.dtype = pick(r, ['F8_E4M3', 'F32', 'U8', 'I64', 'BOOL', 7, null, 'BF16']);
+        desc = `dtype of ${name}`;
+      }
       break;
     case 4: {
       let v: unknown = 'x';
@@ -227,14 +270,26 @@ function safetensorsMutation(b: Uint8Array, r: Rng): Mutation {
       break;
     }
     case 5:
-      if (e) { Object.defineProperty(header, '__proto__', { value: e, enumerable: true, configurable: true, writable: true }); desc = `__proto__ names a copy of ${name}`; }
+      if (e) {
+        Object.defineProperty(header, '__proto__', { value: e, enumerable: true, configurable: true, writable: true });
+        desc = `__proto__ names a copy of ${name}`;
+      }
       break;
     case 6:
-      if (e) { header[`empty${int(r, 9)}`] = { dtype: 'F32', shape: [0], data_offsets: [e.data_offsets[0] + 4, e.data_offsets[0] + 4] }; desc = 'empty tensor inside another range'; }
-      if (names.length > 1) { const o = header[pick(r, names)]; o.data_offsets = [o.data_offsets[0] - 4, o.data_offsets[1] - 4]; }
+      if (e) {
+        header[`empty${int(r, 9)}`] = { dtype: 'F32', shape: [0], data_offsets: [e.data_offsets[0] + 4, e.data_offsets[0] + 4] };
+        desc = 'empty tensor inside another range';
+      }
+      if (names.length > 1) {
+        const o = header[pick(r, names)];
+        o.data_offsets = [o.data_offsets[0] - 4, o.data_offsets[1] - 4];
+      }
       break;
     default:
-      if (e) { e.data_offsets = [e.data_offsets[0], 'x']; desc = 'non-numeric offset'; }
+      if (e) {
+        e.data_offsets = [e.data_offsets[0], 'x'];
+        desc = 'non-numeric offset';
+      }
   }
   if (!desc) return setInt(b, r);
   const json = new TextEncoder().encode(JSON.stringify(header));
@@ -365,7 +420,10 @@ function jpegMutation(b: Uint8Array, r: Rng): Mutation {
   for (let p = 2; p + 4 <= b.length; ) {
     if (b[p] !== 0xff) break;
     const m = b[p + 1];
-    if (m === 0xda) { segs.push([m, p]); break; }
+    if (m === 0xda) {
+      segs.push([m, p]);
+      break;
+    }
     const len = (b[p + 2] << 8) | b[p + 3];
     segs.push([m, p]);
     p += 2 + len;
@@ -412,8 +470,7 @@ export function mutate(parser: Parser, seed: Uint8Array, others: Uint8Array[], r
       } catch {
         m = bitFlip(cur.bytes, r); // an earlier step broke the structure the format-aware mutator needs
       }
-    }
-    else if (r() < 0.05 && others.length > 1) {
+    } else if (r() < 0.05 && others.length > 1) {
       // splice: head of this input, tail of another seed
       const o = pick(r, others);
       const a = int(r, cur.bytes.length);

@@ -31,7 +31,10 @@ export function violation(parser: Parser, b: Uint8Array): string | undefined {
 
 function pngViolation(b: Uint8Array): string | undefined {
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  let w = 0, h = 0, depth = 0, colour = 0;
+  let w = 0,
+    h = 0,
+    depth = 0,
+    colour = 0;
   const idat: Uint8Array[] = [];
   for (let p = 8; ; ) {
     if (p + 12 > b.length) return 'chunks run past the end';
@@ -54,7 +57,11 @@ function pngViolation(b: Uint8Array): string | undefined {
 function zipViolation(b: Uint8Array): string | undefined {
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   let eocd = -1;
-  for (let p = b.length - 22; p >= 0; p--) if (dv.getUint32(p, true) === 0x06054b50) { eocd = p; break; }
+  for (let p = b.length - 22; p >= 0; p--)
+    if (dv.getUint32(p, true) === 0x06054b50) {
+      eocd = p;
+      break;
+    }
   if (eocd < 0) return 'no end of central directory';
   let count = dv.getUint16(eocd + 10, true);
   let p = dv.getUint32(eocd + 16, true);
@@ -81,8 +88,14 @@ function zipViolation(b: Uint8Array): string | undefined {
       const size = dv.getUint16(e + 2, true);
       if (id === 1) {
         let q = e + 4;
-        if (usize === 0xffffffff) { usize = Number(dv.getBigUint64(q, true)); q += 8; }
-        if (csize === 0xffffffff) { csize = Number(dv.getBigUint64(q, true)); q += 8; }
+        if (usize === 0xffffffff) {
+          usize = Number(dv.getBigUint64(q, true));
+          q += 8;
+        }
+        if (csize === 0xffffffff) {
+          csize = Number(dv.getBigUint64(q, true));
+          q += 8;
+        }
         if (local === 0xffffffff) local = Number(dv.getBigUint64(q, true));
       }
       e += 4 + size;

@@ -38,7 +38,16 @@ const timeoutMs = Number(arg('timeout-ms', '5000'));
 const outDir = resolve(arg('out', join(here, '../../fuzz-out')));
 
 type Outcome = 'clean' | 'accepted' | 'crash' | 'hang' | 'memory' | 'silent';
-interface Reply { id: number; ok: boolean; digest?: string; formatError?: boolean; name?: string; message?: string; stack?: string; ms: number }
+interface Reply {
+  id: number;
+  ok: boolean;
+  digest?: string;
+  formatError?: boolean;
+  name?: string;
+  message?: string;
+  stack?: string;
+  ms: number;
+}
 
 function procStatus(pid: number, key: string): number {
   try {
@@ -128,7 +137,16 @@ class Runner {
 }
 
 interface Row {
-  parser: Parser; inputs: number; clean: number; accepted: number; crash: number; hang: number; memory: number; silent: number; seeds: number; ms: number;
+  parser: Parser;
+  inputs: number;
+  clean: number;
+  accepted: number;
+  crash: number;
+  hang: number;
+  memory: number;
+  silent: number;
+  seeds: number;
+  ms: number;
   /** Accepted inputs that break a checksum only in data the parser never reads (its output equals the seed's). */
   unreadCorrupt: number;
 }
@@ -145,8 +163,7 @@ async function fuzzOne(parser: Parser): Promise<Row> {
     if (r.reply?.ok) {
       usable.push(s.bytes);
       seedDigest.set(s.bytes, r.reply.digest!);
-    }
-    else console.warn(`  seed ${s.name} is not accepted (${r.reply?.message ?? r.died ?? 'hang'}); left out`);
+    } else console.warn(`  seed ${s.name} is not accepted (${r.reply?.message ?? r.died ?? 'hang'}); left out`);
   }
   if (usable.length === 0) throw new Error(`${parser}: no seed is accepted`);
   const rng = makeRng(seed0 * 7919 + PARSERS.indexOf(parser));

@@ -18,7 +18,10 @@ import type { Parser } from './targets.mts';
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const shared = process.env.ANYDEPTH_SHARED ?? resolve(repo, '../shared');
 
-export interface Seed { name: string; bytes: Uint8Array }
+export interface Seed {
+  name: string;
+  bytes: Uint8Array;
+}
 
 function filesUnder(dir: string, pattern: RegExp, maxBytes: number): Seed[] {
   const out: Seed[] = [];
@@ -72,10 +75,15 @@ function tensor(dtype: HostTensor['dtype'], shape: number[], seed: number): Host
   const n = shape.reduce((a, b) => a * b, 1);
   const vals = Array.from({ length: n }, (_, i) => ((i * 7919 + seed * 104729) % 201) / 10 - 10);
   const data =
-    dtype === 'I64' ? BigInt64Array.from(vals, (v) => BigInt(Math.round(v))) :
-    dtype === 'I32' ? Int32Array.from(vals, Math.round) :
-    dtype === 'U8' || dtype === 'BOOL' ? Uint8Array.from(vals, (v) => Math.abs(Math.round(v)) % 2) :
-    dtype === 'F64' ? Float64Array.from(vals) : Float32Array.from(vals);
+    dtype === 'I64'
+      ? BigInt64Array.from(vals, (v) => BigInt(Math.round(v)))
+      : dtype === 'I32'
+        ? Int32Array.from(vals, Math.round)
+        : dtype === 'U8' || dtype === 'BOOL'
+          ? Uint8Array.from(vals, (v) => Math.abs(Math.round(v)) % 2)
+          : dtype === 'F64'
+            ? Float64Array.from(vals)
+            : Float32Array.from(vals);
   return { dtype, shape, data } as HostTensor;
 }
 
@@ -86,7 +94,14 @@ async function generatedHdf5(): Promise<Seed[]> {
   const dir = mkdtempSync(join(tmpdir(), 'anydepth-fuzz-seeds-'));
   const specs: Array<{ name: string; shape: number[]; dtype: string; data: ArrayLike<number>; chunks?: number[]; compression?: number }> = [
     { name: 'f4 16x12', shape: [12, 16], dtype: '<f4', data: Float32Array.from({ length: 192 }, (_, i) => (i % 17) / 3) },
-    { name: 'f4 chunked gzip 20x18', shape: [18, 20], dtype: '<f4', data: Float32Array.from({ length: 360 }, (_, i) => (i % 23) / 5), chunks: [6, 10], compression: 4 },
+    {
+      name: 'f4 chunked gzip 20x18',
+      shape: [18, 20],
+      dtype: '<f4',
+      data: Float32Array.from({ length: 360 }, (_, i) => (i % 23) / 5),
+      chunks: [6, 10],
+      compression: 4,
+    },
     { name: 'u2 9x9', shape: [9, 9], dtype: '<H', data: Uint16Array.from({ length: 81 }, (_, i) => i * 700) },
     { name: 'f8 7x10', shape: [7, 10], dtype: '<d', data: Float64Array.from({ length: 70 }, (_, i) => i / 7) },
     { name: 'f4 1x6x5', shape: [1, 6, 5], dtype: '<f4', data: Float32Array.from({ length: 30 }, (_, i) => i + 0.5) },
@@ -106,7 +121,12 @@ async function generatedHdf5(): Promise<Seed[]> {
 /** Small JPEGs written by jpeg-js' encoder at a few sizes and qualities. */
 function generatedJpeg(): Seed[] {
   const out: Seed[] = [];
-  for (const [w, h, q] of [[32, 24, 50], [64, 48, 90], [100, 75, 75], [17, 9, 30]]) {
+  for (const [w, h, q] of [
+    [32, 24, 50],
+    [64, 48, 90],
+    [100, 75, 75],
+    [17, 9, 30],
+  ]) {
     const data = new Uint8Array(w * h * 4);
     for (let i = 0; i < w * h; i++) data.set([(i * 7) % 256, (i * 13) % 256, ((i % w) * 255) / w, 255], i * 4);
     out.push({ name: `gen jpeg ${w}x${h} q${q}`, bytes: new Uint8Array(jpeg.encode({ data, width: w, height: h }, q).data) });
@@ -120,7 +140,20 @@ export async function loadSeeds(parser: Parser): Promise<Seed[]> {
   switch (parser) {
     case 'safetensors': {
       const gen: Seed[] = [
-        { name: 'gen mixed dtypes', bytes: encodeSafetensors({ 'a.weight': tensor('F32', [4, 3], 1), 'a.bias': tensor('F16', [3], 2), 'b.steps': tensor('I64', [2], 3), 'c.mask': tensor('BOOL', [5], 4), 'd.bf': tensor('BF16', [2, 2], 5), empty: tensor('F32', [0, 3], 6) }, { format: 'pt', note: 'fuzz seed' }) },
+        {
+          name: 'gen mixed dtypes',
+          bytes: encodeSafetensors(
+            {
+              'a.weight': tensor('F32', [4, 3], 1),
+              'a.bias': tensor('F16', [3], 2),
+              'b.steps': tensor('I64', [2], 3),
+              'c.mask': tensor('BOOL', [5], 4),
+              'd.bf': tensor('BF16', [2, 2], 5),
+              empty: tensor('F32', [0, 3], 6),
+            },
+            { format: 'pt', note: 'fuzz seed' },
+          ),
+        },
         { name: 'gen one tensor', bytes: encodeSafetensors({ w: tensor('F64', [3, 3], 7) }) },
       ];
       return [...gen, ...filesUnder(fixtures, /\.safetensors$/, 300_000)];
@@ -138,9 +171,39 @@ export async function loadSeeds(parser: Parser): Promise<Seed[]> {
     case 'png':
     case 'png-fflate': {
       const gen: Seed[] = [
-        { name: 'gen 16-bit grey 24x17 all filters', bytes: encodePng(24, 17, 1, 16, Array.from({ length: 24 * 17 }, (_, i) => (i * 2654435761) % 65536), (y) => y % 5) },
-        { name: 'gen 8-bit RGB 13x9', bytes: encodePng(13, 9, 3, 8, Array.from({ length: 13 * 9 * 3 }, (_, i) => (i * 31) % 256), (y) => (y * 3) % 5) },
-        { name: 'gen 8-bit grey 40x3', bytes: encodePng(40, 3, 1, 8, Array.from({ length: 120 }, (_, i) => i % 256), () => 4) },
+        {
+          name: 'gen 16-bit grey 24x17 all filters',
+          bytes: encodePng(
+            24,
+            17,
+            1,
+            16,
+            Array.from({ length: 24 * 17 }, (_, i) => (i * 2654435761) % 65536),
+            (y) => y % 5,
+          ),
+        },
+        {
+          name: 'gen 8-bit RGB 13x9',
+          bytes: encodePng(
+            13,
+            9,
+            3,
+            8,
+            Array.from({ length: 13 * 9 * 3 }, (_, i) => (i * 31) % 256),
+            (y) => (y * 3) % 5,
+          ),
+        },
+        {
+          name: 'gen 8-bit grey 40x3',
+          bytes: encodePng(
+            40,
+            3,
+            1,
+            8,
+            Array.from({ length: 120 }, (_, i) => i % 256),
+            () => 4,
+          ),
+        },
       ];
       return [...gen, ...filesUnder(data, /\.png$/, 120_000).slice(0, 6)];
     }
@@ -158,7 +221,10 @@ export async function loadSeeds(parser: Parser): Promise<Seed[]> {
     }
     case 'exr': {
       const own = join(repo, 'packages/datasets/test/fixtures');
-      const local = readdirSync(own).filter((f) => f.endsWith('.exr')).sort().map((f) => ({ name: `datasets fixture ${f}`, bytes: new Uint8Array(readFileSync(join(own, f))) }));
+      const local = readdirSync(own)
+        .filter((f) => f.endsWith('.exr'))
+        .sort()
+        .map((f) => ({ name: `datasets fixture ${f}`, bytes: new Uint8Array(readFileSync(join(own, f))) }));
       return [...local, ...filesUnder(data, /\.exr$/, 300_000)];
     }
     case 'hdf5':

@@ -1,7 +1,11 @@
 /** The child process of the fuzz harness: runs one input at a time for the parent and reports the outcome. */
 import { isFormatError, runTarget, type Parser } from './targets.mts';
 
-interface Job { id: number; parser: Parser; bytes: Uint8Array }
+interface Job {
+  id: number;
+  parser: Parser;
+  bytes: Uint8Array;
+}
 
 process.on('message', async (job: Job) => {
   const t0 = performance.now();
@@ -16,7 +20,10 @@ process.on('message', async (job: Job) => {
       formatError: isFormatError(e),
       name: err?.name ?? typeof e,
       message: String(err?.message ?? e).slice(0, 300),
-      stack: String(err?.stack ?? '').split('\n').slice(0, 6).join('\n'),
+      stack: String(err?.stack ?? '')
+        .split('\n')
+        .slice(0, 6)
+        .join('\n'),
       ms: performance.now() - t0,
     });
   }

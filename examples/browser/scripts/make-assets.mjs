@@ -32,7 +32,13 @@ if (existsSync(demo)) {
   await tf.setBackend('cpu');
   const model = createAnyDepth(anyDepthTinyConfig(), { rng: new Rng(0) }).eval();
   const img = sampleImage();
-  const logits = tf.tidy(() => model.forwardLogits(preprocessImage(imageToTensor(img), networkInputSize(img.width, img.height, { size: 96 }))).dataSync().slice().sort());
+  const logits = tf.tidy(() =>
+    model
+      .forwardLogits(preprocessImage(imageToTensor(img), networkInputSize(img.width, img.height, { size: 96 })))
+      .dataSync()
+      .slice()
+      .sort(),
+  );
   const q = (p) => logits[Math.floor(p * (logits.length - 1))];
   const scale = 1 / (q(0.98) - q(0.02)); // logits span ~1 after this
   const param = (name) => model.namedParameters().find(([n]) => n === `decoder.output_conv.4.${name}`)[1];

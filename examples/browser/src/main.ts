@@ -72,7 +72,8 @@ async function initBackend(): Promise<void> {
       const info = (adapter as GPUAdapter & { info?: GPUAdapterInfo }).info;
       const limit = adapter.limits.maxStorageBufferBindingSize;
       state.backend = 'webgpu';
-      $('backend').textContent = `backend: webgpu (${info ? `${info.vendor} ${info.architecture}`.trim() : 'adapter'}, max binding ${(limit / 2 ** 20).toFixed(0)} MiB)`;
+      $('backend').textContent =
+        `backend: webgpu (${info ? `${info.vendor} ${info.architecture}`.trim() : 'adapter'}, max binding ${(limit / 2 ** 20).toFixed(0)} MiB)`;
       return;
     } else why = 'the WebGPU backend failed to initialise';
   } else why = 'wasm requested with ?backend=wasm';
@@ -155,7 +156,8 @@ async function run(): Promise<void> {
     drawDepth();
     const input = $<HTMLCanvasElement>('input');
     const rgb = input.getContext('2d')?.getImageData(0, 0, input.width, input.height).data;
-    if (rgb && input.width === pred.width && input.height === pred.height) relief.set({ disparity: pred.disparity, rgb, width: pred.width, height: pred.height });
+    if (rgb && input.width === pred.width && input.height === pred.height)
+      relief.set({ disparity: pred.disparity, rgb, width: pred.width, height: pred.height });
     timings.push(['colormap + 3-D view', performance.now() - t0]);
     timings.push(['total', timings.reduce((a, [, ms]) => a + ms, 0)], ['(weights load, once)', weightsMs]);
     showTimings();

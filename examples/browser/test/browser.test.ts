@@ -69,7 +69,16 @@ async function runPage(query: string, screenshot: string, on: Browser = browser)
     );
     await page.screenshot({ path: join(outDir, screenshot), fullPage: true });
     return await page.evaluate(() => {
-      const s = (window as unknown as { anydepth: { backend: string; fallback: boolean; error: string | null; result: { width: number; height: number; disparity: Float32Array; timings: Record<string, number> } | null } }).anydepth;
+      const s = (
+        window as unknown as {
+          anydepth: {
+            backend: string;
+            fallback: boolean;
+            error: string | null;
+            result: { width: number; height: number; disparity: Float32Array; timings: Record<string, number> } | null;
+          };
+        }
+      ).anydepth;
       const notice = document.getElementById('notice') as HTMLElement;
       const toy = document.getElementById('toy-notice') as HTMLElement;
       return {
@@ -124,13 +133,19 @@ describe('the built browser page', { timeout: 600_000 }, () => {
     expect(r.toyNotice).toMatch(/^This is (the demo's toy model|an untrained stand-in model)/);
     expect([r.width, r.height]).toEqual([192, 128]);
     const c = compareClose(r.disparity, reference, { atol: 1e-3, rtol: 1e-3, label: 'page webgpu vs node cpu' });
-    console.log(`browser webgpu: max |err| ${c.maxAbs.toExponential(2)} (disparity range ${Math.min(...reference).toFixed(3)}..${Math.max(...reference).toFixed(3)}); timings ms ${JSON.stringify(r.timings)}`);
+    console.log(
+      `browser webgpu: max |err| ${c.maxAbs.toExponential(2)} (disparity range ${Math.min(...reference).toFixed(3)}..${Math.max(...reference).toFixed(3)}); timings ms ${JSON.stringify(r.timings)}`,
+    );
     expect(c.ok, c.message).toBe(true);
   });
 
   it('falls back to wasm with a visible notice, and the same result, in a Chromium without WebGPU', async () => {
     // Without --enable-unsafe-webgpu, headless Linux Chromium exposes navigator.gpu but no adapter.
-    const noGpu = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS.filter((a) => a !== '--enable-unsafe-webgpu' && a !== '--enable-features=Vulkan') });
+    const noGpu = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ARGS.filter((a) => a !== '--enable-unsafe-webgpu' && a !== '--enable-features=Vulkan'),
+    });
     let r: PageResult;
     try {
       r = await runPage(`size=${SIZE}`, 'browser-wasm-fallback.png', noGpu);

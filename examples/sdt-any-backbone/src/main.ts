@@ -65,7 +65,9 @@ for (let step = 1; step <= STEPS; step++) {
   if (step % 5 === 0 || step === 1) {
     const window = losses.slice(-5);
     const avg = window.reduce((a, b) => a + b, 0) / window.length;
-    console.log(`step ${String(step).padStart(3)}  ssi-mse ${avg.toFixed(5)}  (${((performance.now() - started) / 1000).toFixed(1)} s, ${tf.memory().numTensors} tensors)`);
+    console.log(
+      `step ${String(step).padStart(3)}  ssi-mse ${avg.toFixed(5)}  (${((performance.now() - started) / 1000).toFixed(1)} s, ${tf.memory().numTensors} tensors)`,
+    );
   }
 }
 

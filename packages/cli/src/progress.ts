@@ -38,7 +38,9 @@ export class Progress {
     if (this.tty) {
       const width = 30;
       const filled = Math.round((width * pct) / 100);
-      this.stream.write(`\r${this.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${pct.toFixed(0).padStart(3)}% ${stats}\x1b[K${finished ? '\n' : ''}`);
+      this.stream.write(
+        `\r${this.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${pct.toFixed(0).padStart(3)}% ${stats}\x1b[K${finished ? '\n' : ''}`,
+      );
     } else {
       this.stream.write(`${this.label}: ${pct.toFixed(0)}% ${stats}\n`);
     }

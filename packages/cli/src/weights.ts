@@ -52,7 +52,11 @@ export async function loadWeights(specs: string | string[], log: (line: string) 
  * checkpoint): values may also be `https://` URLs and one file of a hub repo (`hf://owner/name/file.pth`).
  * The recognised layout goes to `log`, and so does a warning when the weights are a toy.
  */
-export async function loadEstimator(specs: string | string[], log: (line: string) => void = () => {}, options: { preset?: string } = {}): Promise<DepthEstimator> {
+export async function loadEstimator(
+  specs: string | string[],
+  log: (line: string) => void = () => {},
+  options: { preset?: string } = {},
+): Promise<DepthEstimator> {
   const list = Array.isArray(specs) ? specs : [specs];
   const sources: string[] = [];
   for (const spec of list) sources.push(/^(hf|https?):\/\//i.test(spec) ? spec : await resolveWeights(spec));

@@ -38,7 +38,20 @@ beforeAll(async () => {
 describe('anydepth predict', () => {
   it('writes every requested output for a photo', () => {
     const out = join(work, 'ok');
-    const r = cli('predict', sharedPath('data', 'nyu_metric3d', 'rgb', 'rgb_00000.jpg'), '--weights', weights, '--out', out, '--size', '64', '--backend', 'cpu', '--format', 'png16,color,npy,ply');
+    const r = cli(
+      'predict',
+      sharedPath('data', 'nyu_metric3d', 'rgb', 'rgb_00000.jpg'),
+      '--weights',
+      weights,
+      '--out',
+      out,
+      '--size',
+      '64',
+      '--backend',
+      'cpu',
+      '--format',
+      'png16,color,npy,ply',
+    );
     expect(r.stderr.split('\n').filter((l) => l.startsWith('anydepth:'))).toEqual([]);
     expect(r.code).toBe(0);
     expect(readdirSync(out).sort()).toEqual(['rgb_00000.ply', 'rgb_00000_color.png', 'rgb_00000_disp.npy', 'rgb_00000_disp16.png']);
@@ -47,14 +60,58 @@ describe('anydepth predict', () => {
   });
 
   const bad: Array<[string, () => string[], RegExp]> = [
-    ['a corrupt image', () => { const p = join(work, 'corrupt.jpg'); writeFileSync(p, Buffer.from('\xff\xd8\xff\xe0 definitely not a jpeg', 'latin1')); return [p, '--weights', weights]; }, /^anydepth: cannot read image '.*corrupt\.jpg': /],
+    [
+      'a corrupt image',
+      () => {
+        const p = join(work, 'corrupt.jpg');
+        writeFileSync(p, Buffer.from('\xff\xd8\xff\xe0 definitely not a jpeg', 'latin1'));
+        return [p, '--weights', weights];
+      },
+      /^anydepth: cannot read image '.*corrupt\.jpg': /,
+    ],
     ['a missing image', () => [join(work, 'nope.png'), '--weights', weights], /^anydepth: cannot read image '.*nope\.png': no such file$/],
-    ['missing weights', () => [sharedPath('data', 'nyu_metric3d', 'rgb', 'rgb_00000.jpg'), '--weights', join(work, 'missing.safetensors')], /^anydepth: weights not found: /],
-    ['a checkpoint that is not AnyDepth', () => [sharedPath('data', 'nyu_metric3d', 'rgb', 'rgb_00000.jpg'), '--weights', fixturePath('dysample_lp_dyscope.safetensors')], /^anydepth: cannot load weights '.*dysample_lp_dyscope\.safetensors': /],
-    ['a file that is no checkpoint', () => { const p = join(work, 'bad.safetensors'); writeFileSync(p, Buffer.alloc(64, 7)); return [sharedPath('data', 'nyu_metric3d', 'rgb', 'rgb_00000.jpg'), '--weights', p]; }, /^anydepth: cannot load weights .*bad\.safetensors': bad\.safetensors: not a checkpoint this library reads/],
-    ['a truncated safetensors file', () => { const p = join(work, 'cut.safetensors'); const b = Buffer.alloc(64, 0x20); b.writeUInt32LE(1000, 0); b.writeUInt32LE(0, 4); b[8] = 0x7b; writeFileSync(p, b); return [sharedPath('data', 'nyu_metric3d', 'rgb', 'rgb_00000.jpg'), '--weights', p]; }, /^anydepth: cannot load weights .*header length 1000 exceeds the file size 64$/],
-    ['a mistyped local path (not tried on the hub)', () => [sharedPath('data', 'nyu_metric3d', 'rgb', 'rgb_00000.jpg'), '--weights', 'models/anydepth_vits.pth'], /^anydepth: weights not found: models\/anydepth_vits\.pth \(no such file or folder\)$/],
-    ['an unknown format', () => [sharedPath('data', 'nyu_metric3d', 'rgb', 'rgb_00000.jpg'), '--weights', weights, '--format', 'png16,gif'], /^anydepth: predict: unknown format 'gif'/],
+    [
+      'missing weights',
+      () => [sharedPath('data', 'nyu_metric3d', 'rgb', 'rgb_00000.jpg'), '--weights', join(work, 'missing.safetensors')],
+      /^anydepth: weights not found: /,
+    ],
+    [
+      'a checkpoint that is not AnyDepth',
+      () => [sharedPath('data', 'nyu_metric3d', 'rgb', 'rgb_00000.jpg'), '--weights', fixturePath('dysample_lp_dyscope.safetensors')],
+      /^anydepth: cannot load weights '.*dysample_lp_dyscope\.safetensors': /,
+    ],
+    [
+      'a file that is no checkpoint',
+      () => {
+        const p = join(work, 'bad.safetensors');
+        writeFileSync(p, Buffer.alloc(64, 7));
+        return [sharedPath('data', 'nyu_metric3d', 'rgb', 'rgb_00000.jpg'), '--weights', p];
+      },
+      /^anydepth: cannot load weights .*bad\.safetensors': bad\.safetensors: not a checkpoint this library reads/,
+    ],
+    [
+      'a truncated safetensors file',
+      () => {
+        const p = join(work, 'cut.safetensors');
+        const b = Buffer.alloc(64, 0x20);
+        b.writeUInt32LE(1000, 0);
+        b.writeUInt32LE(0, 4);
+        b[8] = 0x7b;
+        writeFileSync(p, b);
+        return [sharedPath('data', 'nyu_metric3d', 'rgb', 'rgb_00000.jpg'), '--weights', p];
+      },
+      /^anydepth: cannot load weights .*header length 1000 exceeds the file size 64$/,
+    ],
+    [
+      'a mistyped local path (not tried on the hub)',
+      () => [sharedPath('data', 'nyu_metric3d', 'rgb', 'rgb_00000.jpg'), '--weights', 'models/anydepth_vits.pth'],
+      /^anydepth: weights not found: models\/anydepth_vits\.pth \(no such file or folder\)$/,
+    ],
+    [
+      'an unknown format',
+      () => [sharedPath('data', 'nyu_metric3d', 'rgb', 'rgb_00000.jpg'), '--weights', weights, '--format', 'png16,gif'],
+      /^anydepth: predict: unknown format 'gif'/,
+    ],
   ];
   it.each(bad)('exits non-zero with one clear line and writes nothing for %s', (_label, args, pattern) => {
     const out = join(work, `out-${Math.random().toString(36).slice(2)}`);
@@ -68,7 +125,16 @@ describe('anydepth predict', () => {
   });
 
   it('--size over 4096 is refused before anything is loaded, naming the limit and the memory it would take', async () => {
-    const r = await cliAsync('predict', sharedPath('data', 'nyu_metric3d', 'rgb', 'rgb_00000.jpg'), '--weights', join(work, 'missing.safetensors'), '--out', join(work, 'big'), '--size', '8192');
+    const r = await cliAsync(
+      'predict',
+      sharedPath('data', 'nyu_metric3d', 'rgb', 'rgb_00000.jpg'),
+      '--weights',
+      join(work, 'missing.safetensors'),
+      '--out',
+      join(work, 'big'),
+      '--size',
+      '8192',
+    );
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
       'anydepth: predict: --size 8192 is over the limit of 4096 (a square 8192-px input is 262144 tokens: one attention matrix alone takes 256.0 GiB)',
@@ -82,7 +148,18 @@ describe('anydepth predict', () => {
     // Missing weights would be the first error if the folder were checked only after loading and inference.
     const notDir = await cliAsync('predict', image, '--weights', join(work, 'missing.safetensors'), '--out', file, '--size', '64', '--backend', 'cpu');
     expect([notDir.code, notDir.stderr]).toEqual([1, `anydepth: predict: the output folder '${file}' exists and is not a folder`]);
-    const under = await cliAsync('predict', image, '--weights', join(work, 'missing.safetensors'), '--out', join(file, 'sub'), '--size', '64', '--backend', 'cpu');
+    const under = await cliAsync(
+      'predict',
+      image,
+      '--weights',
+      join(work, 'missing.safetensors'),
+      '--out',
+      join(file, 'sub'),
+      '--size',
+      '64',
+      '--backend',
+      'cpu',
+    );
     expect(under.code).toBe(1);
     expect(under.stderr).toMatch(new RegExp(`^anydepth: predict: cannot create the output folder '${join(file, 'sub')}': ENOTDIR`));
     const fresh = join(work, 'fresh', 'nested');
@@ -109,7 +186,18 @@ describe('anydepth predict', () => {
 
   it('predicts with the official AnyDepth .pth, config inferred, and says what it recognised', async () => {
     const out = join(work, 'official');
-    const r = await cliAsync('predict', sharedPath('data', 'nyu_metric3d', 'rgb', 'rgb_00000.jpg'), '--weights', fixturePath('anydepth_official_tiny.pth'), '--out', out, '--size', '64', '--backend', 'cpu');
+    const r = await cliAsync(
+      'predict',
+      sharedPath('data', 'nyu_metric3d', 'rgb', 'rgb_00000.jpg'),
+      '--weights',
+      fixturePath('anydepth_official_tiny.pth'),
+      '--out',
+      out,
+      '--size',
+      '64',
+      '--backend',
+      'cpu',
+    );
     expect(r.stderr.split('\n').filter((l) => l.startsWith('anydepth:'))).toEqual([]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('weights: layout: official AnyDepth build_depther state_dict (0.encoder.backbone.* + 0.decoder.*)');
@@ -123,7 +211,18 @@ describe('anydepth predict', () => {
     writeFileSync(join(dir, 'dav2_tiny.pth'), readFileSync(fixturePath('dav2_tiny.pth')));
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ backbone_config: { num_attention_heads: 2 } }));
     const out = join(work, 'dav2');
-    const r = await cliAsync('predict', sharedPath('data', 'nyu_metric3d', 'rgb', 'rgb_00000.jpg'), '--weights', join(dir, 'dav2_tiny.pth'), '--out', out, '--size', '56', '--backend', 'cpu');
+    const r = await cliAsync(
+      'predict',
+      sharedPath('data', 'nyu_metric3d', 'rgb', 'rgb_00000.jpg'),
+      '--weights',
+      join(dir, 'dav2_tiny.pth'),
+      '--out',
+      out,
+      '--size',
+      '56',
+      '--backend',
+      'cpu',
+    );
     expect(r.stderr.split('\n').filter((l) => l.startsWith('anydepth:'))).toEqual([]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('weights: layout: Depth Anything V2, official names (pretrained.* + depth_head.*)');
@@ -134,12 +233,28 @@ describe('anydepth predict', () => {
   it('--model takes the configuration from the preset registry instead of the checkpoint, and lists the presets when unknown', async () => {
     // without config.json the head count of dav2_tiny.pth cannot be told from its shapes; the preset says it
     const out = join(work, 'dav2-preset');
-    const r = await cliAsync('predict', sharedPath('data', 'nyu_metric3d', 'rgb', 'rgb_00000.jpg'), '--weights', fixturePath('dav2_tiny.pth'), '--model', 'dav2-tiny', '--out', out, '--size', '56', '--backend', 'cpu');
+    const r = await cliAsync(
+      'predict',
+      sharedPath('data', 'nyu_metric3d', 'rgb', 'rgb_00000.jpg'),
+      '--weights',
+      fixturePath('dav2_tiny.pth'),
+      '--model',
+      'dav2-tiny',
+      '--out',
+      out,
+      '--size',
+      '56',
+      '--backend',
+      'cpu',
+    );
     expect(r.stderr.split('\n').filter((l) => l.startsWith('anydepth:'))).toEqual([]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('weights: config (explicit): DINOv2 D 64, 4 blocks, 2 heads; DPT features 16, out channels [8,16,32,64]; layers [0,1,2,3]');
     const bad = cli('predict', 'x.jpg', '--weights', weights, '--out', out, '--model', 'dav2-vitx');
-    expect([bad.code, bad.stderr]).toEqual([2, `anydepth: predict: unknown model 'dav2-vitx' (choose ${[...listPresets('anydepth'), ...listPresets('depth-anything-v2')].join(', ')})`]);
+    expect([bad.code, bad.stderr]).toEqual([
+      2,
+      `anydepth: predict: unknown model 'dav2-vitx' (choose ${[...listPresets('anydepth'), ...listPresets('depth-anything-v2')].join(', ')})`,
+    ]);
     expect(cli('predict', '--help').stdout).toContain(`dav2-vits          ${getPreset('dav2-vits').description}`);
   });
 
@@ -154,7 +269,20 @@ describe('anydepth predict', () => {
     writeFileSync(join(work, 'dinov3_backbone.safetensors'), part('0.encoder.backbone.'));
     official.close();
     const out = join(work, 'split');
-    const r = await cliAsync('predict', sharedPath('data', 'nyu_metric3d', 'rgb', 'rgb_00000.jpg'), '--weights', join(work, 'sdt_decoder.safetensors'), '--weights', join(work, 'dinov3_backbone.safetensors'), '--out', out, '--size', '64', '--backend', 'cpu');
+    const r = await cliAsync(
+      'predict',
+      sharedPath('data', 'nyu_metric3d', 'rgb', 'rgb_00000.jpg'),
+      '--weights',
+      join(work, 'sdt_decoder.safetensors'),
+      '--weights',
+      join(work, 'dinov3_backbone.safetensors'),
+      '--out',
+      out,
+      '--size',
+      '64',
+      '--backend',
+      'cpu',
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('weights: layout: AnyDepth SDT decoder with a separate DINOv3 backbone');
     expect(r.stdout).toContain("weights: encoder: dinov3_backbone.safetensors under '' (torch-hub names)");
@@ -162,8 +290,19 @@ describe('anydepth predict', () => {
   });
 
   it('tries only owner/name values on the hub, never things that look like paths', () => {
-    expect(['depth-anything/Depth-Anything-V2-Small-hf', 'facebook/dinov3-vits16-pretrain-lvd1689m', 'me/anydepth.v2'].map(isHubRepoId)).toEqual([true, true, true]);
-    expect(['models/anydepth.pth', './a/b', 'a/b/c', '/abs/model', 'ckpt/model.safetensors', 'dir/weights.bin'].map(isHubRepoId)).toEqual([false, false, false, false, false, false]);
+    expect(['depth-anything/Depth-Anything-V2-Small-hf', 'facebook/dinov3-vits16-pretrain-lvd1689m', 'me/anydepth.v2'].map(isHubRepoId)).toEqual([
+      true,
+      true,
+      true,
+    ]);
+    expect(['models/anydepth.pth', './a/b', 'a/b/c', '/abs/model', 'ckpt/model.safetensors', 'dir/weights.bin'].map(isHubRepoId)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
 
   it('prints help and rejects unknown commands', () => {
@@ -182,7 +321,21 @@ describe('anydepth predict', () => {
 describe('anydepth eval', () => {
   it('evaluates a model on the NYUv2 samples and prints the Table 2 columns', () => {
     const json = join(work, 'nyu.json');
-    const r = cli('eval', '--weights', weights, '--dataset', 'nyuv2', '--root', sharedPath('data', 'nyu_metric3d'), '--size', '64', '--backend', 'cpu', '--json', json);
+    const r = cli(
+      'eval',
+      '--weights',
+      weights,
+      '--dataset',
+      'nyuv2',
+      '--root',
+      sharedPath('data', 'nyu_metric3d'),
+      '--size',
+      '64',
+      '--backend',
+      'cpu',
+      '--json',
+      json,
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/\| Method \| NYUv2 AbsRel ↓ \| NYUv2 δ1 ↑ \|/);
     expect(r.stdout).toMatch(/\(3 images, 0 skipped/);
@@ -211,7 +364,17 @@ describe('anydepth eval', () => {
 describe('anydepth quality', () => {
   it('scores a real NYU depth map (the spec check value)', () => {
     const out = join(work, 'scores.jsonl');
-    const r = cli('quality', 'score', sharedPath('data', 'nyu_metric3d', 'depth', 'sync_depth_00050.png'), '--dataset', 'nyuv2', '--out', out, '--workers', '1');
+    const r = cli(
+      'quality',
+      'score',
+      sharedPath('data', 'nyu_metric3d', 'depth', 'sync_depth_00050.png'),
+      '--dataset',
+      'nyuv2',
+      '--out',
+      out,
+      '--workers',
+      '1',
+    );
     expect(r.code, r.stderr).toBe(0);
     const rec = JSON.parse(readFileSync(out, 'utf8').trim().split('\n')[0]);
     expect(rec.totalScore).toBeCloseTo(0.6062, 3); // spec data-quality.md public check value

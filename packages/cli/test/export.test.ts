@@ -57,7 +57,9 @@ describe('anydepth export --onnx', () => {
 
   it('says the check was skipped when onnxruntime-node cannot be loaded', () => {
     const out = join(work, 'skip.onnx');
-    const r = cli(['export', '--onnx', out, '--weights', weights, '--size', '64', '--backend', 'cpu'], { ANYDEPTH_ONNXRUNTIME: 'onnxruntime-node-not-installed' });
+    const r = cli(['export', '--onnx', out, '--weights', weights, '--size', '64', '--backend', 'cpu'], {
+      ANYDEPTH_ONNXRUNTIME: 'onnxruntime-node-not-installed',
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/check: skipped — onnxruntime-node is not installed/);
     expect(existsSync(out)).toBe(true);
@@ -89,7 +91,11 @@ describe('anydepth export --onnx with Depth Anything V2 weights', () => {
       expect(r.stderr.split('\n').filter((l) => l.startsWith('anydepth:'))).toEqual([]);
       expect(r.code).toBe(0);
       expect(r.stdout).toContain('weights: layout: Depth Anything V2, official names (pretrained.* + depth_head.*)');
-      expect(r.stdout).toMatch(new RegExp(`wrote .*${dynamic ? 'dynamic' : 'static'}\\.onnx: Depth Anything V2, opset 17, input image \\[1×3×${dynamic ? 'height×width' : '70×98'}\\]`));
+      expect(r.stdout).toMatch(
+        new RegExp(
+          `wrote .*${dynamic ? 'dynamic' : 'static'}\\.onnx: Depth Anything V2, opset 17, input image \\[1×3×${dynamic ? 'height×width' : '70×98'}\\]`,
+        ),
+      );
       const check = /check: onnxruntime-node vs tfjs \(cpu\) on a 70×98 random image: max \|Δ\| (\S+) .* ok;/.exec(r.stdout);
       expect(check, r.stdout).not.toBeNull();
       expect(Number(check![1])).toBeLessThan(1e-4);
@@ -101,7 +107,18 @@ describe('anydepth export --onnx with Depth Anything V2 weights', () => {
     mkdirSync(alone, { recursive: true });
     writeFileSync(join(alone, 'model.onnx'), readFileSync(join(dir, 'dynamic.onnx')));
     const out = join(work, 'dav2-from-onnx');
-    const p = cli(['predict', sharedPath('data', 'nyu_metric3d', 'rgb', 'rgb_00000.jpg'), '--weights', join(alone, 'model.onnx'), '--out', out, '--size', '56', '--backend', 'cpu']);
+    const p = cli([
+      'predict',
+      sharedPath('data', 'nyu_metric3d', 'rgb', 'rgb_00000.jpg'),
+      '--weights',
+      join(alone, 'model.onnx'),
+      '--out',
+      out,
+      '--size',
+      '56',
+      '--backend',
+      'cpu',
+    ]);
     expect(p.stderr.split('\n').filter((l) => l.startsWith('anydepth:'))).toEqual([]);
     expect(p.code).toBe(0);
     expect(p.stdout).toContain('weights: config (inferred): DINOv2 D 64, 4 blocks, 2 heads');

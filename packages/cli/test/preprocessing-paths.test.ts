@@ -59,8 +59,12 @@ describe('one preprocessing path', () => {
     expect([photo.width, photo.height, net.width, net.height]).toEqual([640, 480, 64, 48]);
     const quiet = () => {};
 
-    const predicted = await encoderInputs(() => runPredict([sample.rgbPath, '--weights', weights, '--out', join(work, 'out'), '--size', String(SIZE), '--backend', 'wasm'], quiet, quiet));
-    const evaluated = await encoderInputs(() => runEval(['--weights', weights, '--dataset', 'nyuv2', '--root', nyuRoot, '--limit', '1', '--size', String(SIZE), '--backend', 'wasm'], quiet));
+    const predicted = await encoderInputs(() =>
+      runPredict([sample.rgbPath, '--weights', weights, '--out', join(work, 'out'), '--size', String(SIZE), '--backend', 'wasm'], quiet, quiet),
+    );
+    const evaluated = await encoderInputs(() =>
+      runEval(['--weights', weights, '--dataset', 'nyuv2', '--root', nyuRoot, '--limit', '1', '--size', String(SIZE), '--backend', 'wasm'], quiet),
+    );
     const model = createAnyDepth(anyDepthTinyConfig());
     const trained = await encoderInputs(() =>
       trainAnyDepth({

@@ -2,7 +2,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Progress, formatSeconds } from '../src/progress.js';
 
 function sink(isTTY: boolean) {
-  const s = { text: '', isTTY, write: (t: string) => { s.text += t; return true; } };
+  const s = {
+    text: '',
+    isTTY,
+    write: (t: string) => {
+      s.text += t;
+      return true;
+    },
+  };
   return s;
 }
 

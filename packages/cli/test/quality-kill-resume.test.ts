@@ -26,9 +26,13 @@ for (let i = 0; i < N; i++) writeFileSync(join(files, `d${String(i).padStart(4, 
 
 function run(out: string, workers: number, killWhenLines?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; linesAtKill?: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', tsx, bin, 'quality', 'score', files, '--dataset', 'custom', '--scale', '1000', '--out', out, '--workers', String(workers)], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', tsx, bin, 'quality', 'score', files, '--dataset', 'custom', '--scale', '1000', '--out', out, '--workers', String(workers)],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     let err = '';
     child.stderr.on('data', (d) => (err += d));
     let linesAtKill: number | undefined;

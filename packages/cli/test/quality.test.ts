@@ -40,7 +40,12 @@ describe('anydepth quality score / filter', () => {
     const bad = recs.find((x) => x.id === 'scene/sync_depth_00099')!;
     expect('error' in bad && bad.error).toMatch(/png: truncated/);
     const r3 = recs.find((x) => x.id === 'scene/sync_depth_00003')!;
-    expect(r3).toEqual({ id: 'scene/sync_depth_00003', path: join(root, 'scene/sync_depth_00003.png'), dataset: 'nyuv2', ...scoreDepthMap(maps[3], 64, 48, { scale: 1000 }) });
+    expect(r3).toEqual({
+      id: 'scene/sync_depth_00003',
+      path: join(root, 'scene/sync_depth_00003.png'),
+      dataset: 'nyuv2',
+      ...scoreDepthMap(maps[3], 64, 48, { scale: 1000 }),
+    });
   });
 
   it('worker threads give the same records; shards partition the samples; a re-run scores nothing new', async () => {

@@ -26,7 +26,11 @@ describe('anydepth train', () => {
     expect(r.out).toMatch(/backend wasm; 8 training sample\(s\), 2 validation at 32×32/);
     expect(r.out).toMatch(/held-out AbsRel \d\.\d{4} δ1 \d\.\d{4}; constant-disparity baseline AbsRel/);
     for (const f of ['model.safetensors', 'checkpoint.safetensors', 'train.jsonl', 'curves.png']) expect(existsSync(join(out, f))).toBe(true);
-    const steps = readFileSync(join(out, 'train.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((x) => x.type === 'train');
+    const steps = readFileSync(join(out, 'train.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((x) => x.type === 'train');
     expect(steps).toHaveLength(4); // 2 epochs × 2 steps
     const model = SafetensorsFile.fromBytes(new Uint8Array(readFileSync(join(out, 'model.safetensors'))));
     expect(model.keys().some((k) => k.startsWith('encoder.'))).toBe(true);
@@ -68,7 +72,19 @@ describe('anydepth train', () => {
   });
 
   it('builds --model presets by their registry name (the old spelling tiny still works) and lists them when unknown', async () => {
-    const bad = await cli(['train', '--out', mkdtempSync(join(tmpdir(), 'anydepth-model-')), '--model', 'anydepth-vitx16', '--procedural', '1', '--val-procedural', '0', '--backend', 'cpu']);
+    const bad = await cli([
+      'train',
+      '--out',
+      mkdtempSync(join(tmpdir(), 'anydepth-model-')),
+      '--model',
+      'anydepth-vitx16',
+      '--procedural',
+      '1',
+      '--val-procedural',
+      '0',
+      '--backend',
+      'cpu',
+    ]);
     expect([bad.code, bad.err.trim()]).toEqual([2, `anydepth: train: unknown model 'anydepth-vitx16' (choose ${listPresets('anydepth').join(', ')})`]);
   });
 });

@@ -24,7 +24,9 @@ export function checkFeatures(head: string, features: readonly HeadFeature[], in
       throw new Error(`${head}: features[${i}].patches must be [B, h, w, ${inChannels[i]}] (NHWC), got [${p.shape}]`);
     }
     if (p.shape[0] !== b || p.shape[1] !== h || p.shape[2] !== w) {
-      throw new Error(`${head}: features[${i}].patches is [${p.shape}] but features[0].patches is [${features[0].patches.shape}]; all layers must share B, h, w`);
+      throw new Error(
+        `${head}: features[${i}].patches is [${p.shape}] but features[0].patches is [${features[0].patches.shape}]; all layers must share B, h, w`,
+      );
     }
     if (f.cls && (f.cls.rank !== 2 || f.cls.shape[0] !== b || f.cls.shape[1] !== inChannels[i])) {
       throw new Error(`${head}: features[${i}].cls must be [${b}, ${inChannels[i]}], got [${f.cls.shape}]`);

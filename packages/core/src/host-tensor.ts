@@ -3,15 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 /** Element types a safetensors file can hold (the subset this project reads and writes). */
 export type SafetensorsDType = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
 
-export type HostArray =
-  | Float64Array
-  | Float32Array
-  | Int32Array
-  | Int16Array
-  | Int8Array
-  | Uint8Array
-  | Uint16Array
-  | BigInt64Array;
+export type HostArray = Float64Array | Float32Array | Int32Array | Int16Array | Int8Array | Uint8Array | Uint16Array | BigInt64Array;
 
 /**
  * A tensor held in plain JavaScript memory, with no backend involved. `data` is the decoded value
@@ -24,14 +16,7 @@ export interface HostTensor {
 }
 
 export function isHostTensor(value: unknown): value is HostTensor {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    'dtype' in value &&
-    'shape' in value &&
-    'data' in value &&
-    !(value instanceof tf.Tensor)
-  );
+  return typeof value === 'object' && value !== null && 'dtype' in value && 'shape' in value && 'data' in value && !(value instanceof tf.Tensor);
 }
 
 export function numElements(shape: readonly number[]): number {

@@ -38,7 +38,10 @@ export interface LoadReport {
 
 /** Thrown by `loadStateDict`; its message names every offending tensor and `report` lists them. */
 export class StateDictError extends Error {
-  constructor(readonly report: LoadReport, context = 'loadStateDict') {
+  constructor(
+    readonly report: LoadReport,
+    context = 'loadStateDict',
+  ) {
     super(describeReport(report, context));
     this.name = 'StateDictError';
   }
@@ -108,11 +111,7 @@ export class Module {
   }
 
   /** Registers a buffer (state that is saved but not trained, such as BatchNorm running statistics). */
-  protected addBuffer(
-    name: string,
-    value: tf.Tensor,
-    options: { layout?: ParamLayout; persistent?: boolean } = {},
-  ): tf.Variable {
+  protected addBuffer(name: string, value: tf.Tensor, options: { layout?: ParamLayout; persistent?: boolean } = {}): tf.Variable {
     return this.addEntry(name, value, options.layout ?? 'none', 'buffer', options.persistent ?? true);
   }
 
@@ -293,4 +292,3 @@ export abstract class Layer extends Module {
     return this.forward(x);
   }
 }
-

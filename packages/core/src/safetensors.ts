@@ -62,7 +62,8 @@ function jsonDepth(bytes: Uint8Array, limit: number): number {
   for (let i = 0; i < bytes.length; i++) {
     const c = bytes[i];
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped byte
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped byte
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x5b || c === 0x7b) {
@@ -80,11 +81,7 @@ function jsonDepth(bytes: Uint8Array, limit: number): number {
  * header itself once its length is known); `fileSize` bounds every offset so a corrupt file fails
  * fast instead of allocating or reading past its end.
  */
-export function parseSafetensorsHeader(
-  prefix: Uint8Array,
-  fileSize: number,
-  label = 'safetensors',
-): SafetensorsHeader {
+export function parseSafetensorsHeader(prefix: Uint8Array, fileSize: number, label = 'safetensors'): SafetensorsHeader {
   if (fileSize < 8 || prefix.length < 8) throw new SafetensorsError(`${label}: file is ${fileSize} bytes, too short for a header`);
   const headerLength = readU64(prefix, 0);
   if (headerLength > fileSize - 8) {

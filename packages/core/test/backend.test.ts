@@ -31,7 +31,9 @@ describe('useBackend', () => {
   });
 
   it('reports a package that is installed but fails to load, with its own error', async () => {
-    const err = await useBackend('tensorflow', { importer: () => Promise.reject(new Error('libtensorflow.so: cannot open shared object file')) }).catch((e) => e);
+    const err = await useBackend('tensorflow', { importer: () => Promise.reject(new Error('libtensorflow.so: cannot open shared object file')) }).catch(
+      (e) => e,
+    );
     expect(err.message).toMatch(/failed to load: libtensorflow\.so/);
   });
 

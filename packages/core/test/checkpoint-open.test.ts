@@ -55,7 +55,9 @@ describe('openCheckpoint: one entry point for every format', () => {
     expect(remote.keys()).toEqual(['a', 'base', 'slice']);
     expect(values(remote.get('a'))).toEqual([1.5, -2]);
     expect(requested).toEqual([...served.keys()]);
-    await expect(openCheckpoint('https://example.test/m/missing.pth', { fetch: fakeFetch })).rejects.toThrow('https://example.test/m/missing.pth: HTTP 404 Not Found');
+    await expect(openCheckpoint('https://example.test/m/missing.pth', { fetch: fakeFetch })).rejects.toThrow(
+      'https://example.test/m/missing.pth: HTTP 404 Not Found',
+    );
   });
 
   it('refuses an index whose shard names leave its folder', () => {
@@ -97,7 +99,9 @@ describe('detectCheckpointFormat', () => {
     expect(detectCheckpointFormat(bytes.subarray(0, 16), bytes.length)).toBe('safetensors');
     expect(openCheckpointBytes(bytes).get('t')!.shape).toEqual([1]);
     expect(detectCheckpointFormat(new TextEncoder().encode('  {"weight_map": {}}'), 20)).toBe('index-json');
-    expect(() => openCheckpointBytes(bytes.subarray(0, 100), { label: 'cut.safetensors' })).toThrow('cut.safetensors: header length 379 exceeds the file size 100');
+    expect(() => openCheckpointBytes(bytes.subarray(0, 100), { label: 'cut.safetensors' })).toThrow(
+      'cut.safetensors: header length 379 exceeds the file size 100',
+    );
   });
 });
 
@@ -107,7 +111,9 @@ describe('ONNX models (a format read by a registered reader)', () => {
 
   it('are told from their bytes and, without the reader, name the package that reads them', () => {
     expect(detectCheckpointFormat(onnxBytes, onnxBytes.length)).toBe('onnx');
-    expect(() => openCheckpointBytes(onnxBytes, { label: 'm.onnx' })).toThrow(/m\.onnx: this is an ONNX model; .*registerOnnxCheckpointReader\(\) \(exported by @anydepth\/onnx\)/);
+    expect(() => openCheckpointBytes(onnxBytes, { label: 'm.onnx' })).toThrow(
+      /m\.onnx: this is an ONNX model; .*registerOnnxCheckpointReader\(\) \(exported by @anydepth\/onnx\)/,
+    );
   });
 
   it('go through the registered reader, which reads files beside a model on disk but none outside its folder', () => {
@@ -117,7 +123,19 @@ describe('ONNX models (a format read by a registered reader)', () => {
       const beside = input.sibling?.('m.onnx.data');
       if (input.sibling) expect(() => input.sibling!('../escape.data')).toThrow(/leaves its folder/);
       const base = openCheckpointBytes(shardA);
-      return { ...base, keys: () => base.keys(), get: (n: string) => base.get(n), shapeOf: (n: string) => base.shapeOf(n), has: (n: string) => base.has(n), dtypeOf: (n: string) => base.dtypeOf(n), close: () => {}, format: 'onnx' as const, label: input.label, files: [input.label], metadata: { beside: String(beside?.length) } };
+      return {
+        ...base,
+        keys: () => base.keys(),
+        get: (n: string) => base.get(n),
+        shapeOf: (n: string) => base.shapeOf(n),
+        has: (n: string) => base.has(n),
+        dtypeOf: (n: string) => base.dtypeOf(n),
+        close: () => {},
+        format: 'onnx' as const,
+        label: input.label,
+        files: [input.label],
+        metadata: { beside: String(beside?.length) },
+      };
     });
     const sub = mkdtempSync(join(dir, 'onnx-'));
     writeFileSync(join(sub, 'model.onnx'), onnxBytes);

@@ -5,19 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { CheckpointError, type HostTensor, openCheckpointBytes } from '../src/index.js';
 import { TorchCheckpoint, ZipArchive, bytesReader } from '../src/internal.js';
 import { openCheckpoint } from '../src/node.js';
-import {
-  EMPTY_TUPLE,
-  PROTO2,
-  REDUCE,
-  STOP,
-  binint,
-  global,
-  pickle,
-  stateDictPickle,
-  torchZip,
-  tuple,
-  unicode,
-} from './torch-pickle-builder.js';
+import { EMPTY_TUPLE, PROTO2, REDUCE, STOP, binint, global, pickle, stateDictPickle, torchZip, tuple, unicode } from './torch-pickle-builder.js';
 
 const own = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 const f32 = (values: number[]) => Uint8Array.from(new Uint8Array(Float32Array.from(values).buffer));

@@ -49,7 +49,11 @@ for (const backend of ['cpu', 'wasm'] as const) {
 
     it('folds into a bias-free conv, a depthwise conv and a strided conv', () => {
       const input = x();
-      for (const conv of [new Conv2d(8, 16, 3, { padding: 1, bias: false }), new Conv2d(8, 8, 3, { padding: 1, groups: 8, bias: false }), new Conv2d(8, 12, 3, { padding: 1, stride: 2 })]) {
+      for (const conv of [
+        new Conv2d(8, 16, 3, { padding: 1, bias: false }),
+        new Conv2d(8, 8, 3, { padding: 1, groups: 8, bias: false }),
+        new Conv2d(8, 12, 3, { padding: 1, stride: 2 }),
+      ]) {
         const seq = block(conv).eval();
         const { fused, plain } = bothWays(() => seq.forward(input));
         expectClose(fused, plain, { atol: 1e-5, rtol: 1e-5, label: `${conv.depthwise ? 'depthwise' : 'conv'} stride ${conv.stride}` });
@@ -142,18 +146,24 @@ for (const backend of ['cpu', 'wasm'] as const) {
         ['bn.bias', () => bn.bias!.assign(tf.add(bn.bias!, 0.5))],
         ['bn.running_mean', () => bn.runningMean!.assign(tf.add(bn.runningMean!, 0.3))],
         ['bn.running_var', () => bn.runningVar!.assign(tf.mul(bn.runningVar!, 2))],
-        ['loadStateDict', () => {
-          const dict = seq.stateDict();
-          const changed = { ...dict, '1.running_mean': tf.fill([16], 0.7) };
-          seq.loadStateDict(changed);
-          tf.dispose(Object.values(changed));
-        }],
+        [
+          'loadStateDict',
+          () => {
+            const dict = seq.stateDict();
+            const changed = { ...dict, '1.running_mean': tf.fill([16], 0.7) };
+            seq.loadStateDict(changed);
+            tf.dispose(Object.values(changed));
+          },
+        ],
       ];
       let previous = first;
       for (const [label, edit] of edits) {
         tf.tidy(edit);
         const now = check(`after ${label}`);
-        expect(now.some((v, i) => Math.abs(v - previous[i]) > 1e-4), `${label} changed the output`).toBe(true);
+        expect(
+          now.some((v, i) => Math.abs(v - previous[i]) > 1e-4),
+          `${label} changed the output`,
+        ).toBe(true);
         previous = now;
       }
       tf.dispose(input);

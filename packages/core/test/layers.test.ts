@@ -6,7 +6,10 @@ import { withoutInitialisation } from '../src/internal.js';
 
 /** Direct PyTorch-definition convolution on NCHW-indexed host arrays (weights in OIHW), for reference. */
 function naiveConv(
-  x: Float32Array, [B, H, W, C]: number[], w: Float32Array, [O, Ig, kh, kw]: number[],
+  x: Float32Array,
+  [B, H, W, C]: number[],
+  w: Float32Array,
+  [O, Ig, kh, kw]: number[],
   { stride = 1, pad = 0, dil = 1, groups = 1 } = {},
 ): { out: Float32Array; shape: number[] } {
   const Ho = Math.floor((H + 2 * pad - dil * (kh - 1) - 1) / stride) + 1;
@@ -122,7 +125,11 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const y = ln.forward(tf.tensor([[1, 2, 3, 4]])).dataSync();
       const mean = 2.5;
       const inv = 1 / Math.sqrt(1.25 + 1e-5);
-      expectClose(y, [1, 2, 3, 4].map((v, i) => (v - mean) * inv * (i + 1) + (i === 3 ? 1 : 0)), { atol: 1e-5 });
+      expectClose(
+        y,
+        [1, 2, 3, 4].map((v, i) => (v - mean) * inv * (i + 1) + (i === 3 ? 1 : 0)),
+        { atol: 1e-5 },
+      );
     });
 
     it('GELU is the exact erf form', () => {
@@ -148,7 +155,11 @@ describe('withoutInitialisation', () => {
     const seeded = new Linear(3, 2, { rng });
     expect(Array.from(seeded.weight.dataSync()).some((v) => v !== 0)).toBe(true); // initialisation is back on afterwards
     seeded.dispose();
-    expect(() => withoutInitialisation(() => { throw new Error('inside'); })).toThrow('inside');
+    expect(() =>
+      withoutInitialisation(() => {
+        throw new Error('inside');
+      }),
+    ).toThrow('inside');
     const after = new Linear(3, 2, { rng });
     expect(Array.from(after.weight.dataSync()).some((v) => v !== 0)).toBe(true); // and after a throw
     after.dispose();

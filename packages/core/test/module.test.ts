@@ -50,8 +50,18 @@ describe('Module', () => {
     const m = new Block(new Rng(1));
     const names = m.namedParameters().map(([n]) => n);
     expect(names).toEqual([
-      'conv.weight', 'conv.bias', 'dw.weight', 'norm.weight', 'norm.bias', 'up.weight', 'up.bias',
-      'ln.weight', 'ln.bias', 'proj.weight', 'proj.bias', 'head.1.weight',
+      'conv.weight',
+      'conv.bias',
+      'dw.weight',
+      'norm.weight',
+      'norm.bias',
+      'up.weight',
+      'up.bias',
+      'ln.weight',
+      'ln.bias',
+      'proj.weight',
+      'proj.bias',
+      'head.1.weight',
     ]);
     expect(m.namedBuffers().map(([n]) => n)).toEqual(['norm.running_mean', 'norm.running_var', 'norm.num_batches_tracked']);
     const shapes = m.stateDictShapes();
@@ -110,12 +120,21 @@ describe('Module', () => {
   it('converts official PyTorch layouts at load time', () => {
     // A PyTorch Linear with weight [[1,2,3],[4,5,6]] maps x=[1,1,1] to [6+b0, 15+b1].
     const lin = new Linear(3, 2);
-    lin.loadStateDict({ weight: tf.tensor([[1, 2, 3], [4, 5, 6]]), bias: tf.tensor([0.5, -1]) });
+    lin.loadStateDict({
+      weight: tf.tensor([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]),
+      bias: tf.tensor([0.5, -1]),
+    });
     expect(Array.from(lin.forward(tf.ones([1, 3])).dataSync())).toEqual([6.5, 14]);
     // Conv2d OIHW: output channel 1 sums input channel 0 over a 2×2 window.
     const conv = new Conv2d(2, 2, 2, { bias: false });
     const w = new Float32Array(2 * 2 * 2 * 2);
-    w[(1 * 2 + 0) * 4 + 0] = 1; w[(1 * 2 + 0) * 4 + 1] = 1; w[(1 * 2 + 0) * 4 + 2] = 1; w[(1 * 2 + 0) * 4 + 3] = 1;
+    w[(1 * 2 + 0) * 4 + 0] = 1;
+    w[(1 * 2 + 0) * 4 + 1] = 1;
+    w[(1 * 2 + 0) * 4 + 2] = 1;
+    w[(1 * 2 + 0) * 4 + 3] = 1;
     conv.loadStateDict({ weight: tf.tensor(w, [2, 2, 2, 2]) });
     const x = tf.tensor([1, 100, 2, 200, 3, 300, 4, 400], [1, 2, 2, 2]); // NHWC, channel 0 = 1..4
     expect(Array.from(conv.forward(x).dataSync())).toEqual([0, 10]);
@@ -154,8 +173,11 @@ describe('BatchNorm2d', () => {
   it('matches a hand-computed training step and PyTorch running-stat update', () => {
     const bn = new BatchNorm2d(2);
     bn.loadStateDict({
-      weight: tf.tensor([2, 1]), bias: tf.tensor([0.5, 0]),
-      running_mean: tf.tensor([0, 1]), running_var: tf.tensor([1, 1]), num_batches_tracked: tf.scalar(0, 'int32'),
+      weight: tf.tensor([2, 1]),
+      bias: tf.tensor([0.5, 0]),
+      running_mean: tf.tensor([0, 1]),
+      running_var: tf.tensor([1, 1]),
+      num_batches_tracked: tf.scalar(0, 'int32'),
     });
     // channel 0 values 1,2,3,4 (mean 2.5, biased var 1.25, unbiased 5/3); channel 1 all 7 (var 0).
     const x = tf.tensor([1, 7, 2, 7, 3, 7, 4, 7], [1, 2, 2, 2]);
@@ -163,8 +185,17 @@ describe('BatchNorm2d', () => {
     const y = bn.forward(x).dataSync();
     const inv = 1 / Math.sqrt(1.25 + 1e-5);
     const expected0 = [1, 2, 3, 4].map((v) => (v - 2.5) * inv * 2 + 0.5);
-    expect(Array.from(y).filter((_, i) => i % 2 === 0).map((v, i) => v - expected0[i]).every((d) => Math.abs(d) < 1e-5)).toBe(true);
-    expect(Array.from(y).filter((_, i) => i % 2 === 1).every((v) => Math.abs(v) < 1e-6)).toBe(true);
+    expect(
+      Array.from(y)
+        .filter((_, i) => i % 2 === 0)
+        .map((v, i) => v - expected0[i])
+        .every((d) => Math.abs(d) < 1e-5),
+    ).toBe(true);
+    expect(
+      Array.from(y)
+        .filter((_, i) => i % 2 === 1)
+        .every((v) => Math.abs(v) < 1e-6),
+    ).toBe(true);
     const rm = bn.runningMean!.dataSync();
     const rv = bn.runningVar!.dataSync();
     expect(rm[0]).toBeCloseTo(0.9 * 0 + 0.1 * 2.5, 6);

@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { fixturePath, setBackend, sharedPath } from '@anydepth/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type HostTensor, type SafetensorsDType, SafetensorsError, SafetensorsFile, encodeSafetensors, loadSafetensors, saveSafetensors } from '../src/index.js';
+import {
+  type HostTensor,
+  type SafetensorsDType,
+  SafetensorsError,
+  SafetensorsFile,
+  encodeSafetensors,
+  loadSafetensors,
+  saveSafetensors,
+} from '../src/index.js';
 import { bf16ToFloat, floatToBf16, floatToHalf, halfToFloat } from '../src/internal.js';
 import { openSafetensors, writeFileAtomic } from '../src/node.js';
 
@@ -24,12 +32,23 @@ function independentDecode(bytes: Uint8Array): Map<string, { dtype: string; shap
     const size = { F32: 4, I32: 4, U8: 1, F16: 2, BF16: 2, F64: 8, I64: 8, I16: 2, BOOL: 1, I8: 1 }[info.dtype as string]!;
     for (let off = base + b; off < base + e; off += size) {
       switch (info.dtype) {
-        case 'F32': values.push(view.getFloat32(off, true)); break;
-        case 'I32': values.push(view.getInt32(off, true)); break;
-        case 'U8': values.push(view.getUint8(off)); break;
-        case 'F64': values.push(view.getFloat64(off, true)); break;
-        case 'I64': values.push(Number(view.getBigInt64(off, true))); break;
-        default: throw new Error(`independent decoder: dtype ${info.dtype} not expected in fixtures`);
+        case 'F32':
+          values.push(view.getFloat32(off, true));
+          break;
+        case 'I32':
+          values.push(view.getInt32(off, true));
+          break;
+        case 'U8':
+          values.push(view.getUint8(off));
+          break;
+        case 'F64':
+          values.push(view.getFloat64(off, true));
+          break;
+        case 'I64':
+          values.push(Number(view.getBigInt64(off, true)));
+          break;
+        default:
+          throw new Error(`independent decoder: dtype ${info.dtype} not expected in fixtures`);
       }
     }
     out.set(name, { dtype: info.dtype, shape: info.shape, values });
@@ -58,9 +77,12 @@ describe('safetensors', () => {
     for (const [name, t] of Object.entries(tensors)) {
       expect(back[name].dtype, name).toBe(t.dtype);
       expect(back[name].shape, name).toEqual(t.shape);
-      const want = t.dtype === 'F16' ? Array.from(t.data as Float32Array, (v) => halfToFloat(floatToHalf(v)))
-        : t.dtype === 'BF16' ? Array.from(t.data as Float32Array, (v) => bf16ToFloat(floatToBf16(v)))
-        : Array.from(t.data as ArrayLike<number>);
+      const want =
+        t.dtype === 'F16'
+          ? Array.from(t.data as Float32Array, (v) => halfToFloat(floatToHalf(v)))
+          : t.dtype === 'BF16'
+            ? Array.from(t.data as Float32Array, (v) => bf16ToFloat(floatToBf16(v)))
+            : Array.from(t.data as ArrayLike<number>);
       expect(Array.from(back[name].data as ArrayLike<number>), name).toEqual(want);
     }
     // 8-byte alignment of the data section and of every tensor start.
@@ -91,7 +113,10 @@ describe('safetensors', () => {
   });
 
   it('saves tfjs tensors with a chosen storage dtype', async () => {
-    const t = tf.tensor([[1, 2.5], [-3, 0.125]]);
+    const t = tf.tensor([
+      [1, 2.5],
+      [-3, 0.125],
+    ]);
     const bytes = await saveSafetensors({ w: t, i: tf.tensor([1, 2], [2], 'int32') }, {}, { dtypes: { w: 'F16' } });
     const file = SafetensorsFile.fromBytes(bytes);
     expect(file.info('w')!.dtype).toBe('F16');
@@ -135,7 +160,10 @@ describe('safetensors', () => {
     writeFileSync(join(dir, 'model-00002-of-00002.safetensors'), b);
     writeFileSync(
       join(dir, 'model.safetensors.index.json'),
-      JSON.stringify({ metadata: { total_size: 12 }, weight_map: { 'x.weight': 'model-00001-of-00002.safetensors', 'y.weight': 'model-00002-of-00002.safetensors' } }),
+      JSON.stringify({
+        metadata: { total_size: 12 },
+        weight_map: { 'x.weight': 'model-00001-of-00002.safetensors', 'y.weight': 'model-00002-of-00002.safetensors' },
+      }),
     );
     const ckpt = openSafetensors(dir);
     try {
@@ -159,14 +187,26 @@ describe('safetensors', () => {
     const cases: Array<[string, Uint8Array, RegExp]> = [
       ['too short', new Uint8Array(5), /too short/],
       ['header length beyond the file', header({}, 0, 1_000_000), /exceeds the file size/],
-      ['huge header length', (() => { const b = new Uint8Array(16); new DataView(b.buffer).setUint32(4, 0xffffffff, true); return b; })(), /exceeds the file size/],
+      [
+        'huge header length',
+        (() => {
+          const b = new Uint8Array(16);
+          new DataView(b.buffer).setUint32(4, 0xffffffff, true);
+          return b;
+        })(),
+        /exceeds the file size/,
+      ],
       ['non-JSON header', header('{not json'), /not valid JSON/],
       ['header is an array', header([1, 2]), /must be a JSON object/],
       ['unknown dtype', header({ a: { dtype: 'F8_E4M3', shape: [1], data_offsets: [0, 1] } }, 1), /unsupported dtype "F8_E4M3"/],
       ['offsets out of range', header({ a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, 8), /out of range/],
       ['offsets reversed', header({ a: { dtype: 'F32', shape: [1], data_offsets: [8, 4] } }, 8), /out of range/],
       ['size does not match shape', header({ a: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, 8), /needs 12/],
-      ['overlapping tensors', header({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } }, 12), /overlap/],
+      [
+        'overlapping tensors',
+        header({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } }, 12),
+        /overlap/,
+      ],
       ['negative shape', header({ a: { dtype: 'F32', shape: [-1], data_offsets: [0, 0] } }), /invalid shape/],
     ];
     it.each(cases)('%s', (_label, bytes, pattern) => {
@@ -254,7 +294,11 @@ describe('safetensors', () => {
     expect(Array.from(readFileSync(path))).toEqual([1, 2, 3]);
     // A failed write leaves the old file and no temporary behind.
     expect(() => writeFileAtomic(join(dir, 'missing-folder', 'y.bin'), 'x')).toThrow(/ENOENT/);
-    const failing = { get length(): number { throw new Error('source failed'); } } as unknown as Uint8Array;
+    const failing = {
+      get length(): number {
+        throw new Error('source failed');
+      },
+    } as unknown as Uint8Array;
     expect(() => writeFileAtomic(path, [Uint8Array.of(9), failing])).toThrow('source failed');
     expect(Array.from(readFileSync(path))).toEqual([1, 2, 3]);
     expect(readdirSync(dir)).toEqual(['x.bin']);

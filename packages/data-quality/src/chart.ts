@@ -54,7 +54,9 @@ export function scoreDistributionSvg(records: ScoreRecord[], options: ChartOptio
       out.push(`<rect x="${x0}" y="${y0}" width="${pw}" height="${ph}" fill="#f7f7f7" stroke="#999"/>`);
       hist.forEach((h, b) => {
         const bh = (h / max) * (ph - 4);
-        out.push(`<rect x="${(x0 + (b * pw) / bins).toFixed(1)}" y="${(y0 + ph - bh).toFixed(1)}" width="${(pw / bins - 0.5).toFixed(1)}" height="${bh.toFixed(1)}" fill="${COLOURS[row % COLOURS.length]}"/>`);
+        out.push(
+          `<rect x="${(x0 + (b * pw) / bins).toFixed(1)}" y="${(y0 + ph - bh).toFixed(1)}" width="${(pw / bins - 0.5).toFixed(1)}" height="${bh.toFixed(1)}" fill="${COLOURS[row % COLOURS.length]}"/>`,
+        );
       });
       const t = options.thresholds?.get(dataset)?.[key as 'distScore' | 'gradScore'];
       if (t !== undefined) {

@@ -37,7 +37,8 @@ export function collectJobs(inputs: string[], dataset: string, p: CollectOptions
   } else {
     const files: string[] = [];
     for (const input of inputs) {
-      if (existsSync(input) && statSync(input).isDirectory()) files.push(...walkFiles(input, (r) => (known ? LAYOUTS[dataset].depth.test(r) : DEPTH_EXT.test(r))));
+      if (existsSync(input) && statSync(input).isDirectory())
+        files.push(...walkFiles(input, (r) => (known ? LAYOUTS[dataset].depth.test(r) : DEPTH_EXT.test(r))));
       else files.push(input);
     }
     jobs = files.map((f) => {

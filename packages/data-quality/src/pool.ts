@@ -28,12 +28,7 @@ export function defaultWorkers(): number {
  * Scores jobs on `workers` threads (0 = in this thread), calling `onRecord` in completion order.
  * At most two jobs are in flight per worker, so memory stays bounded for any number of jobs.
  */
-export async function scoreJobs(
-  jobs: ScoreJob[],
-  options: SampleScoreOptions,
-  workers: number,
-  onRecord: (r: ScoreRecord) => void,
-): Promise<void> {
+export async function scoreJobs(jobs: ScoreJob[], options: SampleScoreOptions, workers: number, onRecord: (r: ScoreRecord) => void): Promise<void> {
   if (workers <= 0) {
     for (const job of jobs) onRecord(await scoreSample(job, options));
     return;

@@ -18,7 +18,9 @@ const SCORE_KEYS = ['validRatio', 'chi2Score', 'concScore', 'rangeScore', 'distS
 /** Serialises a record as one JSON line (scores with full float64 precision, ≥ 6 significant digits). */
 export function formatRecord(r: ScoreRecord): string {
   if (isErrorRecord(r)) {
-    return JSON.stringify(r.dataset === undefined ? { id: r.id, path: r.path, error: r.error } : { id: r.id, path: r.path, dataset: r.dataset, error: r.error });
+    return JSON.stringify(
+      r.dataset === undefined ? { id: r.id, path: r.path, error: r.error } : { id: r.id, path: r.path, dataset: r.dataset, error: r.error },
+    );
   }
   const o: Record<string, unknown> = { id: r.id, path: r.path };
   if (r.dataset !== undefined) o.dataset = r.dataset;

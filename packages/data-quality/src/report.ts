@@ -26,11 +26,15 @@ export function selectionReport(records: ScoreRecord[], selection: Selection, op
   lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   const tot = { total: 0, kept: 0, dropped: 0, unreadable: 0, droppedValidity: 0, droppedDist: 0, droppedGrad: 0, droppedBoth: 0 };
   for (const b of selection.breakdown) {
-    lines.push(`| ${b.dataset} | ${b.total} | ${b.kept} | ${b.dropped} | ${pct(b.kept, b.total)} | ${b.unreadable} | ${b.droppedValidity} | ${b.droppedDist} | ${b.droppedGrad} | ${b.droppedBoth} |`);
+    lines.push(
+      `| ${b.dataset} | ${b.total} | ${b.kept} | ${b.dropped} | ${pct(b.kept, b.total)} | ${b.unreadable} | ${b.droppedValidity} | ${b.droppedDist} | ${b.droppedGrad} | ${b.droppedBoth} |`,
+    );
     for (const k of Object.keys(tot) as (keyof typeof tot)[]) tot[k] += b[k];
   }
   if (selection.breakdown.length > 1) {
-    lines.push(`| **all** | ${tot.total} | ${tot.kept} | ${tot.dropped} | ${pct(tot.kept, tot.total)} | ${tot.unreadable} | ${tot.droppedValidity} | ${tot.droppedDist} | ${tot.droppedGrad} | ${tot.droppedBoth} |`);
+    lines.push(
+      `| **all** | ${tot.total} | ${tot.kept} | ${tot.dropped} | ${pct(tot.kept, tot.total)} | ${tot.unreadable} | ${tot.droppedValidity} | ${tot.droppedDist} | ${tot.droppedGrad} | ${tot.droppedBoth} |`,
+    );
   }
   lines.push('', 'Low S_dist / Low S_grad count every sample marked by that score (those marked by both are also in "Both").', '');
   lines.push('## Score summaries (mean / median over readable samples)', '');
@@ -43,7 +47,9 @@ export function selectionReport(records: ScoreRecord[], selection: Selection, op
   });
   for (const [d, rs] of byDataset) {
     const ok = rs.filter((r) => !isErrorRecord(r)) as Extract<ScoreRecord, { validRatio: number }>[];
-    lines.push(`| ${d} | ${summary(ok.map((r) => r.validRatio))} | ${summary(ok.map((r) => r.distScore))} | ${summary(ok.map((r) => r.gradScore))} | ${summary(ok.map((r) => r.totalScore))} |`);
+    lines.push(
+      `| ${d} | ${summary(ok.map((r) => r.validRatio))} | ${summary(ok.map((r) => r.distScore))} | ${summary(ok.map((r) => r.gradScore))} | ${summary(ok.map((r) => r.totalScore))} |`,
+    );
   }
   const errors = records.filter(isErrorRecord);
   if (errors.length > 0) {

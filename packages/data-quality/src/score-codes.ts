@@ -233,16 +233,7 @@ function countInJs(data: Uint16Array, width: number, height: number, first: numb
  * √((D[i,j+1] − D[i,j])² + (D[i+1,j] − D[i,j])²), D = depth[code], of the kept positions whose square is sA or sB.
  * Deliberate hot-loop twin of `countInJs` (same neighbour walk; no per-pixel callback, for speed).
  */
-function gatherInJs(
-  data: Uint16Array,
-  width: number,
-  height: number,
-  first: number,
-  span: number,
-  depth: Float64Array,
-  sA: number,
-  sB: number,
-): Float64Array {
+function gatherInJs(data: Uint16Array, width: number, height: number, first: number, span: number, depth: Float64Array, sA: number, sB: number): Float64Array {
   if (boundary.length < width * height) boundary = new Float64Array(width * height);
   const out = boundary;
   let n = 0;

@@ -52,7 +52,17 @@ export function selectSamples(records: ScoreRecord[], options: SelectOptions = {
   const reasons: (DropReason | undefined)[] = new Array(records.length).fill(undefined);
   const breakdown: SelectionBreakdown[] = [];
   for (const [dataset, idx] of groups) {
-    const b: SelectionBreakdown = { dataset, total: idx.length, unreadable: 0, droppedValidity: 0, droppedDist: 0, droppedGrad: 0, droppedBoth: 0, kept: 0, dropped: 0 };
+    const b: SelectionBreakdown = {
+      dataset,
+      total: idx.length,
+      unreadable: 0,
+      droppedValidity: 0,
+      droppedDist: 0,
+      droppedGrad: 0,
+      droppedBoth: 0,
+      kept: 0,
+      dropped: 0,
+    };
     const rest: number[] = [];
     for (const i of idx) {
       const r = records[i];
@@ -67,8 +77,14 @@ export function selectSamples(records: ScoreRecord[], options: SelectOptions = {
     const nDrop = Math.floor(frac * rest.length);
     const score = (i: number, key: 'distScore' | 'gradScore') => (records[i] as { distScore: number; gradScore: number })[key];
     // Array.prototype.sort is stable: ties keep input order.
-    const byDist = rest.slice().sort((a, c) => score(a, 'distScore') - score(c, 'distScore')).slice(0, nDrop);
-    const byGrad = rest.slice().sort((a, c) => score(a, 'gradScore') - score(c, 'gradScore')).slice(0, nDrop);
+    const byDist = rest
+      .slice()
+      .sort((a, c) => score(a, 'distScore') - score(c, 'distScore'))
+      .slice(0, nDrop);
+    const byGrad = rest
+      .slice()
+      .sort((a, c) => score(a, 'gradScore') - score(c, 'gradScore'))
+      .slice(0, nDrop);
     const dist = new Set(byDist);
     const grad = new Set(byGrad);
     for (const i of rest) {

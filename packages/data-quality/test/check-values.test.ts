@@ -18,9 +18,33 @@ const SPEC: Record<string, Row> = {
 // Full-precision float64 values from test/reference/scores_reference.py, an independent numpy implementation of
 // data-quality.md (np.histogram, np.quantile, ndarray.std); run: python3 test/reference/scores_reference.py ../shared/data
 const NUMPY: Record<string, Row> = {
-  nyu: { validRatio: 0.75064453125, chi2Score: 0.4845615078576085, concScore: 0.9348303107572485, rangeScore: 1.0, distScore: 0.7227298471559789, gradScore: 0.4896752087643682, totalScore: 0.6062025279601735 },
-  tartan: { validRatio: 1.0, chi2Score: 5.609365870668454e-9, concScore: 0.0, rangeScore: 0.1, distScore: 0.020000002804682938, gradScore: 0.5982823432520933, totalScore: 0.3091411730283881 },
-  tartan100: { validRatio: 0.999970703125, chi2Score: 0.229792030432924, concScore: 0.6990968159874476, rangeScore: 1.0, distScore: 0.5246250600126963, gradScore: 0.5982823432520933, totalScore: 0.5614537016323948 },
+  nyu: {
+    validRatio: 0.75064453125,
+    chi2Score: 0.4845615078576085,
+    concScore: 0.9348303107572485,
+    rangeScore: 1.0,
+    distScore: 0.7227298471559789,
+    gradScore: 0.4896752087643682,
+    totalScore: 0.6062025279601735,
+  },
+  tartan: {
+    validRatio: 1.0,
+    chi2Score: 5.609365870668454e-9,
+    concScore: 0.0,
+    rangeScore: 0.1,
+    distScore: 0.020000002804682938,
+    gradScore: 0.5982823432520933,
+    totalScore: 0.3091411730283881,
+  },
+  tartan100: {
+    validRatio: 0.999970703125,
+    chi2Score: 0.229792030432924,
+    concScore: 0.6990968159874476,
+    rangeScore: 1.0,
+    distScore: 0.5246250600126963,
+    gradScore: 0.5982823432520933,
+    totalScore: 0.5614537016323948,
+  },
 };
 
 function relErr(a: number, b: number): number {

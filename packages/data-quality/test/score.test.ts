@@ -45,7 +45,8 @@ describe('scoreDepthMap: hand-computed cases and the edge cases of data-quality.
   });
 
   it('NaN and ±Inf are invalid: same scores as with those pixels set to 0', () => {
-    const w = 16, h = 12;
+    const w = 16,
+      h = 12;
     const a = new Float64Array(w * h).map((_, i) => 1 + Math.sin(i) * 0.5 + (i % w) * 0.1);
     const b = a.slice();
     [3, 50, 77, 120].forEach((i, k) => {
@@ -62,7 +63,8 @@ describe('scoreDepthMap: hand-computed cases and the edge cases of data-quality.
   });
 
   it('float16 input (half bit patterns) scores exactly like the same values as float32', () => {
-    const w = 20, h = 10;
+    const w = 20,
+      h = 10;
     const halves = new Uint16Array(w * h);
     const f32 = new Float32Array(w * h);
     for (let i = 0; i < w * h; i++) {
@@ -109,13 +111,19 @@ describe('16-bit integer maps (scored on the codes) equal the same maps as float
   ];
   for (const [name, f] of cases) {
     it(`${name}: every scale and far plane, within 1e-12 relative`, () => {
-      const w = 48, h = 40;
+      const w = 48,
+        h = 40;
       const codes = new Uint16Array(w * h);
       for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) codes[y * w + x] = f(x, y);
       for (const scale of [1, 256, 1000, 5000, 1e-3]) {
         for (const maxDepth of [undefined, 30, 1e300]) {
           const got = scoreDepthMap(codes, w, h, { scale, maxDepth });
-          const want = scoreDepthMap(Float64Array.from(codes, (c) => (scale === 1 ? c : c / scale)), w, h, { maxDepth });
+          const want = scoreDepthMap(
+            Float64Array.from(codes, (c) => (scale === 1 ? c : c / scale)),
+            w,
+            h,
+            { maxDepth },
+          );
           for (const k of KEYS) {
             const err = Math.abs(got[k] - want[k]) / Math.max(Math.abs(want[k]), 1e-300);
             expect(err, `${name} scale ${scale} maxDepth ${maxDepth} ${k}: ${got[k]} vs ${want[k]}`).toBeLessThanOrEqual(1e-12);
@@ -130,9 +138,22 @@ describe('16-bit integer maps (scored on the codes) equal the same maps as float
     expect(scoreDepthMap(zeros, 4, 3, { scale: 1000 })).toEqual(scoreDepthMap(new Float64Array(12), 4, 3));
     const one = new Uint16Array(12);
     one[5] = 7000;
-    expect(scoreDepthMap(one, 4, 3, { scale: 1000 })).toEqual(scoreDepthMap(Float64Array.from(one, (c) => c / 1000), 4, 3));
+    expect(scoreDepthMap(one, 4, 3, { scale: 1000 })).toEqual(
+      scoreDepthMap(
+        Float64Array.from(one, (c) => c / 1000),
+        4,
+        3,
+      ),
+    );
     const ramp = Uint16Array.from({ length: 30 }, (_, i) => 100 + i * i);
-    expect(scoreDepthMap(ramp, 6, 5, { scale: 100, bins: 7 })).toEqual(scoreDepthMap(Float64Array.from(ramp, (c) => c / 100), 6, 5, { bins: 7 }));
+    expect(scoreDepthMap(ramp, 6, 5, { scale: 100, bins: 7 })).toEqual(
+      scoreDepthMap(
+        Float64Array.from(ramp, (c) => c / 100),
+        6,
+        5,
+        { bins: 7 },
+      ),
+    );
     // a negative or non-finite scale is not a code map: per-pixel division as before (every depth ≤ 0 → invalid)
     expect(scoreDepthMap(ramp, 6, 5, { scale: -1 }).validRatio).toBe(0);
   });

@@ -2,20 +2,33 @@ import { describe, expect, it } from 'vitest';
 import { parseRecords, formatRecord, scoreDistributionSvg, selectionReport, selectSamples, type ScoreRecord } from '../src/index.js';
 
 function rec(id: string, validRatio: number, distScore: number, gradScore: number, dataset = 'a'): ScoreRecord {
-  return { id, path: `${id}.png`, dataset, width: 4, height: 4, validRatio, chi2Score: 0, concScore: 0, rangeScore: 0, distScore, gradScore, totalScore: (distScore + gradScore) / 2 };
+  return {
+    id,
+    path: `${id}.png`,
+    dataset,
+    width: 4,
+    height: 4,
+    validRatio,
+    chi2Score: 0,
+    concScore: 0,
+    rangeScore: 0,
+    distScore,
+    gradScore,
+    totalScore: (distScore + gradScore) / 2,
+  };
 }
 
 describe('selectSamples: the filtering rule of data-quality.md', () => {
   it('validity first, then the lowest floor(0.2·n) by each score among the rest, union dropped', () => {
     const rs = [
       rec('v1', 0.1, 0.9, 0.9), // dropped for validity (not counted in n)
-      rec('s0', 0.5, 0.10, 0.80),
-      rec('s1', 0.5, 0.50, 0.10),
-      rec('s2', 0.5, 0.20, 0.20),
-      rec('s3', 0.5, 0.60, 0.60),
-      rec('s4', 0.5, 0.70, 0.70),
-      rec('s5', 0.5, 0.80, 0.30),
-      rec('s6', 0.5, 0.90, 0.90),
+      rec('s0', 0.5, 0.1, 0.8),
+      rec('s1', 0.5, 0.5, 0.1),
+      rec('s2', 0.5, 0.2, 0.2),
+      rec('s3', 0.5, 0.6, 0.6),
+      rec('s4', 0.5, 0.7, 0.7),
+      rec('s5', 0.5, 0.8, 0.3),
+      rec('s6', 0.5, 0.9, 0.9),
       rec('s7', 0.5, 0.95, 0.95),
       rec('s8', 0.5, 0.99, 0.99),
       rec('s9', 0.2, 0.97, 0.97), // exactly at the threshold: kept
@@ -24,17 +37,42 @@ describe('selectSamples: the filtering rule of data-quality.md', () => {
     // n = 10 → floor(2) per score: by dist s0 (0.10), s2 (0.20); by grad s1 (0.10), s2 (0.20); union {s0, s1, s2}
     const sel = selectSamples(rs);
     expect(sel.kept.map((r) => r.id)).toEqual(['s3', 's4', 's5', 's6', 's7', 's8', 's9']);
-    expect(sel.reasons).toEqual(['validity', 'dist', 'grad', 'both', undefined, undefined, undefined, undefined, undefined, undefined, undefined, 'unreadable']);
-    expect(sel.breakdown).toEqual([{ dataset: 'a', total: 12, unreadable: 1, droppedValidity: 1, droppedDist: 2, droppedGrad: 2, droppedBoth: 1, kept: 7, dropped: 5 }]);
+    expect(sel.reasons).toEqual([
+      'validity',
+      'dist',
+      'grad',
+      'both',
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      'unreadable',
+    ]);
+    expect(sel.breakdown).toEqual([
+      { dataset: 'a', total: 12, unreadable: 1, droppedValidity: 1, droppedDist: 2, droppedGrad: 2, droppedBoth: 1, kept: 7, dropped: 5 },
+    ]);
   });
 
   it('ties keep input order (stable sort) and groups are per dataset', () => {
-    const rs = [rec('x0', 1, 0.5, 0.9, 'x'), rec('y0', 1, 0.1, 0.9, 'y'), rec('x1', 1, 0.5, 0.9, 'x'), rec('x2', 1, 0.5, 0.9, 'x'), rec('x3', 1, 0.5, 0.9, 'x'), rec('x4', 1, 0.5, 0.9, 'x')];
+    const rs = [
+      rec('x0', 1, 0.5, 0.9, 'x'),
+      rec('y0', 1, 0.1, 0.9, 'y'),
+      rec('x1', 1, 0.5, 0.9, 'x'),
+      rec('x2', 1, 0.5, 0.9, 'x'),
+      rec('x3', 1, 0.5, 0.9, 'x'),
+      rec('x4', 1, 0.5, 0.9, 'x'),
+    ];
     const sel = selectSamples(rs);
     // dataset x: n = 5 → 1 dropped per score; all distScores tie → the first (x0); gradScores tie → x0 again
     expect(sel.reasons[0]).toBe('both');
     expect(sel.kept.map((r) => r.id)).toEqual(['y0', 'x1', 'x2', 'x3', 'x4']); // y: n = 1 → floor(0.2) = 0 dropped
-    expect(sel.breakdown.map((b) => [b.dataset, b.kept])).toEqual([['x', 4], ['y', 1]]);
+    expect(sel.breakdown.map((b) => [b.dataset, b.kept])).toEqual([
+      ['x', 4],
+      ['y', 1],
+    ]);
   });
 
   it('thresholds are options', () => {
@@ -57,7 +95,10 @@ describe('records, report and chart', () => {
   });
 
   it('Table 1 markdown and a Figure 5 style SVG', () => {
-    const rs = [...Array.from({ length: 10 }, (_, i) => rec(`h${i}`, 0.9, i / 10, 1 - i / 10, 'hypersim')), ...Array.from({ length: 5 }, (_, i) => rec(`t${i}`, 0.9, 0.5, i / 5, 'tartanair'))];
+    const rs = [
+      ...Array.from({ length: 10 }, (_, i) => rec(`h${i}`, 0.9, i / 10, 1 - i / 10, 'hypersim')),
+      ...Array.from({ length: 5 }, (_, i) => rec(`t${i}`, 0.9, 0.5, i / 5, 'tartanair')),
+    ];
     const sel = selectSamples(rs);
     const md = selectionReport(rs, sel, {}, 'fig.svg');
     expect(md).toContain('| hypersim | 10 | 6 | 4 |');

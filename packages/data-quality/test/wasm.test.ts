@@ -38,9 +38,17 @@ describe('WebAssembly passes of the 16-bit scorer', () => {
     const h = 2000; // 4.6 M pixels: the module grows past 64 MiB for this map and is dropped afterwards
     const big = new Uint16Array(w * h);
     for (let i = 0; i < big.length; i++) big[i] = i % 97 === 0 ? 0 : 1000 + ((i % w) >> 2) + ((i * 7919) % 13);
-    for (const [data, width, height] of [[nyu[0].data, 640, 480], [big, w, h], [nyu[1].data, 640, 480]] as const) {
+    for (const [data, width, height] of [
+      [nyu[0].data, 640, 480],
+      [big, w, h],
+      [nyu[1].data, 640, 480],
+    ] as const) {
       const got = scoreDepthMap(data, width, height, { scale: 1000 });
-      const want = scoreDepthMap(Float64Array.from(data, (c) => c / 1000), width, height);
+      const want = scoreDepthMap(
+        Float64Array.from(data, (c) => c / 1000),
+        width,
+        height,
+      );
       // the two paths sum in different orders: rounding grows with the number of terms (7e-12 at 4.6 M)
       const rtol = width * height > 1e6 ? 1e-10 : 1e-12;
       for (const k of ['validRatio', 'distScore', 'gradScore', 'totalScore'] as const) {

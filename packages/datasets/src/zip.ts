@@ -25,7 +25,14 @@ export function readZip(bytes: Uint8Array, format: string, maxBytes: number): Ma
   const cdStart = r.u32le('central directory offset');
   if (count === 0xffff || cdStart === 0xffffffff) throw new DecodeError(format, 'zip64 archives are not supported');
   r.seek(cdStart, 'central directory');
-  interface Member { name: string; method: number; crc: number; csize: number; usize: number; local: number }
+  interface Member {
+    name: string;
+    method: number;
+    crc: number;
+    csize: number;
+    usize: number;
+    local: number;
+  }
   const members: Member[] = [];
   let total = 0;
   for (let i = 0; i < count; i++) {

@@ -48,14 +48,28 @@ describe('adapters on the real sample folders', () => {
 
 describe('adapters on fabricated standard layouts', () => {
   it('Virtual KITTI 2: frames/depth/Camera_i/depth_n.png (cm) ↔ frames/rgb/Camera_i/rgb_n.jpg', () => {
-    const root = tree('vkitti2', ['Scene01/clone/frames/depth/Camera_0/depth_00000.png', 'Scene01/clone/frames/depth/Camera_1/depth_00000.png', 'Scene01/clone/frames/rgb/Camera_0/rgb_00000.jpg', 'Scene02/fog/frames/depth/Camera_0/depth_00007.png']);
+    const root = tree('vkitti2', [
+      'Scene01/clone/frames/depth/Camera_0/depth_00000.png',
+      'Scene01/clone/frames/depth/Camera_1/depth_00000.png',
+      'Scene01/clone/frames/rgb/Camera_0/rgb_00000.jpg',
+      'Scene02/fog/frames/depth/Camera_0/depth_00007.png',
+    ]);
     const s = listSamples('vkitti2', root);
-    expect(s.map((x) => x.id)).toEqual(['Scene01/clone/frames/depth/Camera_0/depth_00000', 'Scene01/clone/frames/depth/Camera_1/depth_00000', 'Scene02/fog/frames/depth/Camera_0/depth_00007']);
+    expect(s.map((x) => x.id)).toEqual([
+      'Scene01/clone/frames/depth/Camera_0/depth_00000',
+      'Scene01/clone/frames/depth/Camera_1/depth_00000',
+      'Scene02/fog/frames/depth/Camera_0/depth_00007',
+    ]);
     expect(s[0].rgbPath).toBe(join(root, 'Scene01/clone/frames/rgb/Camera_0/rgb_00000.jpg'));
     expect(s[0].rule).toEqual({ format: 'png16', scale: 100 });
   });
   it('BlendedMVS: rendered_depth_maps/*.pfm ↔ blended_images/*.jpg, pid list split', () => {
-    const root = tree('blendedmvs', ['5a3ca9cb270f0e3f14d0eddb/rendered_depth_maps/00000000.pfm', '5a3ca9cb270f0e3f14d0eddb/blended_images/00000000.jpg', '5a3ca9cb270f0e3f14d0eddb/blended_images/00000000_masked.jpg', '5b21e18c58e2823a67a10dd8/rendered_depth_maps/00000003.pfm']);
+    const root = tree('blendedmvs', [
+      '5a3ca9cb270f0e3f14d0eddb/rendered_depth_maps/00000000.pfm',
+      '5a3ca9cb270f0e3f14d0eddb/blended_images/00000000.jpg',
+      '5a3ca9cb270f0e3f14d0eddb/blended_images/00000000_masked.jpg',
+      '5b21e18c58e2823a67a10dd8/rendered_depth_maps/00000003.pfm',
+    ]);
     expect(listSamples('blendedmvs', root)).toHaveLength(2);
     writeFileSync(join(tmp, 'bmvs_list.txt'), '5b21e18c58e2823a67a10dd8\n');
     const s = listSamples('blendedmvs', root, { split: join(tmp, 'bmvs_list.txt') });
@@ -64,21 +78,36 @@ describe('adapters on fabricated standard layouts', () => {
     expect(s[0].rule).toEqual({ format: 'pfm' });
   });
   it('IRS: d_n.exr (disparity, f·B = 48) ↔ l_n.png', () => {
-    const root = tree('irs', ['Home/ArchVizInterior03Data/d_1.exr', 'Home/ArchVizInterior03Data/l_1.png', 'Home/ArchVizInterior03Data/r_1.png', 'Store/Shop/d_12.exr']);
+    const root = tree('irs', [
+      'Home/ArchVizInterior03Data/d_1.exr',
+      'Home/ArchVizInterior03Data/l_1.png',
+      'Home/ArchVizInterior03Data/r_1.png',
+      'Store/Shop/d_12.exr',
+    ]);
     const s = listSamples('irs', root);
     expect(s.map((x) => x.id)).toEqual(['Home/ArchVizInterior03Data/d_1', 'Store/Shop/d_12']);
     expect(s[1].rgbPath).toBe(join(root, 'Store/Shop/l_12.png'));
     expect(s[0].rule).toEqual({ format: 'exr', disparityToDepth: 48 });
   });
   it('TartanAir full tree: env/Easy/P000/depth_left', () => {
-    const root = tree('tartanair', ['abandonedfactory/Easy/P000/depth_left/000000_left_depth.npy', 'abandonedfactory/Hard/P001/depth_left/000010_left_depth.npy', 'abandonedfactory/Easy/P000/depth_right/000000_right_depth.npy']);
+    const root = tree('tartanair', [
+      'abandonedfactory/Easy/P000/depth_left/000000_left_depth.npy',
+      'abandonedfactory/Hard/P001/depth_left/000010_left_depth.npy',
+      'abandonedfactory/Easy/P000/depth_right/000000_right_depth.npy',
+    ]);
     const s = listSamples('tartanair', root);
     expect(s.map((x) => x.id)).toEqual(['abandonedfactory/Easy/P000/depth_left/000000_left_depth', 'abandonedfactory/Hard/P001/depth_left/000010_left_depth']);
     expect(s[0].rgbPath).toBe(join(root, 'abandonedfactory/Easy/P000/image_left/000000_left.png'));
   });
   it('Hypersim "rgb depth" split lines (the official train.txt shape) and the standard camera without a CSV', () => {
-    const root = tree('hypersim', ['ai_001_001/images/scene_cam_00_geometry_hdf5/frame.0000.depth_meters.hdf5', 'ai_001_001/images/scene_cam_00_geometry_hdf5/frame.0001.depth_meters.hdf5']);
-    writeFileSync(join(tmp, 'hs_train.txt'), 'ai_001_001/images/scene_cam_00_final_preview/frame.0001.tonemap.jpg ai_001_001/images/scene_cam_00_geometry_hdf5/frame.0001.depth_meters.hdf5\n');
+    const root = tree('hypersim', [
+      'ai_001_001/images/scene_cam_00_geometry_hdf5/frame.0000.depth_meters.hdf5',
+      'ai_001_001/images/scene_cam_00_geometry_hdf5/frame.0001.depth_meters.hdf5',
+    ]);
+    writeFileSync(
+      join(tmp, 'hs_train.txt'),
+      'ai_001_001/images/scene_cam_00_final_preview/frame.0001.tonemap.jpg ai_001_001/images/scene_cam_00_geometry_hdf5/frame.0001.depth_meters.hdf5\n',
+    );
     const s = listSamples('hypersim', root, { split: join(tmp, 'hs_train.txt') });
     expect(s).toHaveLength(1);
     expect(s[0].id).toBe('ai_001_001/images/scene_cam_00_geometry_hdf5/frame.0001.depth_meters');
@@ -96,10 +125,13 @@ describe('adapters on fabricated standard layouts', () => {
     const walked = listSamples('kitti', raw, { depthRoot: gt });
     expect(walked).toHaveLength(1);
     expect(walked[0].rgbPath).toBe(join(raw, '2011_09_26/2011_09_26_drive_0002_sync/image_02/data/0000000069.png'));
-    writeFileSync(join(tmp, 'eigen.txt'), [
-      '2011_09_26/2011_09_26_drive_0002_sync/image_02/data/0000000069.png 2011_09_26_drive_0002_sync/proj_depth/groundtruth/image_02/0000000069.png 721.5377',
-      '2011_09_26/2011_09_26_drive_0002_sync/image_02/data/0000000001.png None 721.5377',
-    ].join('\n'));
+    writeFileSync(
+      join(tmp, 'eigen.txt'),
+      [
+        '2011_09_26/2011_09_26_drive_0002_sync/image_02/data/0000000069.png 2011_09_26_drive_0002_sync/proj_depth/groundtruth/image_02/0000000069.png 721.5377',
+        '2011_09_26/2011_09_26_drive_0002_sync/image_02/data/0000000001.png None 721.5377',
+      ].join('\n'),
+    );
     const s = listSamples('kitti', raw, { depthRoot: gt, split: join(tmp, 'eigen.txt') });
     expect(s.map((x) => x.id)).toEqual(['2011_09_26_drive_0002_sync/proj_depth/groundtruth/image_02/0000000069']);
     expect(s[0].depthPath).toBe(join(gt, '2011_09_26_drive_0002_sync/proj_depth/groundtruth/image_02/0000000069.png'));
@@ -117,7 +149,11 @@ describe('adapters on fabricated standard layouts', () => {
     expect(s[0].rule).toEqual({ format: 'png16', scale: 1000 });
   });
   it('DIODE: id_depth.npy + id_depth_mask.npy ↔ id.png', () => {
-    const root = tree('diode', ['val/indoors/scene_00019/scan_00183/00019_00183_indoors_000_010.png', 'val/indoors/scene_00019/scan_00183/00019_00183_indoors_000_010_depth.npy', 'val/indoors/scene_00019/scan_00183/00019_00183_indoors_000_010_depth_mask.npy']);
+    const root = tree('diode', [
+      'val/indoors/scene_00019/scan_00183/00019_00183_indoors_000_010.png',
+      'val/indoors/scene_00019/scan_00183/00019_00183_indoors_000_010_depth.npy',
+      'val/indoors/scene_00019/scan_00183/00019_00183_indoors_000_010_depth_mask.npy',
+    ]);
     const s = listSamples('diode', root);
     expect(s).toHaveLength(1);
     expect(s[0].maskPath).toBe(join(root, 'val/indoors/scene_00019/scan_00183/00019_00183_indoors_000_010_depth_mask.npy'));

@@ -7,8 +7,7 @@ import { bytesOf, data, stats } from './helpers.js';
 const fixture = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(`./fixtures/${name}`, import.meta.url)));
 
 // Formulas of test/fixtures/make-exr-fixtures.cpp (the files were written by libOpenEXR 3.1.5 from these values).
-const depthAt = (x: number, y: number): number =>
-  x >= 50 && y >= 60 ? 1e10 : 0.5 + 0.03125 * x + 0.0625 * y + 0.25 * Math.sin(0.3 * x) * Math.cos(0.2 * y);
+const depthAt = (x: number, y: number): number => (x >= 50 && y >= 60 ? 1e10 : 0.5 + 0.03125 * x + 0.0625 * y + 0.25 * Math.sin(0.3 * x) * Math.cos(0.2 * y));
 const halfAt = (x: number, y: number): number => ((x * 7 + y * 13) % 64) / 16 - 2;
 const uintAt = (x: number, y: number): number => x * 1000 + y * 7;
 
@@ -36,10 +35,11 @@ describe('OpenEXR: real files of ../shared/data', () => {
     expect([img.width, img.height]).toEqual([1024, 1024]);
     let mn = Infinity;
     let mx = -Infinity;
-    for (const k of ['R', 'G', 'B']) for (const v of img.channels[k]) {
-      mn = Math.min(mn, v);
-      mx = Math.max(mx, v);
-    }
+    for (const k of ['R', 'G', 'B'])
+      for (const v of img.channels[k]) {
+        mn = Math.min(mn, v);
+        mx = Math.max(mx, v);
+      }
     expect(mn).toBeCloseTo(0.0039, 4);
     expect(mx).toBeCloseTo(2.9121, 4);
     let amin = Infinity;
@@ -53,12 +53,13 @@ describe('OpenEXR: files written by libOpenEXR with every supported compression'
 
   it('NONE matches the generating formulas (float, half, uint channels; odd 67×75 size)', () => {
     expect([none.width, none.height]).toEqual([67, 75]);
-    for (let y = 0; y < 75; y++) for (let x = 0; x < 67; x++) {
-      const i = y * 67 + x;
-      expect(Math.abs(none.channels.Z[i] - Math.fround(depthAt(x, y)))).toBeLessThanOrEqual(Math.abs(depthAt(x, y)) * 1e-6);
-      expect(none.channels.H[i]).toBe(halfAt(x, y));
-      expect(none.channels.U[i]).toBe(uintAt(x, y));
-    }
+    for (let y = 0; y < 75; y++)
+      for (let x = 0; x < 67; x++) {
+        const i = y * 67 + x;
+        expect(Math.abs(none.channels.Z[i] - Math.fround(depthAt(x, y)))).toBeLessThanOrEqual(Math.abs(depthAt(x, y)) * 1e-6);
+        expect(none.channels.H[i]).toBe(halfAt(x, y));
+        expect(none.channels.U[i]).toBe(uintAt(x, y));
+      }
   });
 
   for (const c of ['rle', 'zips', 'zip', 'piz']) {

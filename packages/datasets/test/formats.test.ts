@@ -1,7 +1,18 @@
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import {
-  crc32, decodeDepth, DecodeError, decodeJpeg, decodeNpy, decodeNpyDepth, decodeNpz, decodePfm, decodePgm, decodePng, decodePng16Depth, halfToFloat,
+  crc32,
+  decodeDepth,
+  DecodeError,
+  decodeJpeg,
+  decodeNpy,
+  decodeNpyDepth,
+  decodeNpz,
+  decodePfm,
+  decodePgm,
+  decodePng,
+  decodePng16Depth,
+  halfToFloat,
 } from '../src/index.js';
 import { nodeInflate, readImage } from '../src/node.js';
 import { bytesOf, data, encodePng } from './helpers.js';
@@ -24,7 +35,12 @@ describe('PNG', () => {
   it('all five filter types, 8 and 16 bits, grey and RGB, round-trip exactly (native zlib and fflate)', () => {
     const w = 13;
     const h = 10;
-    for (const [ch, bits] of [[1, 16], [3, 8], [1, 8], [3, 16]] as const) {
+    for (const [ch, bits] of [
+      [1, 16],
+      [3, 8],
+      [1, 8],
+      [3, 16],
+    ] as const) {
       const vals = Array.from({ length: w * h * ch }, (_, i) => (i * 2654435761) % (bits === 16 ? 65536 : 256));
       const png = encodePng(w, h, ch, bits, vals, (y) => y % 5);
       for (const inflate of [undefined, nodeInflate]) {
@@ -107,7 +123,10 @@ describe('npy / npz', () => {
   });
   it('npz (deflated and stored members), key selection, and errors', () => {
     const f32 = new Float32Array([1, 2, 3, 4]);
-    const zip = zipSync({ 'depth.npy': npy('<f4', [2, 2], new Uint8Array(f32.buffer)), 'mask.npy': [npy('|u1', [2, 2], new Uint8Array([1, 0, 1, 1])), { level: 0 }] });
+    const zip = zipSync({
+      'depth.npy': npy('<f4', [2, 2], new Uint8Array(f32.buffer)),
+      'mask.npy': [npy('|u1', [2, 2], new Uint8Array([1, 0, 1, 1])), { level: 0 }],
+    });
     expect(Object.keys(decodeNpz(zip)).sort()).toEqual(['depth', 'mask']);
     expect(Array.from(decodeNpyDepth(zip, { key: 'mask' }).data)).toEqual([1, 0, 1, 1]);
     expect(() => decodeNpyDepth(zip, { key: 'nope' })).toThrow(/no array 'nope'/);

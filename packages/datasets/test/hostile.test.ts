@@ -4,7 +4,17 @@ import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, DecodeError, decodeDepth, decodeExr, decodeJpeg, jpegMemoryBudget, decodeNpyDepth, decodeNpz, decodePng, parseExrHeader,
+  DEFAULT_MAX_BYTES,
+  DEFAULT_MAX_PIXELS,
+  DecodeError,
+  decodeDepth,
+  decodeExr,
+  decodeJpeg,
+  jpegMemoryBudget,
+  decodeNpyDepth,
+  decodeNpz,
+  decodePng,
+  parseExrHeader,
 } from '../src/index.js';
 import { nodeInflate, walkFiles } from '../src/node.js';
 import { encodePng } from './helpers.js';
@@ -252,7 +262,9 @@ describe('JPEG: memory and resolution come from the same budget', () => {
   it('a frame far larger than the file could code is refused before decoding (fuzz reproducer: 8192×4096 from 300 bytes took seconds)', () => {
     const bytes = jpegHeader(8192, 4096);
     const t0 = performance.now();
-    expect(() => decodeJpeg(bytes)).toThrow(`jpeg: truncated file: a 8192x4096 frame has 524288 blocks in one component, which need at least 65536 bytes of scan data; the file has ${bytes.length}`);
+    expect(() => decodeJpeg(bytes)).toThrow(
+      `jpeg: truncated file: a 8192x4096 frame has 524288 blocks in one component, which need at least 65536 bytes of scan data; the file has ${bytes.length}`,
+    );
     expect(performance.now() - t0).toBeLessThan(200);
   });
   it("jpeg-js' memory cap admits an ETH3D-size (6048×4032, 4:4:4) photo by default and follows an explicit maxBytes", () => {

@@ -14,7 +14,12 @@ describe('Hypersim distance-to-camera → planar depth', () => {
     const z = hypersimDistanceToPlanar({ width: w, height: h, data: dist });
     const f = 512 / Math.tan(Math.PI / 6);
     expect(f).toBeCloseTo(886.81, 2);
-    for (const [x, y] of [[0, 0], [1023, 767], [511, 383], [700, 100]]) {
+    for (const [x, y] of [
+      [0, 0],
+      [1023, 767],
+      [511, 383],
+      [700, 100],
+    ]) {
       const px = x + 0.5 - w / 2;
       const py = y + 0.5 - h / 2;
       const want = (10 * f) / Math.sqrt(px * px + py * py + f * f);

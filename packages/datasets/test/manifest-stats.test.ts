@@ -33,7 +33,12 @@ const CASES: [string, DepthRule, number, number, number, number][] = [
 ];
 
 const SHAPES: Record<string, [number, number]> = {
-  kitti: [375, 1242], nyu: [480, 640], open3d: [480, 640], hypersim: [768, 1024], tartanair: [480, 640], exr: [500, 500],
+  kitti: [375, 1242],
+  nyu: [480, 640],
+  open3d: [480, 640],
+  hypersim: [768, 1024],
+  tartanair: [480, 640],
+  exr: [500, 500],
 };
 
 describe('decoders reproduce MANIFEST.md statistics on the real files', () => {

@@ -11,13 +11,18 @@ function wav2Encode(buf: Uint16Array, nx: number, ox: number, ny: number, oy: nu
   let p2 = 2;
   while (p2 <= n) {
     const ey = oy * (ny - p2);
-    const oy1 = oy * p, oy2 = oy * p2, ox1 = ox * p, ox2 = ox * p2;
+    const oy1 = oy * p,
+      oy2 = oy * p2,
+      ox1 = ox * p,
+      ox2 = ox * p2;
     let py = 0;
     for (; py <= ey; py += oy2) {
       let px = py;
       const ex = py + ox * (nx - p2);
       for (; px <= ex; px += ox2) {
-        const p01 = px + ox1, p10 = px + oy1, p11 = p10 + ox1;
+        const p01 = px + ox1,
+          p10 = px + oy1,
+          p11 = p10 + ox1;
         const [i00, i01] = enc(buf[px], buf[p01]);
         const [i10, i11] = enc(buf[p10], buf[p11]);
         [buf[px], buf[p10]] = enc(i00, i10);
@@ -48,18 +53,20 @@ describe('PIZ wavelet', () => {
     expect(wenc14(3, 8)).toEqual([5, 0xffff - 4]); // (11 >> 1) = 5, 3 − 8 = −5
     expect(wdec14(7, 6)).toEqual([10, 4]);
     let bad = 0;
-    for (let a = 0; a < 1 << 14; a += 13) for (let b = 0; b < 1 << 14; b += 11) {
-      const [x, y] = wdec14(...wenc14(a, b));
-      if (x !== a || y !== b) bad++;
-    }
+    for (let a = 0; a < 1 << 14; a += 13)
+      for (let b = 0; b < 1 << 14; b += 11) {
+        const [x, y] = wdec14(...wenc14(a, b));
+        if (x !== a || y !== b) bad++;
+      }
     expect(bad).toBe(0);
   });
   it('16-bit modular pair transform: exact inverse over a grid covering all 16-bit values', () => {
     let bad = 0;
-    for (let a = 0; a < 65536; a += 53) for (let b = 0; b < 65536; b += 47) {
-      const [x, y] = wdec16(...wenc16(a, b));
-      if (x !== a || y !== b) bad++;
-    }
+    for (let a = 0; a < 65536; a += 53)
+      for (let b = 0; b < 65536; b += 47) {
+        const [x, y] = wdec16(...wenc16(a, b));
+        if (x !== a || y !== b) bad++;
+      }
     expect(bad).toBe(0);
     expect(wdec16(...wenc16(65535, 0))).toEqual([65535, 0]);
     expect(wdec16(...wenc16(0, 65535))).toEqual([0, 65535]);
@@ -67,7 +74,14 @@ describe('PIZ wavelet', () => {
   it('2-D inverse undoes the forward transform for odd/even sizes, strides and both bit modes', () => {
     let seed = 1;
     const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) / 2 ** 24;
-    for (const [nx, ny, ox, mx] of [[1, 1, 1, 100], [7, 5, 1, 16383], [16, 16, 1, 9000], [67, 32, 2, 16000], [33, 9, 1, 65535], [520, 32, 1, 65535]]) {
+    for (const [nx, ny, ox, mx] of [
+      [1, 1, 1, 100],
+      [7, 5, 1, 16383],
+      [16, 16, 1, 9000],
+      [67, 32, 2, 16000],
+      [33, 9, 1, 65535],
+      [520, 32, 1, 65535],
+    ]) {
       const n = nx * ny * ox;
       const orig = new Uint16Array(n);
       for (let i = 0; i < n; i++) orig[i] = Math.floor(rnd() * (mx + 1));
@@ -167,7 +181,10 @@ function packHuffman(lengths: Map<number, number>, symbols: (number | [number, n
 describe('PIZ Huffman', () => {
   it('canonical codes follow OpenEXR (longest codes numerically first): lengths 1,2,3,3 → 1, 01, 000, 001', () => {
     const l = new Uint8Array(HUF_ENCSIZE);
-    l[5] = 1; l[6] = 2; l[7] = 3; l[8] = 3;
+    l[5] = 1;
+    l[6] = 2;
+    l[7] = 3;
+    l[8] = 3;
     const c = canonicalCodes(l);
     expect([c[5], c[6], c[7], c[8]]).toEqual([1, 1, 0, 1]);
   });
@@ -175,7 +192,14 @@ describe('PIZ Huffman', () => {
   it('decodes a hand-built stream with short codes, a long (> 14-bit) code, zero runs and the run-length symbol', () => {
     // symbols 0, 1, 2, 40 000 (lengths 1–4), fillers 41 005–41 019 (lengths 5–19), 50 000 and the run-length
     // symbol 60 000 (= iM) at 20 bits: a complete prefix code (Kraft sum 1), as a real Huffman table always is.
-    const lengths = new Map([[0, 1], [1, 2], [2, 3], [40000, 4], [50000, 20], [60000, 20]]);
+    const lengths = new Map([
+      [0, 1],
+      [1, 2],
+      [2, 3],
+      [40000, 4],
+      [50000, 20],
+      [60000, 20],
+    ]);
     for (let l = 5; l <= 19; l++) lengths.set(41000 + l, l);
     const kraft = [...lengths.values()].reduce((s, l) => s + 2 ** -l, 0);
     expect(kraft).toBe(1);
@@ -204,13 +228,23 @@ describe('PIZ Huffman', () => {
   });
 
   it('rejects an incomplete code table (OpenEXR canonical codes would collide)', () => {
-    const l = new Map([[0, 1], [1, 2], [2, 3], [3, 20], [4, 20]]);
+    const l = new Map([
+      [0, 1],
+      [1, 2],
+      [2, 3],
+      [3, 20],
+      [4, 20],
+    ]);
     const { block } = packHuffman(l, [0, 1]);
     expect(() => hufUncompress(block, 0, block.length, new Uint16Array(2), 2)).toThrow(/prefix-free/);
   });
 
   it('rejects a stream that decodes to the wrong number of values, and truncated blocks', () => {
-    const lengths = new Map([[0, 1], [1, 2], [9, 2]]); // complete: 1/2 + 1/4 + 1/4
+    const lengths = new Map([
+      [0, 1],
+      [1, 2],
+      [9, 2],
+    ]); // complete: 1/2 + 1/4 + 1/4
     const { block } = packHuffman(lengths, [0, 1, 1, 0]);
     expect(() => hufUncompress(block, 0, block.length, new Uint16Array(5), 5)).toThrow(DecodeError);
     expect(() => hufUncompress(block, 0, block.length, new Uint16Array(3), 3)).toThrow(DecodeError);

@@ -71,12 +71,24 @@ describe('WebAssembly PNG unfilter', () => {
     expect(copy).toEqual(raw);
     expect(unfilterWasm16(copy, 6, 8, 2)).toBe(3);
     // a PNG whose row 2 has filter byte 9: rewrite the filter in an encoder-made file with an uncompressed stream
-    const png = encodePng(4, 4, 1, 16, Array.from({ length: 16 }, (_, i) => i * 1000), (y) => (y === 2 ? 9 : 0));
+    const png = encodePng(
+      4,
+      4,
+      1,
+      16,
+      Array.from({ length: 16 }, (_, i) => i * 1000),
+      (y) => (y === 2 ? 9 : 0),
+    );
     expect(() => decodePng(png)).toThrow(/invalid filter type 9 on row 2/);
   });
 
   it('images of growing size reuse and grow the module memory; results stay exact', () => {
-    for (const [width, height] of [[10, 10], [700, 500], [30, 20], [1500, 1200]]) {
+    for (const [width, height] of [
+      [10, 10],
+      [700, 500],
+      [30, 20],
+      [1500, 1200],
+    ]) {
       const stride = width * 2;
       const raw = filteredRows(height, stride, (y) => (y * 7) % 5, width);
       const js = raw.slice();
@@ -90,7 +102,11 @@ describe('WebAssembly PNG unfilter', () => {
   it('without WebAssembly (e.g. a CSP without wasm-unsafe-eval) decodePng falls back to JavaScript, same pixels', async () => {
     const w = 37;
     const h = 9;
-    for (const [ch, bits] of [[1, 16], [3, 8], [3, 16]] as const) {
+    for (const [ch, bits] of [
+      [1, 16],
+      [3, 8],
+      [3, 16],
+    ] as const) {
       const vals = Array.from({ length: w * h * ch }, (_, i) => (i * 2654435761) % (bits === 16 ? 65536 : 256));
       const png = encodePng(w, h, ch, bits, vals, (y) => y % 5);
       vi.resetModules();

@@ -45,18 +45,21 @@ export function inferDinov2Config(source: TensorSource, options: InferDinov2Conf
   const hidden = swiglu ? shape('blocks.0.mlp.w12.weight')[0] / 2 : shape('blocks.0.mlp.fc1.weight')[0];
   const released = Object.values(DINOV2_PRESETS).find((c) => c.embedDim === embedDim);
   const numHeads = options.numHeads ?? released?.numHeads ?? Math.max(1, Math.round(embedDim / 32));
-  return dinov2Config({
-    embedDim,
-    depth,
-    numHeads,
-    ffn: swiglu ? 'swiglu' : 'mlp',
-    ffnHiddenDim: hidden,
-    patchSize: patch[2],
-    inChannels: patch[1],
-    posEmbedGrid: grid,
-    numRegisterTokens: registers,
-    interpolateOffset: registers > 0 ? 0 : 0.1,
-    interpolateAntialias: registers > 0,
-    intermediateLayers: options.intermediateLayers,
-  }, { maxModelBytes: options.maxModelBytes });
+  return dinov2Config(
+    {
+      embedDim,
+      depth,
+      numHeads,
+      ffn: swiglu ? 'swiglu' : 'mlp',
+      ffnHiddenDim: hidden,
+      patchSize: patch[2],
+      inChannels: patch[1],
+      posEmbedGrid: grid,
+      numRegisterTokens: registers,
+      interpolateOffset: registers > 0 ? 0 : 0.1,
+      interpolateAntialias: registers > 0,
+      intermediateLayers: options.intermediateLayers,
+    },
+    { maxModelBytes: options.maxModelBytes },
+  );
 }

@@ -163,15 +163,16 @@ export class Dinov2VisionTransformer extends VisionTransformerBase {
     const b = image.shape[0];
     const r = c.numRegisterTokens;
     const d = c.embedDim;
-    const out = flat.map((tokens) =>
-      tf.tidy(() => {
-        const feature: Dinov2Feature = {
-          patches: tf.reshape(tf.slice(tokens, [0, 1 + r, 0], [b, h * w, d]), [b, h, w, d]) as tf.Tensor4D, // [B, h, w, D]
-          registers: tf.slice(tokens, [0, 1, 0], [b, r, d]) as tf.Tensor3D, // [B, R, D]
-        };
-        if (withCls) feature.cls = tf.reshape(tf.slice(tokens, [0, 0, 0], [b, 1, d]), [b, d]) as tf.Tensor2D; // [B, D]
-        return feature as unknown as tf.TensorContainer;
-      }) as unknown as Dinov2Feature,
+    const out = flat.map(
+      (tokens) =>
+        tf.tidy(() => {
+          const feature: Dinov2Feature = {
+            patches: tf.reshape(tf.slice(tokens, [0, 1 + r, 0], [b, h * w, d]), [b, h, w, d]) as tf.Tensor4D, // [B, h, w, D]
+            registers: tf.slice(tokens, [0, 1, 0], [b, r, d]) as tf.Tensor3D, // [B, R, D]
+          };
+          if (withCls) feature.cls = tf.reshape(tf.slice(tokens, [0, 0, 0], [b, 1, d]), [b, d]) as tf.Tensor2D; // [B, D]
+          return feature as unknown as tf.TensorContainer;
+        }) as unknown as Dinov2Feature,
     );
     flat.forEach((t) => t.dispose());
     return out;

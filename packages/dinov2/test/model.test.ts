@@ -113,7 +113,14 @@ describe('DINOv2 encoder', () => {
   });
 
   it('the presets registry holds the released configurations', () => {
-    expect(DINOV2_PRESETS.vitl14).toMatchObject({ embedDim: 1024, depth: 24, numHeads: 16, patchSize: 14, posEmbedGrid: 37, intermediateLayers: [4, 11, 17, 23] });
+    expect(DINOV2_PRESETS.vitl14).toMatchObject({
+      embedDim: 1024,
+      depth: 24,
+      numHeads: 16,
+      patchSize: 14,
+      posEmbedGrid: 37,
+      intermediateLayers: [4, 11, 17, 23],
+    });
     expect(DINOV2_PRESETS.vitb14.intermediateLayers).toEqual([2, 5, 8, 11]);
     expect(DINOV2_PRESETS.vitg14).toMatchObject({ ffn: 'swiglu', ffnHiddenDim: 4096, intermediateLayers: [9, 19, 29, 39] });
     expect(DINOV2_PRESETS.vits14_reg).toMatchObject({ numRegisterTokens: 4, interpolateOffset: 0, interpolateAntialias: true });
@@ -168,7 +175,15 @@ describe('DINOv2 encoder', () => {
   });
 
   it('register tokens sit between cls and patches, without positions (DINOv2-reg)', () => {
-    const config = dinov2Config({ embedDim: 32, depth: 2, numHeads: 2, numRegisterTokens: 4, interpolateOffset: 0, interpolateAntialias: true, posEmbedGrid: 6 });
+    const config = dinov2Config({
+      embedDim: 32,
+      depth: 2,
+      numHeads: 2,
+      numRegisterTokens: 4,
+      interpolateOffset: 0,
+      interpolateAntialias: true,
+      posEmbedGrid: 6,
+    });
     const model = new Dinov2VisionTransformer(config, { rng: new Rng(3) });
     const image = tf.randomNormal([2, 28, 42, 3], 0, 1, 'float32', 5);
     const tokens = model.prepareTokens(image); // [2, 1 + 4 + 6, 32]

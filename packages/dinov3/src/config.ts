@@ -86,8 +86,7 @@ export function dinov3ParameterCount(c: DinoV3Config): number {
 export function dinov3Config(input: DinoV3ConfigInput, limits: ConfigLimits = {}): DinoV3Config {
   const ffn = input.ffn ?? 'mlp';
   const ffnRatio = input.ffnRatio ?? (ffn === 'mlp' ? 4 : 6);
-  const ffnHiddenDim =
-    input.ffnHiddenDim ?? (ffn === 'mlp' ? Math.round(input.embedDim * ffnRatio) : swigluHiddenDim(input.embedDim, ffnRatio));
+  const ffnHiddenDim = input.ffnHiddenDim ?? (ffn === 'mlp' ? Math.round(input.embedDim * ffnRatio) : swigluHiddenDim(input.embedDim, ffnRatio));
   const config: DinoV3Config = {
     patchSize: input.patchSize ?? 16,
     inChannels: input.inChannels ?? 3,

@@ -38,14 +38,17 @@ export function inferConfig(source: TensorSource, prefix?: string, limits: Confi
           ? shape('blocks.0.mlp.w1.weight')[0]
           : shape('blocks.0.mlp.w12.weight')[0] / 2
         : shape('blocks.0.mlp.fc1.weight')[0];
-  return dinov3Config({
-    embedDim,
-    depth,
-    numHeads: embedDim / headDim,
-    ffn: swiglu ? 'swiglu' : 'mlp',
-    ffnHiddenDim: hidden,
-    numRegisterTokens: registers,
-    patchSize: patch[2],
-    inChannels: patch[1],
-  }, limits);
+  return dinov3Config(
+    {
+      embedDim,
+      depth,
+      numHeads: embedDim / headDim,
+      ffn: swiglu ? 'swiglu' : 'mlp',
+      ffnHiddenDim: hidden,
+      numRegisterTokens: registers,
+      patchSize: patch[2],
+      inChannels: patch[1],
+    },
+    limits,
+  );
 }

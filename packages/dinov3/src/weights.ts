@@ -265,7 +265,6 @@ export class HubToHfSource extends TensorView {
   readHub(key: string): HostTensor | undefined {
     return this.source.get(this.prefix + key) ? this.read(key) : undefined;
   }
-
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -300,7 +299,9 @@ export function loadDinov3Weights(model: DinoVisionTransformer, input: StateDict
   const source = asTensorSource(input);
   const keys = [...source.keys()].filter((k) => !options.ignore?.(k));
   const detected =
-    options.scheme !== undefined ? { scheme: options.scheme, prefix: options.prefix ?? detectWeightScheme(keys).prefix } : detectWeightScheme(keys, options.prefix);
+    options.scheme !== undefined
+      ? { scheme: options.scheme, prefix: options.prefix ?? detectWeightScheme(keys).prefix }
+      : detectWeightScheme(keys, options.prefix);
   const { scheme, prefix } = detected;
   const strict = options.strict ?? true;
 

@@ -8,7 +8,16 @@ describe('entry points', () => {
       expect(name in internal, name).toBe(true);
       expect(name in dinov3, name).toBe(false);
     }
-    for (const name of ['DinoVisionTransformer', 'dinov3Preset', 'DINOV3_PRESETS', 'loadDinov3Weights', 'fromPretrained', 'configFromHf', 'ropeTables', 'setAttentionStrategy']) {
+    for (const name of [
+      'DinoVisionTransformer',
+      'dinov3Preset',
+      'DINOV3_PRESETS',
+      'loadDinov3Weights',
+      'fromPretrained',
+      'configFromHf',
+      'ropeTables',
+      'setAttentionStrategy',
+    ]) {
       expect(name in dinov3, name).toBe(true);
     }
   });

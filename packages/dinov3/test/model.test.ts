@@ -24,12 +24,29 @@ const counts = JSON.parse(readFileSync(fixturePath('param_counts.json'), 'utf8')
 
 describe('presets and parameter counts', () => {
   it('presets have the spec hyper-parameters', () => {
-    expect(DINOV3_PRESETS.vits16).toMatchObject({ embedDim: 384, depth: 12, numHeads: 6, ffn: 'mlp', ffnHiddenDim: 1536, numRegisterTokens: 4, layerNormEps: 1e-5, ropeBase: 100, intermediateLayers: [2, 5, 8, 11] });
+    expect(DINOV3_PRESETS.vits16).toMatchObject({
+      embedDim: 384,
+      depth: 12,
+      numHeads: 6,
+      ffn: 'mlp',
+      ffnHiddenDim: 1536,
+      numRegisterTokens: 4,
+      layerNormEps: 1e-5,
+      ropeBase: 100,
+      intermediateLayers: [2, 5, 8, 11],
+    });
     expect(DINOV3_PRESETS.vitb16).toMatchObject({ embedDim: 768, depth: 12, numHeads: 12, ffnHiddenDim: 3072, intermediateLayers: [2, 5, 8, 11] });
     expect(DINOV3_PRESETS.vitl16).toMatchObject({ embedDim: 1024, depth: 24, numHeads: 16, ffnHiddenDim: 4096, intermediateLayers: [4, 11, 17, 23] });
     // SwiGLU width = int(D·6·2/3) aligned to 8 (DINOV3:dinov3/layers/ffn_layers.py).
     expect(DINOV3_PRESETS.vits16plus).toMatchObject({ embedDim: 384, depth: 12, numHeads: 6, ffn: 'swiglu', ffnHiddenDim: 1536 });
-    expect(DINOV3_PRESETS.vith16plus).toMatchObject({ embedDim: 1280, depth: 32, numHeads: 20, ffn: 'swiglu', ffnHiddenDim: 5120, intermediateLayers: [7, 15, 23, 31] });
+    expect(DINOV3_PRESETS.vith16plus).toMatchObject({
+      embedDim: 1280,
+      depth: 32,
+      numHeads: 20,
+      ffn: 'swiglu',
+      ffnHiddenDim: 5120,
+      intermediateLayers: [7, 15, 23, 31],
+    });
   });
 
   for (const name of ['vits16', 'vitb16', 'vitl16'] as const) {
@@ -76,7 +93,13 @@ describe('config inference from tensor shapes', () => {
     const hub = toHubStateDict(model);
     for (const sd of [hf, hub]) {
       expect(inferConfig({ keys: () => Object.keys(sd), get: (k) => sd[k] }, undefined)).toMatchObject({
-        embedDim: 128, depth: 3, numHeads: 2, ffn: 'swiglu', ffnHiddenDim: 344, numRegisterTokens: 2, patchSize: 16,
+        embedDim: 128,
+        depth: 3,
+        numHeads: 2,
+        ffn: 'swiglu',
+        ffnHiddenDim: 344,
+        numRegisterTokens: 2,
+        patchSize: 16,
       });
     }
     tf.dispose([...Object.values(hf), ...Object.values(hub)]);
@@ -87,9 +110,23 @@ describe('config inference from tensor shapes', () => {
 describe('HF config.json mapping', () => {
   it('maps the vitb16 config.json fields', () => {
     const c = configFromHf({
-      model_type: 'dinov3_vit', hidden_size: 768, intermediate_size: 3072, num_hidden_layers: 12, num_attention_heads: 12,
-      patch_size: 16, num_register_tokens: 4, layer_norm_eps: 1e-5, layerscale_value: 1.0, rope_theta: 100.0,
-      query_bias: true, key_bias: false, value_bias: true, proj_bias: true, mlp_bias: true, use_gated_mlp: false, hidden_act: 'gelu',
+      model_type: 'dinov3_vit',
+      hidden_size: 768,
+      intermediate_size: 3072,
+      num_hidden_layers: 12,
+      num_attention_heads: 12,
+      patch_size: 16,
+      num_register_tokens: 4,
+      layer_norm_eps: 1e-5,
+      layerscale_value: 1.0,
+      rope_theta: 100.0,
+      query_bias: true,
+      key_bias: false,
+      value_bias: true,
+      proj_bias: true,
+      mlp_bias: true,
+      use_gated_mlp: false,
+      hidden_act: 'gelu',
     });
     expect(c).toMatchObject({ ...DINOV3_PRESETS.vitb16, layerScaleInit: 1 });
     expect(configFromHf({ hidden_size: 384, num_hidden_layers: 12, num_attention_heads: 6, intermediate_size: 1536, use_swiglu_ffn: true }).ffn).toBe('swiglu');
@@ -107,7 +144,12 @@ describe('bad input', () => {
     const padded = model.getIntermediateLayers(image, { pad: 'center', layers: [3] });
     expect(padded[0].patches.shape).toEqual([1, 4, 6, 128]);
     // Same as padding by hand: top 2 / bottom 2, left 3 / right 3 (AnyDepth CenterPadding).
-    const manual = tf.pad(image as tf.Tensor4D, [[0, 0], [2, 2], [3, 3], [0, 0]]);
+    const manual = tf.pad(image as tf.Tensor4D, [
+      [0, 0],
+      [2, 2],
+      [3, 3],
+      [0, 0],
+    ]);
     const ref = model.getIntermediateLayers(manual, { layers: [3] });
     expect(Array.from(padded[0].patches.dataSync())).toEqual(Array.from(ref[0].patches.dataSync()));
     expect(() => model.forward(tf.zeros([1, 32, 32]))).toThrow(/NHWC image \[B, H, W, 3\]/);
@@ -139,7 +181,11 @@ describe('bad input', () => {
     model.dispose();
     const tiny = new DinoVisionTransformer(TINY);
     const f = fixture('dinov3_tiny.safetensors');
-    const noMask = { keys: () => f.keys().filter((k) => !k.endsWith('bias_mask') && !isFixtureData(k)), get: (k: string) => f.get(k), shapeOf: (k: string) => f.shapeOf(k) };
+    const noMask = {
+      keys: () => f.keys().filter((k) => !k.endsWith('bias_mask') && !isFixtureData(k)),
+      get: (k: string) => f.get(k),
+      shapeOf: (k: string) => f.shapeOf(k),
+    };
     expect(() => loadDinov3Weights(tiny, noMask)).toThrow(/non-zero K bias/);
     const before = tiny.stateDict();
     expect(() => loadDinov3Weights(tiny, noMask)).toThrow();
@@ -151,7 +197,9 @@ describe('bad input', () => {
 
   it('rejects a RoPE base that does not match rope_embed.periods', () => {
     const model = new DinoVisionTransformer({ ...TINY, ropeBase: 10000 });
-    expect(() => loadDinov3Weights(model, fixture('dinov3_tiny.safetensors'), { ignore: isFixtureData })).toThrow(/rope_embed\.periods does not match RoPE base 10000/);
+    expect(() => loadDinov3Weights(model, fixture('dinov3_tiny.safetensors'), { ignore: isFixtureData })).toThrow(
+      /rope_embed\.periods does not match RoPE base 10000/,
+    );
     model.dispose();
   });
 

@@ -15,11 +15,23 @@ const json = (v: unknown) => enc(JSON.stringify(v));
 
 function tensors(file: string, keep: (k: string) => boolean, rename: (k: string) => string = (k) => k): Record<string, HostTensor> {
   const f = fixture(file);
-  return Object.fromEntries(f.keys().filter(keep).map((k) => [rename(k), f.require(k)]));
+  return Object.fromEntries(
+    f
+      .keys()
+      .filter(keep)
+      .map((k) => [rename(k), f.require(k)]),
+  );
 }
 
 /** HF-named tiny weights (anydepth_tiny encoder.*, prefix stripped) and hub-named ones (dinov3_tiny). */
-const hfWeights = () => encodeSafetensors(tensors('anydepth_tiny.safetensors', (k) => k.startsWith('encoder.'), (k) => k.slice('encoder.'.length)));
+const hfWeights = () =>
+  encodeSafetensors(
+    tensors(
+      'anydepth_tiny.safetensors',
+      (k) => k.startsWith('encoder.'),
+      (k) => k.slice('encoder.'.length),
+    ),
+  );
 const hubTensors = () => tensors('dinov3_tiny.safetensors', (k) => !isFixtureData(k));
 const tinyConfig = () => json(configToHf(dinov3Config(TINY)));
 

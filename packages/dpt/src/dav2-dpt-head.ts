@@ -1,15 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  Conv2d,
-  GELU,
-  Identity,
-  type Layer,
-  Linear,
-  Module,
-  ModuleList,
-  ReLU,
-  Sequential,
-} from '@anydepth/core';
+import { Conv2d, GELU, Identity, type Layer, Linear, Module, ModuleList, ReLU, Sequential } from '@anydepth/core';
 import { type HeadFeature, checkFeatures } from './features.js';
 import { DAv2FeatureFusionBlock } from './fusion-block.js';
 import { interpolateBilinear } from './interpolate.js';
@@ -123,7 +113,11 @@ export class DepthAnythingV2DPTHead extends Module {
    * `scratch.output_conv1` output [B, 8h, 8w, F/2], `depth` [B, p·h, p·w, 1].
    */
   forwardStages(features: readonly HeadFeature[]): DAv2HeadStages {
-    const [, h, w] = checkFeatures('DepthAnythingV2DPTHead', features, [0, 1, 2, 3].map(() => this.inChannels));
+    const [, h, w] = checkFeatures(
+      'DepthAnythingV2DPTHead',
+      features,
+      [0, 1, 2, 3].map(() => this.inChannels),
+    );
     return tf.tidy(() => {
       const layers = features.map((f, i) => {
         let x = f.patches; // [B, h, w, D]

@@ -62,14 +62,8 @@ export class DPTHead extends Module {
         useBatchnorm: this.useBatchnorm,
       }),
     );
-    this.convs = this.addModule(
-      'convs',
-      new ModuleList(this.postProcessChannels.map((c) => new ConvModule(c, this.channels, 3, { padding: 1, bias: false }))),
-    );
-    this.fusionBlocks = this.addModule(
-      'fusion_blocks',
-      new ModuleList([0, 1, 2, 3].map((i) => new FeatureFusionBlock(this.channels, { withSkip: i > 0 }))),
-    );
+    this.convs = this.addModule('convs', new ModuleList(this.postProcessChannels.map((c) => new ConvModule(c, this.channels, 3, { padding: 1, bias: false }))));
+    this.fusionBlocks = this.addModule('fusion_blocks', new ModuleList([0, 1, 2, 3].map((i) => new FeatureFusionBlock(this.channels, { withSkip: i > 0 }))));
     this.project = this.addModule('project', new ConvModule(this.channels, this.channels, 3, { padding: 1, activation: 'after' }));
     this.convDepth = this.addModule('conv_depth', new UpConvHead(this.channels, this.outChannels));
   }

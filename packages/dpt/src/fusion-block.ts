@@ -23,7 +23,7 @@ export class FeatureFusionBlock extends Module {
     super();
     this.alignCorners = options.alignCorners ?? true;
     this.project = this.addModule('project', new ConvModule(channels, channels, 1, { bias: true }));
-    this.resConvUnit1 = options.withSkip ?? true ? this.addModule('res_conv_unit1', new PreActResidualConvUnit(channels)) : null;
+    this.resConvUnit1 = (options.withSkip ?? true) ? this.addModule('res_conv_unit1', new PreActResidualConvUnit(channels)) : null;
     this.resConvUnit2 = this.addModule('res_conv_unit2', new PreActResidualConvUnit(channels));
   }
 

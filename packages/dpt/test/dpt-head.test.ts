@@ -4,9 +4,7 @@ import { expectClose, setBackend } from '@anydepth/test-utils';
 import { DPTHead, depthFromLogits } from '../src/index.js';
 import { disposeFeatures, fixtureFeatures, isData, openFixture } from './helpers.js';
 
-const counts = JSON.parse(
-  (await import('node:fs')).readFileSync((await import('@anydepth/test-utils')).fixturePath('param_counts.json'), 'utf8'),
-);
+const counts = JSON.parse((await import('node:fs')).readFileSync((await import('@anydepth/test-utils')).fixturePath('param_counts.json'), 'utf8'));
 
 describe('DPTHead parameter counts (spec §1.6)', () => {
   beforeAll(() => setBackend('cpu'));
@@ -47,7 +45,10 @@ for (const backend of ['cpu', 'wasm'] as const) {
     it('loads every official tensor by name (strict) and has 841,841 parameters', () => {
       expect(head.numParameters()).toBe(841_841);
       const names = Object.keys(head.stateDictShapes()).sort();
-      const stored = file.keys().filter((k) => !isData(k)).sort();
+      const stored = file
+        .keys()
+        .filter((k) => !isData(k))
+        .sort();
       expect(names).toEqual(stored);
     });
 

@@ -8,7 +8,17 @@ describe('entry points', () => {
     for (const name of ['interpolateBilinear', 'checkFeatures', 'conv2dMacs', 'convTranspose2dMacs', 'bilinearMacs']) {
       expect(name in dpt, name).toBe(false);
     }
-    for (const name of ['DPTHead', 'DepthAnythingV2DPTHead', 'createDepthAnythingV2Head', 'DAV2_DPT_CONFIGS', 'Interpolate', 'ReassembleBlocks', 'FeatureFusionBlock', 'depthFromLogits', 'countFlops']) {
+    for (const name of [
+      'DPTHead',
+      'DepthAnythingV2DPTHead',
+      'createDepthAnythingV2Head',
+      'DAV2_DPT_CONFIGS',
+      'Interpolate',
+      'ReassembleBlocks',
+      'FeatureFusionBlock',
+      'depthFromLogits',
+      'countFlops',
+    ]) {
       expect(name in dpt, name).toBe(true);
     }
   });

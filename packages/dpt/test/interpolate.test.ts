@@ -36,11 +36,21 @@ describe('interpolateBilinear matches F.interpolate(mode="bilinear")', () => {
     for (const alignCorners of [true, false]) {
       it(`${backend}, align_corners=${alignCorners}: 3×5 → 6×10, 3×5 → 4×7 and 6×10 → 3×5`, async () => {
         await setBackend(backend);
-        const rows = (h: number, w: number) => Array.from({ length: h }, (_, i) => Array.from({ length: w }, (_, j) => Math.sin(3 * i + 1.7 * j) + 0.1 * i * j));
+        const rows = (h: number, w: number) =>
+          Array.from({ length: h }, (_, i) => Array.from({ length: w }, (_, j) => Math.sin(3 * i + 1.7 * j) + 0.1 * i * j));
         for (const [[h, w], [oh, ow]] of [
-          [[3, 5], [6, 10]],
-          [[3, 5], [4, 7]],
-          [[6, 10], [3, 5]],
+          [
+            [3, 5],
+            [6, 10],
+          ],
+          [
+            [3, 5],
+            [4, 7],
+          ],
+          [
+            [6, 10],
+            [3, 5],
+          ],
         ] as Array<[[number, number], [number, number]]>) {
           const grid = rows(h, w);
           const x = tf.tensor4d(grid.flat(), [1, h, w, 1]);

@@ -22,13 +22,21 @@ interface WasmLikeBackend {
 }
 
 /** Runs `fill` on the inputs' values and zero-filled outputs of `outShapes`, the way one backend holds its data. */
-type TypedArrayRun = (backend: unknown, inputs: tf.TensorInfo[], outShapes: number[][], fill: (inputs: Float32Array[], outputs: Float32Array[]) => void) => tf.TensorInfo[];
+type TypedArrayRun = (
+  backend: unknown,
+  inputs: tf.TensorInfo[],
+  outShapes: number[][],
+  fill: (inputs: Float32Array[], outputs: Float32Array[]) => void,
+) => tf.TensorInfo[];
 
 // cpu: values are JS arrays; outputs are computed in fresh arrays and written to the backend afterwards.
 const cpuRun: TypedArrayRun = (backend, inputs, outShapes, fill) => {
   const be = backend as unknown as CpuLikeBackend;
   const outputs = outShapes.map((s) => new Float32Array(tf.util.sizeFromShape(s)));
-  fill(inputs.map((t) => be.readSync(t.dataId) as Float32Array), outputs);
+  fill(
+    inputs.map((t) => be.readSync(t.dataId) as Float32Array),
+    outputs,
+  );
   return outputs.map((values, i) => ({ dataId: be.write(values, outShapes[i], 'float32'), shape: outShapes[i], dtype: 'float32' as const }));
 };
 
@@ -38,7 +46,10 @@ const wasmRun: TypedArrayRun = (backend, inputs, outShapes, fill) => {
   const be = backend as unknown as WasmLikeBackend;
   const outputs = outShapes.map((s) => be.makeOutput(s, 'float32'));
   const outValues = outputs.map((o) => be.typedArrayFromHeap(o).fill(0));
-  fill(inputs.map((t) => be.typedArrayFromHeap(t)), outValues);
+  fill(
+    inputs.map((t) => be.typedArrayFromHeap(t)),
+    outValues,
+  );
   return outputs;
 };
 
@@ -54,7 +65,9 @@ function forwardKernel(run: TypedArrayRun): tf.KernelFunc {
     checkFloat([x, grid]);
     const a = readGridSampleAttrs(attrs as tf.NamedAttrMap);
     const shape = [x.shape[0], grid.shape[1], grid.shape[2], x.shape[3]];
-    return run(backend, [x, grid], [shape], ([xv, gv], [out]) => gridSampleForward(xv, x.shape as unknown as Shape4, gv, grid.shape as unknown as Shape4, a, out))[0];
+    return run(backend, [x, grid], [shape], ([xv, gv], [out]) =>
+      gridSampleForward(xv, x.shape as unknown as Shape4, gv, grid.shape as unknown as Shape4, a, out),
+    )[0];
   };
 }
 

@@ -64,9 +64,7 @@ function attrsKey(a: GridSampleAttrs): string {
  * assume finite floats.
  */
 function sourceIndexWGSL(a: GridSampleAttrs): string {
-  const unnorm = a.alignCorners
-    ? 'let g = (fs - 1.0) * 0.5; let v = (coord + 1.0) * g;'
-    : 'let g = fs * 0.5; let v = (coord + 1.0) * g - 0.5;';
+  const unnorm = a.alignCorners ? 'let g = (fs - 1.0) * 0.5; let v = (coord + 1.0) * g;' : 'let g = fs * 0.5; let v = (coord + 1.0) * g - 0.5;';
   let body: string;
   if (a.paddingMode === 'zeros') {
     body = `if (!gsFinite(coord) || !gsFinite(v)) { return vec2<f32>(-100.0, 0.0); }

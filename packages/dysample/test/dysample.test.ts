@@ -39,9 +39,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
         const f = SafetensorsFile.fromBytes(readFixtureBytes(c.file));
         const m = new DySample({ inChannels: 16, scale: 2, style: c.style, groups: 4, dyscope: c.dyscope });
         const report = m.loadStateDict(f, { ignore: isData });
-        expect(report.loaded.sort()).toEqual(
-          ['init_pos', 'offset.bias', 'offset.weight', ...(c.dyscope ? ['scope.weight'] : [])].sort(),
-        );
+        expect(report.loaded.sort()).toEqual(['init_pos', 'offset.bias', 'offset.weight', ...(c.dyscope ? ['scope.weight'] : [])].sort());
         const x = tf.variable(f.tensor('input.x_nhwc')); // [2, 5, 7, 16]
         const R = tf.transpose(f.tensor('input.R'), [0, 2, 3, 1]); // [2, 10, 14, 16]
         const y = m.forward(x);
@@ -58,7 +56,10 @@ for (const backend of ['cpu', 'wasm'] as const) {
         if (m.offset.bias) vars['grad.offset.bias'] = m.offset.bias;
         if (m.scope) vars['grad.scope.weight'] = m.scope.weight;
         const names = Object.keys(vars);
-        const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(m.forward(x), R)) as tf.Scalar, names.map((n) => vars[n]));
+        const { value, grads } = tf.variableGrads(
+          () => tf.sum(tf.mul(m.forward(x), R)) as tf.Scalar,
+          names.map((n) => vars[n]),
+        );
         expectClose(value, f.tensor('output.loss'), { atol: 1e-3, rtol: 1e-5, label: 'loss' });
         for (const n of names) {
           const g = grads[vars[n].name];

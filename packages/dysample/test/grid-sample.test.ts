@@ -49,15 +49,7 @@ function forward64(x: Float64Array, xs: number[], g: Float64Array, gs: number[],
 }
 
 /** Central differences in float64 of L = Σ out·R with respect to every element of `wrt`. */
-function finiteDiff(
-  x: Float64Array,
-  xs: number[],
-  g: Float64Array,
-  gs: number[],
-  R: Float64Array,
-  attrs: GridSampleAttrs,
-  wrt: 'x' | 'grid',
-): Float64Array {
+function finiteDiff(x: Float64Array, xs: number[], g: Float64Array, gs: number[], R: Float64Array, attrs: GridSampleAttrs, wrt: 'x' | 'grid'): Float64Array {
   const v = wrt === 'x' ? x : g;
   const out = new Float64Array(v.length);
   const eps = 1e-6;
@@ -105,8 +97,7 @@ describe('gridSample: hand-computed PyTorch values', () => {
 
   it('nearest rounds half to even (std::nearbyint)', () => {
     const img4 = tf.tensor4d([1, 2, 3, 4], [1, 1, 4, 1]);
-    const near = (gx: number): number =>
-      tf.tidy(() => gridSample(img4, tf.tensor4d([gx, 0], [1, 1, 1, 2]), { mode: 'nearest' }).dataSync()[0]);
+    const near = (gx: number): number => tf.tidy(() => gridSample(img4, tf.tensor4d([gx, 0], [1, 1, 1, 2]), { mode: 'nearest' }).dataSync()[0]);
     // align false on W = 4: ix = ((gx + 1)·4 − 1)/2; gx = 0 → 1.5 → 2 (value 3); gx = −0.5 → 0.5 → 0 (value 1)
     expect(near(0)).toBe(3);
     expect(near(-0.5)).toBe(1);
@@ -205,7 +196,11 @@ for (const backend of ['cpu', 'wasm'] as const) {
                   const p = i - (i % 2);
                   return Number.isFinite(gv[p]) && Number.isFinite(gv[p + 1]) && Math.abs(gv[p]) < 1e9 && Math.abs(gv[p + 1]) < 1e9;
                 });
-                const r = compareClose(keep.map((i) => a[i]), keep.map((i) => b[i]), { atol: 1e-5, rtol: 1e-5, label: 'dgrid finite points' });
+                const r = compareClose(
+                  keep.map((i) => a[i]),
+                  keep.map((i) => b[i]),
+                  { atol: 1e-5, rtol: 1e-5, label: 'dgrid finite points' },
+                );
                 expect(r.ok, r.message).toBe(true);
               }
               if (mode === 'nearest') expect(Math.max(...Array.from(dgK.dataSync()).map(Math.abs))).toBe(0);
@@ -285,9 +280,7 @@ describe('gridSample finite-difference gradient checks (bilinear)', () => {
         const g64 = Float64Array.from(gv);
         const r64 = Float64Array.from(rv);
         for (const implementation of ['kernel', 'composite'] as const) {
-          const [dx, dg] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
-            tf.sum(tf.mul(gridSample(a, b, { ...attrs, implementation }), R)) as tf.Scalar,
-          )([x, grid]);
+          const [dx, dg] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(gridSample(a, b, { ...attrs, implementation }), R)) as tf.Scalar)([x, grid]);
           expectClose(dx, finiteDiff(x64, xs, g64, gs, r64, attrs, 'x'), { atol: 1e-5, rtol: 1e-4, label: `${implementation} dx` });
           expectClose(dg, finiteDiff(x64, xs, g64, gs, r64, attrs, 'grid'), { atol: 1e-4, rtol: 1e-4, label: `${implementation} dgrid` });
         }

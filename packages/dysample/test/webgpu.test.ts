@@ -127,7 +127,10 @@ describe('webgpu backend', () => {
       if (m.offset.bias) vars['grad.offset.bias'] = m.offset.bias;
       if (m.scope) vars['grad.scope.weight'] = m.scope.weight;
       const names = Object.keys(vars);
-      const { grads } = tf.variableGrads(() => tf.sum(tf.mul(m.forward(x), R)) as tf.Scalar, names.map((n) => vars[n]));
+      const { grads } = tf.variableGrads(
+        () => tf.sum(tf.mul(m.forward(x), R)) as tf.Scalar,
+        names.map((n) => vars[n]),
+      );
       for (const n of names) {
         const g = grads[vars[n].name];
         const got = n === 'grad.x' ? g : toTorchLayout(n.endsWith('weight') ? 'conv2d' : 'none', g);

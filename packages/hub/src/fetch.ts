@@ -1,13 +1,4 @@
-import {
-  DEFAULT_IDLE_TIMEOUT_MS,
-  HubError,
-  type HubOptions,
-  announcedSha256,
-  byteLimitFor,
-  httpErrorMessage,
-  hubHeaders,
-  isHubOrigin,
-} from './hub.js';
+import { DEFAULT_IDLE_TIMEOUT_MS, HubError, type HubOptions, announcedSha256, byteLimitFor, httpErrorMessage, hubHeaders, isHubOrigin } from './hub.js';
 
 export interface FetchOptions extends HubOptions {
   /** The fetch implementation (default `globalThis.fetch`). */
@@ -52,7 +43,6 @@ export class IdleTimer {
   error(): HubError {
     return new HubError(`GET ${this.url}: no data for ${this.ms} ms (idle timeout; raise it with { idleTimeoutMs })`, this.url, 0);
   }
-
 }
 
 export interface HubResponse {
@@ -216,7 +206,8 @@ export async function fetchBytes(url: string, options: FetchOptions = {}): Promi
     }
     if (r.sha256) {
       const actual = toHex(await globalThis.crypto.subtle.digest('SHA-256', bytes));
-      if (actual !== r.sha256) throw new HubError(`GET ${url}: SHA-256 mismatch: the hub announced ${r.sha256} but the file hashes to ${actual}`, url, res.status);
+      if (actual !== r.sha256)
+        throw new HubError(`GET ${url}: SHA-256 mismatch: the hub announced ${r.sha256} but the file hashes to ${actual}`, url, res.status);
     }
     return bytes;
   } finally {

@@ -34,7 +34,9 @@ describe('hub ids and URLs', () => {
     expect(isRepoId('facebook/dinov3-vits16-pretrain-lvd1689m')).toBe(true);
     expect(isRepoId('./x/y')).toBe(false);
     expect(isRepoId('dir/model.safetensors')).toBe(false);
-    expect(hubFileUrl('o/n', 'sub dir/f.json', { endpoint: 'https://h.example/', revision: 'v 1' })).toBe('https://h.example/o/n/resolve/v%201/sub%20dir/f.json');
+    expect(hubFileUrl('o/n', 'sub dir/f.json', { endpoint: 'https://h.example/', revision: 'v 1' })).toBe(
+      'https://h.example/o/n/resolve/v%201/sub%20dir/f.json',
+    );
   });
   it('lists the distinct shards of an index', () => {
     expect(shardFilesOf('{"weight_map":{"a":"x","b":"y","c":"x"}}')).toEqual(['x', 'y']);

@@ -176,21 +176,30 @@ describe('timeouts and size caps', () => {
   });
 
   it('an endless chunked body is stopped at the cap and nothing is kept (Node download and in-memory fetch)', async () => {
-    hub.addRepo('org/endless', { 'model.safetensors': { bytes: new Uint8Array(0), endless: true }, 'config.json': { bytes: new Uint8Array(0), endless: true } });
+    hub.addRepo('org/endless', {
+      'model.safetensors': { bytes: new Uint8Array(0), endless: true },
+      'config.json': { bytes: new Uint8Array(0), endless: true },
+    });
     const url = hubFileUrl('org/endless', 'model.safetensors', { endpoint: hub.url });
     await expect(downloadRepoFile('org/endless', 'model.safetensors', { endpoint: hub.url, cacheDir, maxBytes: 3_000_000 })).rejects.toThrow(
       `GET ${url}: more than 3000000 bytes, the limit for this file (raise it with { maxBytes }); the partial file was deleted`,
     );
-    await expect(fetchBytes(url, { maxBytes: 3_000_000 })).rejects.toThrow(`GET ${url}: more than 3000000 bytes, the limit for this file (raise it with { maxBytes })`);
+    await expect(fetchBytes(url, { maxBytes: 3_000_000 })).rejects.toThrow(
+      `GET ${url}: more than 3000000 bytes, the limit for this file (raise it with { maxBytes })`,
+    );
     const configUrl = hubFileUrl('org/endless', 'config.json', { endpoint: hub.url });
-    await expect(fetchBytes(configUrl)).rejects.toThrow(`GET ${configUrl}: more than 16777216 bytes, the limit for JSON files (raise it with { maxJsonBytes })`);
+    await expect(fetchBytes(configUrl)).rejects.toThrow(
+      `GET ${configUrl}: more than 16777216 bytes, the limit for JSON files (raise it with { maxJsonBytes })`,
+    );
     expect(filesUnder(work)).toEqual([]);
   });
 
   it('maxBytes can be raised', async () => {
     const url = hubFileUrl('org/gated', 'model.safetensors', { endpoint: hub.url });
     const opts = { endpoint: hub.url, token: 'hf_secret' };
-    await expect(fetchBytes(url, { ...opts, maxBytes: 1_000_000 })).rejects.toThrow(/announces 2500000 bytes, over the limit of 1000000 bytes for a file \(raise it with \{ maxBytes \}\)/);
+    await expect(fetchBytes(url, { ...opts, maxBytes: 1_000_000 })).rejects.toThrow(
+      /announces 2500000 bytes, over the limit of 1000000 bytes for a file \(raise it with \{ maxBytes \}\)/,
+    );
     expect(sha256(await fetchBytes(url, { ...opts, maxBytes: 3_000_000 }))).toBe(sha256(weights));
   });
 });

@@ -22,7 +22,7 @@ export function gatherTap(x: Float32Array, g: ConvGeometry, kh: number, kw: numb
       }
       if (lo > 0) dst.fill(0, d, d + lo * ci);
       if (hi < outWidth) dst.fill(0, d + hi * ci, d + rowLen);
-      const srcRow = ((b * inHeight + ih) * inWidth) * ci;
+      const srcRow = (b * inHeight + ih) * inWidth * ci;
       if (strideWidth === 1) {
         const s = srcRow + (lo + colOff) * ci;
         dst.set(x.subarray(s, s + (hi - lo) * ci), d + lo * ci);
@@ -49,12 +49,24 @@ export function gatherTap(x: Float32Array, g: ConvGeometry, kh: number, kw: numb
  * [Co, M] (wasm Transpose) and each tap is one matmul dYᵀ [Co, M] × X_tap [M, Ci] → [Co, Ci], written
  * transposed into the HWIO output. A 1×1, stride-1, unpadded conv needs no gather.
  */
-export function conv2DBackpropFilterWasm(args: { inputs: { x: TensorInfo; dy: TensorInfo }; backend: WasmBackendLike; attrs: Record<string, unknown> }): TensorInfo {
+export function conv2DBackpropFilterWasm(args: {
+  inputs: { x: TensorInfo; dy: TensorInfo };
+  backend: WasmBackendLike;
+  attrs: Record<string, unknown>;
+}): TensorInfo {
   const { inputs, backend, attrs } = args;
   const { x, dy } = inputs;
   const filterShape = attrs.filterShape as number[];
   assertNHWC('Conv2DBackpropFilter', attrs.dataFormat as string | undefined);
-  const g = convGeometry(x.shape, filterShape, attrs.strides as number, attrs.dilations as number | undefined, attrs.pad as 'same', attrs.dimRoundingMode as undefined, false);
+  const g = convGeometry(
+    x.shape,
+    filterShape,
+    attrs.strides as number,
+    attrs.dilations as number | undefined,
+    attrs.pad as 'same',
+    attrs.dimRoundingMode as undefined,
+    false,
+  );
   const { filterHeight: kh, filterWidth: kw, inChannels: ci, outChannels: co } = g;
   const m = g.batch * g.outHeight * g.outWidth;
   const taps = kh * kw;
@@ -70,7 +82,8 @@ export function conv2DBackpropFilterWasm(args: { inputs: { x: TensorInfo; dy: Te
     disposeTemp(backend, res);
   };
 
-  const identityTap = taps === 1 && g.strideHeight === 1 && g.strideWidth === 1 && g.padTop === 0 && g.padLeft === 0 && g.outHeight === g.inHeight && g.outWidth === g.inWidth;
+  const identityTap =
+    taps === 1 && g.strideHeight === 1 && g.strideWidth === 1 && g.padTop === 0 && g.padLeft === 0 && g.outHeight === g.inHeight && g.outWidth === g.inWidth;
   if (identityTap) {
     product(0, { dataId: x.dataId, shape: [1, m, ci], dtype: 'float32' });
   } else {

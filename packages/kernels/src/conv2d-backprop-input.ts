@@ -9,7 +9,11 @@ import { type WasmBackendLike, heapF32, wasmKernel, kernelConfig } from './wasm-
  * with the spatially flipped, in/out-swapped filter and padding K−1−pad, so this runs the wasm Conv2D kernel
  * on that; other strides go to the stock kernel.
  */
-export function conv2DBackpropInputWasm(args: { inputs: { dy: TensorInfo; filter: TensorInfo }; backend: WasmBackendLike; attrs: Record<string, unknown> }): TensorInfo {
+export function conv2DBackpropInputWasm(args: {
+  inputs: { dy: TensorInfo; filter: TensorInfo };
+  backend: WasmBackendLike;
+  attrs: Record<string, unknown>;
+}): TensorInfo {
   const { inputs, backend, attrs } = args;
   const { dy, filter } = inputs;
   const inputShape = attrs.inputShape as number[];
@@ -23,12 +27,22 @@ export function conv2DBackpropInputWasm(args: { inputs: { dy: TensorInfo; filter
     return stock.kernelFunc(args as never) as TensorInfo;
   }
   const flipped = backend.makeOutput([kh, kw, g.outChannels, g.inChannels], 'float32', undefined, flipFilter(heapF32(backend, filter), filter.shape)); // [KH, KW, Co, Ci]
-  const out = wasmKernel('Conv2D', backend, { x: dy, filter: flipped }, {
-    strides: 1,
-    pad: [[0, 0], [pads[0], pads[1]], [pads[2], pads[3]], [0, 0]],
-    dataFormat: 'NHWC',
-    dilations: 1,
-  }); // [N, H, W, Ci]
+  const out = wasmKernel(
+    'Conv2D',
+    backend,
+    { x: dy, filter: flipped },
+    {
+      strides: 1,
+      pad: [
+        [0, 0],
+        [pads[0], pads[1]],
+        [pads[2], pads[3]],
+        [0, 0],
+      ],
+      dataFormat: 'NHWC',
+      dilations: 1,
+    },
+  ); // [N, H, W, Ci]
   backend.disposeData(flipped.dataId, true);
   return out;
 }

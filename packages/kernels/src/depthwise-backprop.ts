@@ -5,7 +5,15 @@ import { type WasmBackendLike, heapF32, wasmKernel, kernelConfig } from './wasm-
 type Attrs = Record<string, unknown>;
 
 function geometry(xShape: number[], filterShape: number[], attrs: Attrs): ConvGeometry {
-  return convGeometry(xShape, filterShape, attrs.strides as number, attrs.dilations as number | undefined, attrs.pad as 'same', attrs.dimRoundingMode as undefined, true);
+  return convGeometry(
+    xShape,
+    filterShape,
+    attrs.strides as number,
+    attrs.dilations as number | undefined,
+    attrs.pad as 'same',
+    attrs.dimRoundingMode as undefined,
+    true,
+  );
 }
 
 /**
@@ -116,11 +124,21 @@ export function depthwiseBackpropInputWasm(args: { inputs: { dy: TensorInfo; fil
   if (g.strideHeight === 1 && g.strideWidth === 1 && g.outChannels === g.inChannels && pads.every((p) => p >= 0)) {
     // Stride 1, multiplier 1: a forward depthwise conv of dY with the flipped filter (the XNNPACK kernel).
     const flipped = backend.makeOutput(inputs.filter.shape, 'float32', undefined, flipFilter(heapF32(backend, inputs.filter), inputs.filter.shape));
-    const out = wasmKernel('DepthwiseConv2dNative', backend, { x: inputs.dy, filter: flipped }, {
-      strides: 1,
-      pad: [[0, 0], [pads[0], pads[1]], [pads[2], pads[3]], [0, 0]],
-      dilations: [g.dilationHeight, g.dilationWidth],
-    }); // [N, H, W, C]
+    const out = wasmKernel(
+      'DepthwiseConv2dNative',
+      backend,
+      { x: inputs.dy, filter: flipped },
+      {
+        strides: 1,
+        pad: [
+          [0, 0],
+          [pads[0], pads[1]],
+          [pads[2], pads[3]],
+          [0, 0],
+        ],
+        dilations: [g.dilationHeight, g.dilationWidth],
+      },
+    ); // [N, H, W, C]
     backend.disposeData(flipped.dataId, true);
     return out;
   }

@@ -16,7 +16,13 @@ export {
   depthwiseFilterGrad,
   depthwiseInputGrad,
 } from './depthwise-backprop.js';
-export { unsortedSegmentSumCpu, unsortedSegmentSumWasm, unsortedSegmentSumCpuConfig, unsortedSegmentSumWasmConfig, segmentSum } from './unsorted-segment-sum.js';
+export {
+  unsortedSegmentSumCpu,
+  unsortedSegmentSumWasm,
+  unsortedSegmentSumCpuConfig,
+  unsortedSegmentSumWasmConfig,
+  segmentSum,
+} from './unsorted-segment-sum.js';
 export { conv2DBackpropInputWasm, conv2DBackpropInputWasmConfig } from './conv2d-backprop-input.js';
 export { convGeometry, flipFilter, type ConvGeometry } from './conv-info.js';
 export type { WasmBackendLike } from './wasm-backend.js';

@@ -42,7 +42,9 @@ export async function registerInferenceKernels(options: RegisterInferenceKernels
   if (!Number.isInteger(minChannels) || minChannels < 4) throw new Error(`registerInferenceKernels: minChannels must be an integer ≥ 4, got ${minChannels}`);
   for (const config of INFERENCE_KERNELS) {
     if (!tf.getKernel(config.kernelName, config.backendName)) {
-      throw new Error(`registerInferenceKernels: the wasm backend has no ${config.kernelName} kernel to fall back on (import @tensorflow/tfjs-backend-wasm first)`);
+      throw new Error(
+        `registerInferenceKernels: the wasm backend has no ${config.kernelName} kernel to fall back on (import @tensorflow/tfjs-backend-wasm first)`,
+      );
     }
   }
   const fma = options.fma ?? true;

@@ -70,7 +70,29 @@ export function winogradConv(pool: WinogradPool, a: WinogradConvArgs): void {
       if (hb > 0) mem.set(a.x.subarray((img * h + ys) * w * cin, (img * h + ys + hb) * w * cin), xb / 4);
       const tilesH = Math.ceil(rows / 4);
       const ntiles = tilesH * tilesW;
-      job.set([xb, u, bias, ob, hb, w, cin, cout, a.padTop - oy0 + ys, a.padLeft, rows, outW, tilesH, tilesW, ntiles, a.relu ? 1 : 0, zero, sink, tb, 0, Math.ceil(ntiles / tb)]);
+      job.set([
+        xb,
+        u,
+        bias,
+        ob,
+        hb,
+        w,
+        cin,
+        cout,
+        a.padTop - oy0 + ys,
+        a.padLeft,
+        rows,
+        outW,
+        tilesH,
+        tilesW,
+        ntiles,
+        a.relu ? 1 : 0,
+        zero,
+        sink,
+        tb,
+        0,
+        Math.ceil(ntiles / tb),
+      ]);
       pool.run(scratch, scratchBytes);
       a.out.set(mem.subarray(ob / 4, ob / 4 + rows * outW * cout), (img * outH + oy0) * outW * cout);
     }

@@ -38,7 +38,14 @@ export function winogradGeometry(x: TensorInfo, filter: TensorInfo, attrs: ConvA
   if ((attrs.dataFormat ?? 'NHWC') !== 'NHWC' || !isOne(attrs.strides) || !isOne(attrs.dilations)) return null;
   const [kh, kw, cin, cout] = filter.shape;
   if (kh !== 3 || kw !== 3 || x.shape[3] !== cin || cin % 4 !== 0 || cout % 8 !== 0 || cin < minChannels || cout < minChannels) return null;
-  const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], 1, 1, attrs.pad, attrs.dimRoundingMode);
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filter.shape as [number, number, number, number],
+    1,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
   if (info.outHeight < 1 || info.outWidth < 1) return null;
   return info;
 }
@@ -54,7 +61,15 @@ function transformedFilter(backend: WasmBackendLike, filter: TensorInfo): Float3
 }
 
 /** Runs the Winograd conv into a fresh output on the wasm heap. */
-function runWinograd(backend: WasmBackendLike, x: TensorInfo, filter: TensorInfo, bias: TensorInfo | undefined, info: tf.backend_util.Conv2DInfo, relu: boolean, pool: WinogradPool): TensorInfo {
+function runWinograd(
+  backend: WasmBackendLike,
+  x: TensorInfo,
+  filter: TensorInfo,
+  bias: TensorInfo | undefined,
+  info: tf.backend_util.Conv2DInfo,
+  relu: boolean,
+  pool: WinogradPool,
+): TensorInfo {
   const u = transformedFilter(backend, filter);
   const out = backend.makeOutput(info.outShape, 'float32');
   // Views after the last heap allocation (makeOutput may grow the heap).

@@ -39,8 +39,30 @@ const convCases: ConvCase[] = [
   { name: '3x3 valid wide channels', x: [2, 8, 8, 40], filter: [3, 3, 40, 24], strides: 1, pad: 'valid' },
   { name: '16x16 stride 16 patch embed', x: [2, 32, 48, 3], filter: [16, 16, 3, 12], strides: 16, pad: 'valid' },
   { name: '5x5 stride 3 odd', x: [1, 17, 14, 3], filter: [5, 5, 3, 2], strides: 3, pad: 'same' },
-  { name: 'explicit padding, strides [2, 1], 3x2 filter', x: [2, 9, 8, 4], filter: [3, 2, 4, 5], strides: [2, 1], pad: [[0, 0], [1, 2], [2, 0], [0, 0]] },
-  { name: 'explicit asymmetric padding, stride 1', x: [2, 7, 9, 3], filter: [3, 3, 3, 4], strides: 1, pad: [[0, 0], [0, 2], [1, 0], [0, 0]] },
+  {
+    name: 'explicit padding, strides [2, 1], 3x2 filter',
+    x: [2, 9, 8, 4],
+    filter: [3, 2, 4, 5],
+    strides: [2, 1],
+    pad: [
+      [0, 0],
+      [1, 2],
+      [2, 0],
+      [0, 0],
+    ],
+  },
+  {
+    name: 'explicit asymmetric padding, stride 1',
+    x: [2, 7, 9, 3],
+    filter: [3, 3, 3, 4],
+    strides: 1,
+    pad: [
+      [0, 0],
+      [0, 2],
+      [1, 0],
+      [0, 0],
+    ],
+  },
   { name: '2x2 same stride 1 (asymmetric same padding)', x: [1, 6, 7, 5], filter: [2, 2, 5, 3], strides: 1, pad: 'same' },
   { name: 'stride 2 pad 1 stride-ceil rounding', x: [1, 10, 9, 6], filter: [3, 3, 6, 4], strides: 2, pad: 1, dimRoundingMode: 'ceil' },
 ];
@@ -84,7 +106,19 @@ const dwCases: Array<ConvCase & { mult: number }> = [
   { name: '3x3 dilation 2 same', x: [2, 11, 9, 5], filter: [3, 3, 5, 1], strides: 1, pad: 'same', dilations: 2, mult: 1 },
   { name: '5x3 dilation [2, 3] valid, multiplier 3', x: [1, 14, 15, 3], filter: [5, 3, 3, 3], strides: 1, pad: 'valid', dilations: [2, 3], mult: 3 },
   { name: '16x16 stride 16 patch embed', x: [2, 32, 32, 3], filter: [16, 16, 3, 1], strides: 16, pad: 'valid', mult: 1 },
-  { name: 'explicit padding, strides [1, 2]', x: [2, 8, 9, 4], filter: [3, 3, 4, 1], strides: [1, 2], pad: [[0, 0], [2, 0], [1, 1], [0, 0]], mult: 1 },
+  {
+    name: 'explicit padding, strides [1, 2]',
+    x: [2, 8, 9, 4],
+    filter: [3, 3, 4, 1],
+    strides: [1, 2],
+    pad: [
+      [0, 0],
+      [2, 0],
+      [1, 1],
+      [0, 0],
+    ],
+    mult: 1,
+  },
   { name: '3x3 pad 1 wide channels', x: [2, 8, 8, 64], filter: [3, 3, 64, 1], strides: 1, pad: 1, mult: 1 },
 ];
 
@@ -98,7 +132,17 @@ function undilated(c: ConvCase): { bigFilter: number[]; pad: Pad; dh: number; dw
   const { top, bottom, left, right } = info.padInfo;
   const [dh, dw] = [info.dilationHeight, info.dilationWidth];
   const bigFilter = [(c.filter[0] - 1) * dh + 1, (c.filter[1] - 1) * dw + 1, c.filter[2], c.filter[3]];
-  return { bigFilter, pad: [[0, 0], [top, bottom], [left, right], [0, 0]], dh, dw };
+  return {
+    bigFilter,
+    pad: [
+      [0, 0],
+      [top, bottom],
+      [left, right],
+      [0, 0],
+    ],
+    dh,
+    dw,
+  };
 }
 
 /** Maps between a [KH, KW, C, M] filter and its zero-inserted dilated form. */

@@ -26,13 +26,14 @@ function lossAndGrads(): { loss: number; grads: Map<string, Float32Array> } {
   const ids = tf.tensor1d([3, 7], 'int32');
   const target = tf.tensor4d(randomValues(2 * 17 * 16 * 6, 2), [2, 17, 16, 6]);
   const vars = [...patch.trainableParameters(), ...body.trainableParameters(), table];
-  const { value, grads } = tf.variableGrads(() =>
-    tf.tidy(() => {
-      const y = body.forward(x); // [2, 17, 16, 6]
-      const p = tf.mean(patch.forward(x), [1, 2], true); // [2, 1, 1, 6]
-      const e = tf.reshape(tf.gather(table, ids), [2, 1, 1, 6]); // [2, 1, 1, 6]
-      return tf.mean(tf.square(tf.sub(tf.add(tf.add(y, p), e), target))) as tf.Scalar;
-    }),
+  const { value, grads } = tf.variableGrads(
+    () =>
+      tf.tidy(() => {
+        const y = body.forward(x); // [2, 17, 16, 6]
+        const p = tf.mean(patch.forward(x), [1, 2], true); // [2, 1, 1, 6]
+        const e = tf.reshape(tf.gather(table, ids), [2, 1, 1, 6]); // [2, 1, 1, 6]
+        return tf.mean(tf.square(tf.sub(tf.add(tf.add(y, p), e), target))) as tf.Scalar;
+      }),
     vars,
   );
   const out = new Map<string, Float32Array>();

@@ -10,7 +10,7 @@ export function randomValues(n: number, seed: number): Float32Array {
     let t = a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = ((t ^ (t >>> 14)) >>> 0) / 4294967296 * 2 - 1;
+    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
   }
   return out;
 }
@@ -22,7 +22,12 @@ export interface HostInput {
 }
 
 /** Runs one kernel on a backend with the given host inputs and returns its output values and shape. */
-export async function runOn(backend: 'cpu' | 'wasm', kernel: string, inputs: Record<string, HostInput>, attrs: Record<string, unknown>): Promise<{ values: Float32Array; shape: number[] }> {
+export async function runOn(
+  backend: 'cpu' | 'wasm',
+  kernel: string,
+  inputs: Record<string, HostInput>,
+  attrs: Record<string, unknown>,
+): Promise<{ values: Float32Array; shape: number[] }> {
   await setBackend(backend);
   return tf.tidy(() => {
     const ins: Record<string, tf.Tensor> = {};

@@ -23,8 +23,18 @@ const cases: SegCase[] = [
   { name: '2-D ids, inner [3, 4]', x: { values: randomValues(6 * 5 * 12, 5), shape: [6, 5, 3, 4] }, ids: ids(30, 9, 6, [6, 5]), numSegments: 9 },
   { name: 'ids out of range are dropped', x: { values: randomValues(40 * 3, 7), shape: [40, 3] }, ids: ids(40, 6, 8, [40], true), numSegments: 6 },
   { name: 'more segments than rows (empty segments are zero)', x: { values: randomValues(10 * 2, 9), shape: [10, 2] }, ids: ids(10, 25, 10), numSegments: 25 },
-  { name: 'int32 values', x: { values: Int32Array.from(randomValues(30 * 4, 11), (u) => Math.round(u * 100)), shape: [30, 4], dtype: 'int32' }, ids: ids(30, 7, 12), numSegments: 7 },
-  { name: 'large sums (2000 rows into 3 segments)', x: { values: randomValues(2000 * 16, 13).map((v) => v * 1000), shape: [2000, 16] }, ids: ids(2000, 3, 14), numSegments: 3 },
+  {
+    name: 'int32 values',
+    x: { values: Int32Array.from(randomValues(30 * 4, 11), (u) => Math.round(u * 100)), shape: [30, 4], dtype: 'int32' },
+    ids: ids(30, 7, 12),
+    numSegments: 7,
+  },
+  {
+    name: 'large sums (2000 rows into 3 segments)',
+    x: { values: randomValues(2000 * 16, 13).map((v) => v * 1000), shape: [2000, 16] },
+    ids: ids(2000, 3, 14),
+    numSegments: 3,
+  },
 ];
 
 /**
@@ -68,7 +78,10 @@ describe('UnsortedSegmentSum vs the stock cpu kernel', () => {
     await registerGradients();
     await setBackend('cpu');
     const table = tf.variable(tf.randomNormal([2048, 32], 0, 1, 'float32', 1));
-    const index = tf.tensor1d(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 2048), 'int32');
+    const index = tf.tensor1d(
+      Array.from({ length: 4096 }, (_, i) => (i * 7919) % 2048),
+      'int32',
+    );
     const { grads } = tf.variableGrads(() => tf.sum(tf.square(tf.gather(table, index))), [table]);
     const g = grads[table.name];
     // d/dT Σ gather(T)² = 2·T·(times each row is gathered) = 4·T here (every row is gathered twice).
@@ -81,7 +94,10 @@ describe('UnsortedSegmentSum vs the stock cpu kernel', () => {
     await setBackend('cpu');
     const backend = tf.backend();
     const x = tf.randomNormal([1024, 16], 0, 1, 'float32', 2);
-    const segmentIds = tf.tensor1d(Array.from({ length: 1024 }, (_, i) => (i * 7919) % 32), 'int32');
+    const segmentIds = tf.tensor1d(
+      Array.from({ length: 1024 }, (_, i) => (i * 7919) % 32),
+      'int32',
+    );
     const time = (kernel: tf.KernelConfig) => {
       const t0 = performance.now();
       const out = kernel.kernelFunc({ inputs: { x, segmentIds }, backend, attrs: { numSegments: 32 } }) as tf.TensorInfo;

@@ -44,13 +44,18 @@ function relError(got: ArrayLike<number>, want: ArrayLike<number>): number {
 /** The conv on the active backend (fused when it has a bias or an activation). */
 function conv(c: Case, seed: number): Float32Array {
   return tf.tidy(() => {
-    const x = tf.tensor4d(randomValues(c.x.reduce((a, b) => a * b), seed), c.x);
+    const x = tf.tensor4d(
+      randomValues(
+        c.x.reduce((a, b) => a * b),
+        seed,
+      ),
+      c.x,
+    );
     const cin = c.x[3];
     const w = tf.tensor4d(randomValues(9 * cin * c.cout, seed + 1), [3, 3, cin, c.cout]);
     const bias = c.bias ? tf.tensor1d(randomValues(c.cout, seed + 2)) : undefined;
-    const y = bias || c.activation
-      ? tf.fused.conv2d({ x, filter: w, strides: 1, pad: c.pad, bias, activation: c.activation ?? 'linear' })
-      : tf.conv2d(x, w, 1, c.pad);
+    const y =
+      bias || c.activation ? tf.fused.conv2d({ x, filter: w, strides: 1, pad: c.pad, bias, activation: c.activation ?? 'linear' }) : tf.conv2d(x, w, 1, c.pad);
     return y.dataSync() as Float32Array;
   });
 }
@@ -58,7 +63,18 @@ function conv(c: Case, seed: number): Float32Array {
 const cases: Case[] = [
   { name: "odd H/W (partial tiles), 'same'", x: [1, 13, 11, 32], cout: 32, pad: 'same' },
   { name: "batch 2, 'valid', 48 → 40 channels", x: [2, 10, 9, 48], cout: 40, pad: 'valid' },
-  { name: 'explicit asymmetric padding, bias', x: [1, 9, 17, 36], cout: 64, pad: [[0, 0], [2, 0], [1, 2], [0, 0]], bias: true },
+  {
+    name: 'explicit asymmetric padding, bias',
+    x: [1, 9, 17, 36],
+    cout: 64,
+    pad: [
+      [0, 0],
+      [2, 0],
+      [1, 2],
+      [0, 0],
+    ],
+    bias: true,
+  },
   { name: 'numeric pad 1, bias + ReLU', x: [1, 16, 16, 64], cout: 32, pad: 1, bias: true, activation: 'relu' },
   { name: "256 channels, ReLU without bias, 'same'", x: [1, 7, 21, 256], cout: 256, pad: 'same', activation: 'relu' },
   { name: 'tall and narrow, bias', x: [1, 70, 5, 256], cout: 256, pad: 'same', bias: true },
@@ -85,7 +101,9 @@ describe('Winograd F(4×4, 3×3) WebAssembly kernel', () => {
     const wat = readFileSync(new URL('../src/wasm/winograd.wat', import.meta.url), 'utf8');
     const fused = fmaVariant(wat);
     expect(fused.match(/f32x4\.relaxed_madd/g)).toHaveLength(9); // 8 in the GEMM micro-kernel, 1 in a transform
-    expect(fused.replace(/\(f32x4\.relaxed_madd (\(local\.get \$\w+\)) (\(local\.get \$\w+\)) (\(local\.get \$\w+\))\)/g, '(f32x4.add $3 (f32x4.mul $1 $2))')).toBe(wat);
+    expect(
+      fused.replace(/\(f32x4\.relaxed_madd (\(local\.get \$\w+\)) (\(local\.get \$\w+\)) (\(local\.get \$\w+\))\)/g, '(f32x4.add $3 (f32x4.mul $1 $2))'),
+    ).toBe(wat);
     expect(() => fmaVariant('(module)')).toThrow(/no accumulate-multiply/);
   });
 
@@ -94,7 +112,12 @@ describe('Winograd F(4×4, 3×3) WebAssembly kernel', () => {
     expect(relaxedSimdSupported()).toBe(true);
   });
 
-  for (const [threads, fma] of [[1, false], [1, true], [2, false], [2, true]] as const) {
+  for (const [threads, fma] of [
+    [1, false],
+    [1, true],
+    [2, false],
+    [2, true],
+  ] as const) {
     it(`matches the cpu backend's conv2d within 1e-4 of max |out| on ${threads} thread(s), ${fma ? 'FMA' : 'plain SIMD'}`, async () => {
       expect(await registerInferenceKernels({ threads, fma })).toEqual(threads === 1 && !fma ? ['Conv2D/wasm', 'FusedConv2D/wasm'] : []);
       expect(registeredInferenceKernels()).toEqual(['Conv2D/wasm', 'FusedConv2D/wasm']);

@@ -36,12 +36,7 @@ export interface AnyDepthLossTerms {
  * scale and shift, then L = mse(p_ssi, g, m) + alpha · Σ_k gradient(p_ssi[::2^k], g[::2^k], m[::2^k]).
  * All returned tensors are new; dispose them (or call inside tf.tidy).
  */
-export function anyDepthLossTerms(
-  prediction: tf.Tensor3D,
-  target: tf.Tensor3D,
-  mask: tf.Tensor,
-  options: AnyDepthLossOptions = {},
-): AnyDepthLossTerms {
+export function anyDepthLossTerms(prediction: tf.Tensor3D, target: tf.Tensor3D, mask: tf.Tensor, options: AnyDepthLossOptions = {}): AnyDepthLossTerms {
   const alpha = options.alpha ?? 2;
   const reduction = options.reduction ?? 'batch';
   const { scale, shift } = computeScaleAndShift(prediction, target, mask, { detach: options.detachScaleShift });

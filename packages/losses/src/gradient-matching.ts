@@ -41,7 +41,11 @@ export function subsample(x: tf.Tensor3D, step: number): tf.Tensor3D {
     const [b, h, w] = x.shape;
     const rows = Math.ceil(h / step);
     const cols = Math.ceil(w / step);
-    const padded = tf.pad(x, [[0, 0], [0, rows * step - h], [0, cols * step - w]]); // [B, rows·step, cols·step]
+    const padded = tf.pad(x, [
+      [0, 0],
+      [0, rows * step - h],
+      [0, cols * step - w],
+    ]); // [B, rows·step, cols·step]
     const blocks = tf.reshape(padded, [b, rows, step, cols, step]); // [B, rows, step, cols, step]
     const corners = tf.slice(blocks, [0, 0, 0, 0, 0], [b, rows, 1, cols, 1]); // [B, rows, 1, cols, 1]
     return tf.reshape(corners, [b, rows, cols]) as tf.Tensor3D; // [B, rows, cols]
@@ -68,7 +72,14 @@ export function gradientMatchingLossPerScale(
   for (let k = 0; k < scales; k++) {
     const step = 2 ** k;
     out.push(
-      tf.tidy(() => gradientLoss(subsample(prediction, step), subsample(target, step), subsample(tf.cast(mask, 'float32') as tf.Tensor3D, step), options.reduction ?? 'batch')),
+      tf.tidy(() =>
+        gradientLoss(
+          subsample(prediction, step),
+          subsample(target, step),
+          subsample(tf.cast(mask, 'float32') as tf.Tensor3D, step),
+          options.reduction ?? 'batch',
+        ),
+      ),
     );
   }
   return out;

@@ -23,5 +23,7 @@ export function checkLossInputs(prediction: tf.Tensor, target: tf.Tensor, mask: 
 
 /** The mask as float32 0/1 (non-zero or true = 1). */
 export function floatMask(mask: tf.Tensor): tf.Tensor3D {
-  return tf.tidy(() => (mask.dtype === 'float32' ? tf.cast(tf.notEqual(mask, 0), 'float32') : tf.cast(tf.notEqual(tf.cast(mask, 'float32'), 0), 'float32'))) as tf.Tensor3D;
+  return tf.tidy(() =>
+    mask.dtype === 'float32' ? tf.cast(tf.notEqual(mask, 0), 'float32') : tf.cast(tf.notEqual(tf.cast(mask, 'float32'), 0), 'float32'),
+  ) as tf.Tensor3D;
 }

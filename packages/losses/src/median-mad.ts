@@ -67,7 +67,8 @@ export function normalizeRobust(x: tf.Tensor3D, mask: tf.Tensor, options: { medi
     const count = tf.sum(m, [1, 2]); // [B]
     const hasValid = tf.greater(count, 0); // [B]
     const over = options.medianOver ?? 'all-pixels';
-    if (over !== 'all-pixels' && over !== 'valid-pixels') throw new Error(`normalizeRobust: medianOver must be 'all-pixels' or 'valid-pixels', got '${over as string}'`);
+    if (over !== 'all-pixels' && over !== 'valid-pixels')
+      throw new Error(`normalizeRobust: medianOver must be 'all-pixels' or 'valid-pixels', got '${over as string}'`);
     const flatMask = tf.reshape(m, [b, h * w]) as tf.Tensor2D; // [B, HW]
     const median =
       over === 'all-pixels'

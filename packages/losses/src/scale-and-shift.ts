@@ -19,12 +19,7 @@ export interface ScaleAndShiftOptions {
  * equations (MiDaS gist `compute_scale_and_shift`). Differentiable with respect to prediction and
  * target; images whose determinant is exactly 0 get s = t = 0 with a zero gradient.
  */
-export function computeScaleAndShift(
-  prediction: tf.Tensor3D,
-  target: tf.Tensor3D,
-  mask: tf.Tensor,
-  options: ScaleAndShiftOptions = {},
-): ScaleAndShift {
+export function computeScaleAndShift(prediction: tf.Tensor3D, target: tf.Tensor3D, mask: tf.Tensor, options: ScaleAndShiftOptions = {}): ScaleAndShift {
   const result = tf.tidy(() => {
     const m = checkLossInputs(prediction, target, mask, 'computeScaleAndShift'); // [B, H, W]
     // Centred form of the 2×2 normal equations: with n = Σm, p̄ = Σmp/n, ḡ = Σmg/n,
@@ -70,12 +65,7 @@ export function applyScaleAndShift(prediction: tf.Tensor3D, scale: tf.Tensor1D, 
 }
 
 /** Convenience: the prediction aligned to the target by the per-image least-squares scale and shift. */
-export function alignPrediction(
-  prediction: tf.Tensor3D,
-  target: tf.Tensor3D,
-  mask: tf.Tensor,
-  options: ScaleAndShiftOptions = {},
-): tf.Tensor3D {
+export function alignPrediction(prediction: tf.Tensor3D, target: tf.Tensor3D, mask: tf.Tensor, options: ScaleAndShiftOptions = {}): tf.Tensor3D {
   return tf.tidy(() => {
     const { scale, shift } = computeScaleAndShift(prediction, target, mask, options);
     return applyScaleAndShift(prediction, scale, shift);

@@ -33,9 +33,19 @@ function sample(b: number, h: number, w: number, seed: number) {
   const g = noise(n, seed);
   const e = noise(n, seed + 1);
   const holes = noise(n, seed + 2);
-  const target = tf.tensor3d(g.map((v) => 0.05 + 0.95 * v), [b, h, w]);
-  const prediction = tf.tensor3d(g.map((v, i) => 2.5 * (0.05 + 0.95 * v) - 0.7 + 0.2 * (e[i] - 0.5)), [b, h, w]);
-  const mask = tf.tensor3d(holes.map((v) => (v > 0.2 ? 1 : 0)), [b, h, w], 'int32');
+  const target = tf.tensor3d(
+    g.map((v) => 0.05 + 0.95 * v),
+    [b, h, w],
+  );
+  const prediction = tf.tensor3d(
+    g.map((v, i) => 2.5 * (0.05 + 0.95 * v) - 0.7 + 0.2 * (e[i] - 0.5)),
+    [b, h, w],
+  );
+  const mask = tf.tensor3d(
+    holes.map((v) => (v > 0.2 ? 1 : 0)),
+    [b, h, w],
+    'int32',
+  );
   return { prediction, target, mask };
 }
 
@@ -48,7 +58,10 @@ describe('behaviour', () => {
   it('a prediction that is an exact affine map of the target (also a negative scale) has loss ~0', () => {
     tf.tidy(() => {
       const { target, mask } = sample(2, 12, 16, 11);
-      for (const [a, b] of [[3, 1], [-0.5, 2]]) {
+      for (const [a, b] of [
+        [3, 1],
+        [-0.5, 2],
+      ]) {
         const prediction = tf.add(tf.mul(target, a), b) as tf.Tensor3D;
         const t = anyDepthLossTerms(prediction, target, mask);
         // float32 residuals of ~1e-7 per pixel feed the L1 gradient term, so 'zero' is ~1e-7 here.
@@ -138,10 +151,7 @@ describe('behaviour', () => {
 
   it('the median/MAD losses are differentiable (finite differences agree away from median switches)', () => {
     const { prediction, target, mask } = sample(1, 8, 10, 51);
-    for (const loss of [
-      (p: tf.Tensor) => dav1Loss(p as tf.Tensor3D, target, mask),
-      (p: tf.Tensor) => trimmedProcrustesLoss(p as tf.Tensor3D, target, mask),
-    ]) {
+    for (const loss of [(p: tf.Tensor) => dav1Loss(p as tf.Tensor3D, target, mask), (p: tf.Tensor) => trimmedProcrustesLoss(p as tf.Tensor3D, target, mask)]) {
       const analytic = tf.tidy(() => tf.grad(loss)(prediction).dataSync());
       expect(analytic.every(Number.isFinite)).toBe(true);
       const indices = [3, 17, 42, 66];
@@ -154,7 +164,10 @@ describe('behaviour', () => {
   it('trimming really drops the largest residuals (gistAsWritten keeps them)', () => {
     tf.tidy(() => {
       // residuals 1..10 on 10 valid pixels: keep int(10·0.8) = 8 → (1+…+8)/(2·10) = 1.8; untrimmed 55/20.
-      const p = tf.tensor3d(Array.from({ length: 10 }, (_, i) => i + 1), [1, 2, 5]);
+      const p = tf.tensor3d(
+        Array.from({ length: 10 }, (_, i) => i + 1),
+        [1, 2, 5],
+      );
       const g = tf.zeros([1, 2, 5]) as tf.Tensor3D;
       const m = tf.ones([1, 2, 5]);
       expect(trimmedMaeLoss(p, g, m).dataSync()[0]).toBeCloseTo(1.8, 6);
@@ -166,12 +179,14 @@ describe('behaviour', () => {
   it('keeps the tensor count flat over repeated loss + gradient steps', () => {
     const { prediction, target, mask } = sample(2, 16, 16, 61);
     const step = () =>
-      tf.tidy(() => {
-        tf.grad((p: tf.Tensor) => anyDepthLoss(p as tf.Tensor3D, target, mask))(prediction);
-        tf.grad((p: tf.Tensor) => trimmedProcrustesLoss(p as tf.Tensor3D, target, mask))(prediction);
-        const t = anyDepthLossTerms(prediction, target, mask, { detachScaleShift: true });
-        return t.total;
-      }).dispose();
+      tf
+        .tidy(() => {
+          tf.grad((p: tf.Tensor) => anyDepthLoss(p as tf.Tensor3D, target, mask))(prediction);
+          tf.grad((p: tf.Tensor) => trimmedProcrustesLoss(p as tf.Tensor3D, target, mask))(prediction);
+          const t = anyDepthLossTerms(prediction, target, mask, { detachScaleShift: true });
+          return t.total;
+        })
+        .dispose();
     step();
     const before = tf.memory().numTensors;
     for (let i = 0; i < 5; i++) step();
@@ -185,7 +200,9 @@ describe('behaviour', () => {
   it('rejects bad input with errors that name the tensor and shape', () => {
     tf.tidy(() => {
       const p = tf.zeros([2, 4, 4]) as tf.Tensor3D;
-      expect(() => anyDepthLoss(p, tf.zeros([2, 4, 5]) as tf.Tensor3D, tf.ones([2, 4, 4]))).toThrow(/target shape \[2,4,5\] does not match prediction shape \[2,4,4\]/);
+      expect(() => anyDepthLoss(p, tf.zeros([2, 4, 5]) as tf.Tensor3D, tf.ones([2, 4, 4]))).toThrow(
+        /target shape \[2,4,5\] does not match prediction shape \[2,4,4\]/,
+      );
       expect(() => anyDepthLoss(p, p, tf.ones([2, 4]))).toThrow(/mask shape \[2,4\]/);
       expect(() => computeScaleAndShift(tf.zeros([4, 4]) as unknown as tf.Tensor3D, p, p)).toThrow(/prediction must be \[B, H, W\]/);
       expect(() => mseLoss(tf.zeros([2, 4, 4], 'int32') as tf.Tensor3D, p, p)).toThrow(/must be float32/);

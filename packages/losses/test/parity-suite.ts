@@ -1,14 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { compareClose, registerGradients, setBackend } from '@anydepth/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  anyDepthLossTerms,
-  computeScaleAndShift,
-  dav1LossTerms,
-  normalizeRobust,
-  trimmedMaeLoss,
-  trimmedProcrustesLossTerms,
-} from '../src/index.js';
+import { anyDepthLossTerms, computeScaleAndShift, dav1LossTerms, normalizeRobust, trimmedMaeLoss, trimmedProcrustesLossTerms } from '../src/index.js';
 import { type FixtureTensor, get, readFixture } from '@anydepth/test-utils/fixture-reader';
 
 const RTOL = 1e-5;
@@ -150,7 +143,9 @@ export function parityTests(BACKEND: 'cpu' | 'wasm'): void {
             for (const reduction of ['batch', 'image'] as const) {
               const total = anyDepthLossTerms(prediction, target, empty, { reduction }).total.dataSync()[0];
               expect(total).toBe(expected);
-              const g = tf.grad((p: tf.Tensor) => anyDepthLossTerms(p as tf.Tensor3D, target, empty, { reduction }).total)(prediction).dataSync();
+              const g = tf
+                .grad((p: tf.Tensor) => anyDepthLossTerms(p as tf.Tensor3D, target, empty, { reduction }).total)(prediction)
+                .dataSync();
               expect(g.every((v) => v === 0)).toBe(true);
             }
             expect(trimmedProcrustesLossTerms(prediction, target, empty).total.dataSync()[0]).toBe(0);

@@ -43,7 +43,8 @@ export class DepthMetricAccumulator {
     }
     for (const k of METRIC_KEYS) {
       const v = result[k];
-      if (!Number.isFinite(v)) throw new Error(`DepthMetricAccumulator: image ${name} has a non-finite ${k} (${v}) although it has ${result.validPixels} valid pixels`);
+      if (!Number.isFinite(v))
+        throw new Error(`DepthMetricAccumulator: image ${name} has a non-finite ${k} (${v}) although it has ${result.validPixels} valid pixels`);
       this.sums[k] += v;
     }
     this.images++;

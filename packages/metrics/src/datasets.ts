@@ -106,6 +106,7 @@ export function resolveDataset(dataset: DatasetName | DatasetAlias | DatasetPres
   if (typeof dataset === 'string') {
     return DATASETS[canonicalDatasetName(dataset)];
   }
-  if (!(dataset.minDepth < dataset.maxDepth)) throw new Error(`dataset ${dataset.name}: minDepth ${dataset.minDepth} must be below maxDepth ${dataset.maxDepth}`);
+  if (!(dataset.minDepth < dataset.maxDepth))
+    throw new Error(`dataset ${dataset.name}: minDepth ${dataset.minDepth} must be below maxDepth ${dataset.maxDepth}`);
   return dataset;
 }

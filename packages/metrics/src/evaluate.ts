@@ -1,5 +1,14 @@
 import { fitScaleShift, nearestIndices } from './alignment.js';
-import { type CropRect, type DatasetAlias, type DatasetName, type DatasetPreset, KB_CROP_HEIGHT, KB_CROP_WIDTH, kbCropRect, resolveDataset } from './datasets.js';
+import {
+  type CropRect,
+  type DatasetAlias,
+  type DatasetName,
+  type DatasetPreset,
+  KB_CROP_HEIGHT,
+  KB_CROP_WIDTH,
+  kbCropRect,
+  resolveDataset,
+} from './datasets.js';
 import { type DepthMetrics, METRIC_KEYS, computeDepthMetrics } from './metrics.js';
 import { cropMap, resizeBilinear } from './resize.js';
 
@@ -89,9 +98,12 @@ export function evaluateDepth(pred: ArrayLike<number>, gt: ArrayLike<number>, op
   const predHeight = options.predHeight ?? height;
   checkSize('predWidth', predWidth);
   checkSize('predHeight', predHeight);
-  if (gt.length !== width * height) throw new Error(`evaluateDepth: gt has ${gt.length} values, expected height×width = ${height}×${width} = ${width * height}`);
+  if (gt.length !== width * height)
+    throw new Error(`evaluateDepth: gt has ${gt.length} values, expected height×width = ${height}×${width} = ${width * height}`);
   if (pred.length !== predWidth * predHeight) {
-    throw new Error(`evaluateDepth: pred has ${pred.length} values, expected ${predHeight}×${predWidth} = ${predWidth * predHeight} (set predWidth/predHeight when the prediction's size differs from the GT's)`);
+    throw new Error(
+      `evaluateDepth: pred has ${pred.length} values, expected ${predHeight}×${predWidth} = ${predWidth * predHeight} (set predWidth/predHeight when the prediction's size differs from the GT's)`,
+    );
   }
   if (options.mask && options.mask.length !== width * height) {
     throw new Error(`evaluateDepth: mask has ${options.mask.length} values, expected the GT size ${height}×${width} = ${width * height}`);
@@ -175,7 +187,7 @@ export function evaluateDepth(pred: ArrayLike<number>, gt: ArrayLike<number>, op
         use[i] = valid[i];
       }
     }
-    const maxRes = options.alignmentMaxResolution === undefined ? preset.alignmentMaxResolution : options.alignmentMaxResolution ?? undefined;
+    const maxRes = options.alignmentMaxResolution === undefined ? preset.alignmentMaxResolution : (options.alignmentMaxResolution ?? undefined);
     const factor = maxRes ? Math.min(maxRes / h, maxRes / w) : 1;
     let fit;
     if (factor < 1) {

@@ -43,7 +43,11 @@ describe('resizeBilinear', () => {
 describe('fitScaleShift', () => {
   it('recovers an exact affine map and follows lstsq in singular cases', () => {
     const x = [1, 2, 3, 4, 5];
-    const fit = fitScaleShift(x, x.map((v) => 2.5 * v - 1), [1, 1, 1, 1, 1]);
+    const fit = fitScaleShift(
+      x,
+      x.map((v) => 2.5 * v - 1),
+      [1, 1, 1, 1, 1],
+    );
     expect(fit.scale).toBeCloseTo(2.5, 12);
     expect(fit.shift).toBeCloseTo(-1, 12);
     expect(fit.degenerate).toBe(false);
@@ -152,8 +156,18 @@ describe('bad input', () => {
     expect(canonicalDatasetName('kitti', (n) => notes.push(n))).toBe('kitti');
     expect(notes).toEqual(["dataset 'nyu' is spelled 'nyuv2' in AnyDepth; 'nyu' is accepted as an alias"]);
     expect(() => canonicalDatasetName('toString')).toThrow(/unknown dataset 'toString' \(known: nyuv2, kitti, eth3d, scannet, diode/);
-    const viaAlias = evaluateDepth(gt.map((g) => 2 * g), gt, { width: 5, height: 4, dataset: 'nyu' });
-    expect(viaAlias).toEqual(evaluateDepth(gt.map((g) => 2 * g), gt, { width: 5, height: 4, dataset: 'nyuv2' }));
+    const viaAlias = evaluateDepth(
+      gt.map((g) => 2 * g),
+      gt,
+      { width: 5, height: 4, dataset: 'nyu' },
+    );
+    expect(viaAlias).toEqual(
+      evaluateDepth(
+        gt.map((g) => 2 * g),
+        gt,
+        { width: 5, height: 4, dataset: 'nyuv2' },
+      ),
+    );
     expect(formatTable2([{ method: 'm', results: { nyu: { absRel: 0.05, delta1: 0.9 } } }], ['nyu'])).toMatch(/NYUv2 AbsRel/);
   });
   it('unknown dataset or alignment, bad range, missing DIODE mask', () => {
@@ -201,7 +215,11 @@ describe('metrics and formatting', () => {
     expect(lines[3]).toBe('| DAv2-S | 5.3 | 97.3 | - | - |');
     const acc = new DepthMetricAccumulator();
     const g = scene(4, 5);
-    acc.evaluate(g.map((v) => 1.1 * v), g, { width: 5, height: 4, alignment: 'none' });
+    acc.evaluate(
+      g.map((v) => 1.1 * v),
+      g,
+      { width: 5, height: 4, alignment: 'none' },
+    );
     expect(formatSummary(acc.summary())).toBe('AbsRel 10.0  δ1 100.0  (1 images, 0 skipped)');
   });
 
@@ -209,7 +227,11 @@ describe('metrics and formatting', () => {
     const h = 1100;
     const w = 1500;
     const g = scene(h, w);
-    const r = evaluateDepth(g.map((v) => 5 / v - 0.2), g, { width: w, height: h, dataset: 'eth3d' });
+    const r = evaluateDepth(
+      g.map((v) => 5 / v - 0.2),
+      g,
+      { width: w, height: h, dataset: 'eth3d' },
+    );
     expect(r.fitPixels).toBe(Math.floor(h * (1024 / 1500)) * 1024);
     expect(r.absRel).toBeLessThan(1e-9);
   });

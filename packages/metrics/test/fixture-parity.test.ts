@@ -34,7 +34,10 @@ function close(actual: ArrayLike<number>, expected: ArrayLike<number>, label: st
 
 afterAll(() => console.log(worst.join('\n')));
 
-for (const [space, alignment] of [['disp', 'disparity'], ['depth', 'depth']] as const) {
+for (const [space, alignment] of [
+  ['disp', 'disparity'],
+  ['depth', 'depth'],
+] as const) {
   describe(`eval_metrics.safetensors, Marigold ${alignment === 'disparity' ? 'least_square_disparity' : 'least_square'} (alignment '${alignment}')`, () => {
     const acc = new DepthMetricAccumulator();
     const results = Array.from({ length: B }, (_, b) => {
@@ -52,8 +55,16 @@ for (const [space, alignment] of [['disp', 'disparity'], ['depth', 'depth']] as 
     });
 
     it('scale and shift', () => {
-      close(results.map((r) => r.scale), get(f, `output.${space}.scale`).data, `${space}.scale`);
-      close(results.map((r) => r.shift), get(f, `output.${space}.shift`).data, `${space}.shift`);
+      close(
+        results.map((r) => r.scale),
+        get(f, `output.${space}.scale`).data,
+        `${space}.scale`,
+      );
+      close(
+        results.map((r) => r.shift),
+        get(f, `output.${space}.shift`).data,
+        `${space}.shift`,
+      );
     });
 
     it('aligned and clipped depth (every pixel)', () => {
@@ -63,7 +74,8 @@ for (const [space, alignment] of [['disp', 'disparity'], ['depth', 'depth']] as 
       if (space === 'disp') {
         // aligned disparity = max(s·pred + t, 1e-3), from our scale and shift
         const disp = new Float64Array(B * H * W);
-        for (let b = 0; b < B; b++) for (let i = 0; i < H * W; i++) disp[b * H * W + i] = Math.max(results[b].scale * predAll[b * H * W + i] + results[b].shift, 1e-3);
+        for (let b = 0; b < B; b++)
+          for (let i = 0; i < H * W; i++) disp[b * H * W + i] = Math.max(results[b].scale * predAll[b * H * W + i] + results[b].shift, 1e-3);
         close(disp, get(f, 'output.disp.aligned_disparity').data, 'disp.aligned_disparity');
       }
     });
@@ -73,7 +85,11 @@ for (const [space, alignment] of [['disp', 'disparity'], ['depth', 'depth']] as 
       expect(mean.count).toBe(B);
       expect(mean.skipped).toBe(0);
       for (const [ref, key] of KEYS) {
-        close(results.map((r) => r[key]), get(f, `output.${space}.per_sample.${ref}`).data, `${space}.per_sample.${ref}`);
+        close(
+          results.map((r) => r[key]),
+          get(f, `output.${space}.per_sample.${ref}`).data,
+          `${space}.per_sample.${ref}`,
+        );
         close([mean.metrics[key]], get(f, `output.${space}.mean.${ref}`).data, `${space}.mean.${ref}`);
       }
     });

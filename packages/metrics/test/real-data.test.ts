@@ -55,7 +55,11 @@ describe('NYUv2 samples (480×640, ÷1000, Eigen crop rows 45..470, cols 41..600
     expect(NYU[1].depth.reduce((m, v) => Math.max(m, v), 0)).toBeCloseTo(8.266, 3);
   });
 
-  for (const [a, b] of [[1, 0], [0.37, 0.05], [250, 3]]) {
+  for (const [a, b] of [
+    [1, 0],
+    [0.37, 0.05],
+    [250, 3],
+  ]) {
     it(`GT disparity under the positive affine map ${a}·x + ${b} scores absRel 0 and δ1 1 (disparity alignment)`, () => {
       for (const s of NYU) {
         const r = evaluateDepth(affineDisparity(s.depth, a, b), s.depth, { width: s.width, height: s.height, dataset: 'nyuv2' });
@@ -81,14 +85,26 @@ describe('NYUv2 samples (480×640, ÷1000, Eigen crop rows 45..470, cols 41..600
 
   it("a constant multiplicative depth error of 1.1 after 'none' alignment: absRel 0.1, δ1 1, rmseLog ln 1.1, silog 0", () => {
     for (const s of NYU) {
-      const r = evaluateDepth(s.depth.map((g) => 1.1 * g), s.depth, { width: s.width, height: s.height, dataset: 'nyuv2', alignment: 'none' });
+      const r = evaluateDepth(
+        s.depth.map((g) => 1.1 * g),
+        s.depth,
+        { width: s.width, height: s.height, dataset: 'nyuv2', alignment: 'none' },
+      );
       // NYU GT stays below 10/1.1 on these frames, so nothing is clipped and the closed forms hold.
       expect(Math.abs(r.absRel - 0.1)).toBeLessThan(1e-12);
       expect(r.delta1).toBe(1);
       expect(Math.abs(r.rmseLog - Math.log(1.1))).toBeLessThan(1e-12);
       expect(Math.abs(r.log10 - Math.log10(1.1))).toBeLessThan(1e-12);
       expect(r.silog).toBeLessThan(1e-6);
-      const ref = reference(s.depth.map((g) => 1.1 * g), s.depth, s.width, [45, 471], [41, 601], 1e-3, 10);
+      const ref = reference(
+        s.depth.map((g) => 1.1 * g),
+        s.depth,
+        s.width,
+        [45, 471],
+        [41, 601],
+        1e-3,
+        10,
+      );
       expect(r.sqRel).toBeCloseTo(ref.sqRel, 12);
       expect(r.rmse).toBeCloseTo(ref.rmse, 12);
     }
@@ -96,11 +112,19 @@ describe('NYUv2 samples (480×640, ÷1000, Eigen crop rows 45..470, cols 41..600
 
   it('an error of 1.3 puts every pixel outside δ1 but inside δ2; a depth-space fit undoes an affine depth map', () => {
     const s = NYU[0];
-    const r = evaluateDepth(s.depth.map((g) => g / 1.3), s.depth, { width: s.width, height: s.height, dataset: 'nyuv2', alignment: 'none' });
+    const r = evaluateDepth(
+      s.depth.map((g) => g / 1.3),
+      s.depth,
+      { width: s.width, height: s.height, dataset: 'nyuv2', alignment: 'none' },
+    );
     expect(r.delta1).toBe(0);
     expect(r.delta2).toBe(1);
     expect(Math.abs(r.absRel - (1 - 1 / 1.3))).toBeLessThan(1e-11);
-    const fitted = evaluateDepth(s.depth.map((g) => 2 * g + 0.5), s.depth, { width: s.width, height: s.height, dataset: 'nyuv2', alignment: 'depth' });
+    const fitted = evaluateDepth(
+      s.depth.map((g) => 2 * g + 0.5),
+      s.depth,
+      { width: s.width, height: s.height, dataset: 'nyuv2', alignment: 'depth' },
+    );
     expect(fitted.absRel).toBeLessThan(1e-9);
     expect(fitted.scale).toBeCloseTo(0.5, 9);
     expect(fitted.shift).toBeCloseTo(-0.25, 9);
@@ -120,9 +144,21 @@ describe('NYUv2 samples (480×640, ÷1000, Eigen crop rows 45..470, cols 41..600
   it('the accumulator averages per image, not per pixel, and reports a skipped image', () => {
     const acc = new DepthMetricAccumulator();
     const factors = [1.1, 1.2, 1.05];
-    NYU.forEach((s, k) => acc.evaluate(s.depth.map((g) => factors[k] * g), s.depth, { width: s.width, height: s.height, dataset: 'nyuv2', alignment: 'none' }, s.id));
+    NYU.forEach((s, k) =>
+      acc.evaluate(
+        s.depth.map((g) => factors[k] * g),
+        s.depth,
+        { width: s.width, height: s.height, dataset: 'nyuv2', alignment: 'none' },
+        s.id,
+      ),
+    );
     const empty = new Float64Array(480 * 640);
-    const skipped = acc.evaluate(empty.map(() => 1), empty, { width: 640, height: 480, dataset: 'nyuv2' }, 'no-gt');
+    const skipped = acc.evaluate(
+      empty.map(() => 1),
+      empty,
+      { width: 640, height: 480, dataset: 'nyuv2' },
+      'no-gt',
+    );
     expect(skipped.skipped).toBe(true);
     expect(skipped.reason).toMatch(/no valid pixel/);
     const sum = acc.summary();
@@ -136,7 +172,11 @@ describe('NYUv2 samples (480×640, ÷1000, Eigen crop rows 45..470, cols 41..600
 
 describe('KITTI samples (raw 375×1242 frames, ÷256, KB crop 352×1216 then Eigen crop)', () => {
   it('decode as the MANIFEST says', () => {
-    expect(KITTI.map((s) => [s.height, s.width])).toEqual([[375, 1242], [375, 1242], [375, 1242]]);
+    expect(KITTI.map((s) => [s.height, s.width])).toEqual([
+      [375, 1242],
+      [375, 1242],
+      [375, 1242],
+    ]);
     expect((KITTI[0].depth.filter((v) => v > 0).length / KITTI[0].depth.length).toFixed(3)).toBe('0.195');
   });
 
@@ -193,12 +233,17 @@ describe('NYUv2 prediction at half resolution', () => {
     // 2×2 box average to 240×320 (holes filled with the frame mean so they do not pull the average).
     let sum = 0;
     let n = 0;
-    for (const g of s.depth) if (g > 0) ((sum += 1 / g), n++);
+    for (const g of s.depth) if (g > 0) (sum += 1 / g), n++;
     const small = new Float64Array(240 * 320);
     for (let y = 0; y < 240; y++) {
       for (let x = 0; x < 320; x++) {
         let acc = 0;
-        for (const [dy, dx] of [[0, 0], [0, 1], [1, 0], [1, 1]]) {
+        for (const [dy, dx] of [
+          [0, 0],
+          [0, 1],
+          [1, 0],
+          [1, 1],
+        ]) {
           const g = s.depth[(2 * y + dy) * 640 + 2 * x + dx];
           acc += g > 0 ? disp[(2 * y + dy) * 640 + 2 * x + dx] : sum / n;
         }

@@ -96,7 +96,8 @@ export class AnyDepth extends Module {
   }
 
   private runHead(features: HeadFeature[]): tf.Tensor {
-    const logits = this.decoder instanceof SDTHead && this.tiling !== 'off' ? sdtForwardTiled(this.decoder, features, this.tiling) : this.decoder.forward(features);
+    const logits =
+      this.decoder instanceof SDTHead && this.tiling !== 'off' ? sdtForwardTiled(this.decoder, features, this.tiling) : this.decoder.forward(features);
     // SDT upsamples the token grid 16× (two ×4 DySample stages), which is the input size only for a
     // patch-16 encoder (DINOv3). On a patch-14 encoder (DINOv2) it gives 16h × 16w for a 14h × 14w
     // input, so the logits are resized to the (padded) input with bilinear, half-pixel centres.

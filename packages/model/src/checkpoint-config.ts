@@ -56,7 +56,9 @@ export function inferAnyDepthConfig(
   if (layout.family !== 'anydepth') throw new Error(`inferAnyDepthConfig: the checkpoint holds a ${layout.family} model, not AnyDepth`);
   const { encoder: enc, decoder: dec } = layout;
   if (!enc) {
-    throw new Error(`cannot infer the model configuration: no encoder tensors (${layout.report.join('; ')}); give the DINOv3 backbone file too, or an explicit config`);
+    throw new Error(
+      `cannot infer the model configuration: no encoder tensors (${layout.report.join('; ')}); give the DINOv3 backbone file too, or an explicit config`,
+    );
   }
   let encoder = inferConfig(sources[enc.source], enc.prefix, options);
   const hf = options.hfConfigs?.[enc.source];
@@ -79,7 +81,9 @@ export function inferAnyDepthConfig(
   };
   const [fusionChannels, inChannels] = shape('weighted_fusion.projections.0.0.weight');
   if (inChannels !== encoder.embedDim) {
-    throw new Error(`the decoder expects ${inChannels}-channel features (${dec.prefix}weighted_fusion.projections.0.0.weight) but the encoder has width ${encoder.embedDim}`);
+    throw new Error(
+      `the decoder expects ${inChannels}-channel features (${dec.prefix}weighted_fusion.projections.0.0.weight) but the encoder has width ${encoder.embedDim}`,
+    );
   }
   const inputs = new Set(
     [...decoderSource.keys()]

@@ -47,7 +47,12 @@ export function loadDecoderWeights(model: AnyDepth, input: StateDictInput, optio
  * `strict` (default), tensors that belong to neither part are an error naming them; tensors outside
  * a wrapper (`{model: …, optimizer: …}`) are skipped.
  */
-export function loadCheckpointLayout(model: AnyDepth, sources: TensorSource[], layout: CheckpointLayout, options: { strict?: boolean } = {}): AnyDepthLoadReport {
+export function loadCheckpointLayout(
+  model: AnyDepth,
+  sources: TensorSource[],
+  layout: CheckpointLayout,
+  options: { strict?: boolean } = {},
+): AnyDepthLoadReport {
   const strict = options.strict ?? true;
   if (layout.family !== 'anydepth') throw new Error(`the checkpoint holds a ${layout.family} model (${layout.report[0]}), not AnyDepth`);
   const stray = layout.unclaimed.flat();

@@ -25,7 +25,10 @@ export function detectDepthAnythingV2Layout(keys: Iterable<string>): { layout: D
     const key = all.find((k) => k === marker || k.endsWith(`.${marker}`));
     if (key) return { layout, prefix: key.slice(0, key.length - marker.length) };
   }
-  const sample = all.filter((k) => !isDataTensor(k)).slice(0, 6).join(', ');
+  const sample = all
+    .filter((k) => !isDataTensor(k))
+    .slice(0, 6)
+    .join(', ');
   throw new Error(
     `not a Depth Anything V2 checkpoint: no 'depth_head.scratch.output_conv1.weight' (official) or 'head.conv1.weight' (transformers) tensor; ` +
       `the checkpoint has: ${sample}${all.length > 6 ? ', …' : ''}`,
@@ -102,11 +105,7 @@ export interface DepthAnythingV2LoadReport {
  * detected) into `model`. Strict by default: any missing, unexpected or mis-shaped tensor throws a
  * `StateDictError` naming it under the checkpoint's own name, before anything is assigned to the head.
  */
-export function loadDepthAnythingV2Weights(
-  model: DepthAnythingV2,
-  input: StateDictInput,
-  options: { strict?: boolean } = {},
-): DepthAnythingV2LoadReport {
+export function loadDepthAnythingV2Weights(model: DepthAnythingV2, input: StateDictInput, options: { strict?: boolean } = {}): DepthAnythingV2LoadReport {
   const source = asTensorSource(input);
   const strict = options.strict ?? true;
   const keys = [...source.keys()].filter((k) => !isDataTensor(k));
@@ -138,7 +137,11 @@ export function loadDepthAnythingV2Weights(
  * Checks a head load against the head's state-dict shapes without assigning anything (so a bad
  * head leaves the encoder untouched too); returns the error a load would throw, or null.
  */
-function dryRun(model: DepthAnythingV2, source: TensorSource, options: { strict: boolean; prefix: string; ignore: (k: string) => boolean }): StateDictError | null {
+function dryRun(
+  model: DepthAnythingV2,
+  source: TensorSource,
+  options: { strict: boolean; prefix: string; ignore: (k: string) => boolean },
+): StateDictError | null {
   const targets = model.depthHead.stateDictShapes();
   const report: LoadReport = { loaded: [], missing: [], unexpected: [], mismatched: [] };
   const seen = new Set<string>();

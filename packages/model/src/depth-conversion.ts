@@ -26,7 +26,11 @@ export interface ReferencePoint {
  * in disparity space, as the evaluation protocol does). Needs at least two points with distinct disparity.
  */
 export function alignToReferencePoints(disparity: Float32Array, width: number, points: ReferencePoint[]): DisparityAlignment {
-  let a00 = 0, a01 = 0, a11 = 0, b0 = 0, b1 = 0;
+  let a00 = 0,
+    a01 = 0,
+    a11 = 0,
+    b0 = 0,
+    b1 = 0;
   for (const p of points) {
     if (!(p.depth > 0) || !Number.isFinite(p.depth)) throw new Error(`reference point (${p.x}, ${p.y}) has invalid depth ${p.depth}`);
     const xi = Math.round(p.x);
@@ -34,7 +38,11 @@ export function alignToReferencePoints(disparity: Float32Array, width: number, p
     const d = disparity[yi * width + xi];
     if (d === undefined || xi < 0 || xi >= width) throw new Error(`reference point (${p.x}, ${p.y}) is outside the image`);
     const g = 1 / p.depth;
-    a00 += d * d; a01 += d; a11 += 1; b0 += d * g; b1 += g;
+    a00 += d * d;
+    a01 += d;
+    a11 += 1;
+    b0 += d * g;
+    b1 += g;
   }
   const det = a00 * a11 - a01 * a01;
   if (points.length < 2 || Math.abs(det) < 1e-12 * Math.max(1, a00 * a11)) {

@@ -147,7 +147,9 @@ export function buildDepthEstimator(weights: OpenedWeights, options: DepthEstima
     if (options.config || options.family) throw new Error(`buildDepthEstimator: give either preset '${options.preset}' or family/config, not both`);
     const preset = getPreset(options.preset);
     if (preset.family !== 'anydepth' && preset.family !== 'depth-anything-v2') {
-      throw new Error(`buildDepthEstimator: '${options.preset}' is a ${preset.family} encoder preset; choose a depth model (${[...listPresets('anydepth'), ...listPresets('depth-anything-v2')].join(', ')})`);
+      throw new Error(
+        `buildDepthEstimator: '${options.preset}' is a ${preset.family} encoder preset; choose a depth model (${[...listPresets('anydepth'), ...listPresets('depth-anything-v2')].join(', ')})`,
+      );
     }
     options = { ...options, family: preset.family, config: preset.config(), preset: undefined };
   }
@@ -170,7 +172,7 @@ export function buildDepthEstimator(weights: OpenedWeights, options: DepthEstima
       const description = `Depth Anything V2 (${report.layout} layout, DINOv2 D ${config.encoder.embedDim}, ${config.encoder.depth} blocks) from ${files}: ${loaded} tensors`;
       const e = config.encoder;
       const lines = [
-        `layout: Depth Anything V2, ${report.layout === 'official' ? "official names (pretrained.* + depth_head.*)" : 'transformers names (backbone.* + neck.* + head.*)'}${report.prefix ? ` under '${report.prefix}'` : ''}`,
+        `layout: Depth Anything V2, ${report.layout === 'official' ? 'official names (pretrained.* + depth_head.*)' : 'transformers names (backbone.* + neck.* + head.*)'}${report.prefix ? ` under '${report.prefix}'` : ''}`,
         `config (${options.config ? 'explicit' : 'inferred'}): DINOv2 D ${e.embedDim}, ${e.depth} blocks, ${e.numHeads} heads; DPT features ${config.features}, out channels [${config.outChannels}]; layers [${config.layers}]`,
         ...onnxNote,
       ];
@@ -260,7 +262,10 @@ export interface CreateDepthEstimatorOptions extends DepthEstimatorOptions, HubO
 /** Files tried, in order, in a hub repo given without a file name. */
 export const HUB_WEIGHT_FILES = ['model.safetensors'];
 
-async function openRemote(input: WeightsInput, options: CreateDepthEstimatorOptions): Promise<{ source: Checkpoint; label: string; configJson: Record<string, unknown> | null }> {
+async function openRemote(
+  input: WeightsInput,
+  options: CreateDepthEstimatorOptions,
+): Promise<{ source: Checkpoint; label: string; configJson: Record<string, unknown> | null }> {
   if (input instanceof Uint8Array || input instanceof ArrayBuffer) return { source: await openCheckpoint(input), label: 'bytes', configJson: null };
   const text = String(input);
   let weightsUrl: string;

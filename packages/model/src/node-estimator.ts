@@ -28,9 +28,7 @@ export async function resolveWeightsPath(input: string, options: SnapshotOptions
   }
   const looksLikePath = /^[./~]|\\|\.(pth|pt|bin|ckpt|safetensors|json)$/i.test(input) || input.split('/').length !== 2;
   if (!looksLikePath && isRepoId(input)) return downloadPretrained(input, options);
-  throw new Error(
-    `no such file or folder: ${input} (a hub repo is written owner/name, one file of it hf://owner/name/file.pth, a download https://…)`,
-  );
+  throw new Error(`no such file or folder: ${input} (a hub repo is written owner/name, one file of it hf://owner/name/file.pth, a download https://…)`);
 }
 
 /**

@@ -122,7 +122,12 @@ export interface WriteOutputsOptions {
  * Writes a prediction as `<name>_disp16.png`, `<name>_color.png`, `<name>_disp.npy` and `<name>.ply`
  * in `outDir`, each atomically (a reader never sees a partial file). Returns the paths written.
  */
-export function writePredictionOutputs(prediction: Pick<DepthPrediction, 'disparity' | 'width' | 'height'>, outDir: string, name: string, options: WriteOutputsOptions): string[] {
+export function writePredictionOutputs(
+  prediction: Pick<DepthPrediction, 'disparity' | 'width' | 'height'>,
+  outDir: string,
+  name: string,
+  options: WriteOutputsOptions,
+): string[] {
   mkdirSync(outDir, { recursive: true });
   const { disparity, width, height } = prediction;
   const files: Array<[string, () => Uint8Array]> = [];
@@ -132,7 +137,10 @@ export function writePredictionOutputs(prediction: Pick<DepthPrediction, 'dispar
         files.push([`${name}_disp16.png`, () => encodePng16(disparity, width, height)]);
         break;
       case 'color':
-        files.push([`${name}_color.png`, () => encodePng(colorize(disparity, { colormap: options.colormap ?? 'turbo' }), width, height, { colorType: 2, bitDepth: 8 })]);
+        files.push([
+          `${name}_color.png`,
+          () => encodePng(colorize(disparity, { colormap: options.colormap ?? 'turbo' }), width, height, { colorType: 2, bitDepth: 8 }),
+        ]);
         break;
       case 'npy':
         files.push([`${name}_disp.npy`, () => encodeNpyFloat32(disparity, [height, width])]);
@@ -144,11 +152,20 @@ export function writePredictionOutputs(prediction: Pick<DepthPrediction, 'dispar
           () => {
             let min = Infinity;
             let max = -Infinity;
-            for (const v of disparity) if (Number.isFinite(v)) { if (v < min) min = v; if (v > max) max = v; }
+            for (const v of disparity)
+              if (Number.isFinite(v)) {
+                if (v < min) min = v;
+                if (v > max) max = v;
+              }
             const span = max - min || 1;
             const depth = disparity.map((v) => 1 / (0.1 + (0.9 * (v - min)) / span));
             const rgb = options.rgb && options.rgb.width === width && options.rgb.height === height ? options.rgb : undefined;
-            return encodePly(depth, width, height, { intrinsics: options.intrinsics, fovDegrees: options.fovDegrees, colors: rgb?.data as Uint8Array | undefined, colorChannels: rgb?.channels });
+            return encodePly(depth, width, height, {
+              intrinsics: options.intrinsics,
+              fovDegrees: options.fovDegrees,
+              colors: rgb?.data as Uint8Array | undefined,
+              colorChannels: rgb?.channels,
+            });
           },
         ]);
         break;
@@ -167,6 +184,5 @@ export function writePredictionOutputs(prediction: Pick<DepthPrediction, 'dispar
 export function outputName(path: string): string {
   return basename(path, extname(path));
 }
-
 
 export { type NodeDepthEstimatorOptions, createDepthEstimator, resolveWeightsPath } from './node-estimator.js';

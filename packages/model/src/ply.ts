@@ -21,13 +21,22 @@ export function encodePly(depth: Float32Array, width: number, height: number, op
   const colors = options.colors;
   const cc = options.colorChannels ?? 3;
   const kept: number[] = [];
-  for (let v = 0; v < height; v += stride) for (let u = 0; u < width; u += stride) {
-    const z = depth[v * width + u];
-    if (Number.isFinite(z) && z > 0) kept.push(v * width + u);
-  }
+  for (let v = 0; v < height; v += stride)
+    for (let u = 0; u < width; u += stride) {
+      const z = depth[v * width + u];
+      if (Number.isFinite(z) && z > 0) kept.push(v * width + u);
+    }
   const props = ['property float x', 'property float y', 'property float z'];
   if (colors) props.push('property uchar red', 'property uchar green', 'property uchar blue');
-  const header = ['ply', 'format binary_little_endian 1.0', 'comment made by @anydepth/model', `element vertex ${kept.length}`, ...props, 'end_header', ''].join('\n');
+  const header = [
+    'ply',
+    'format binary_little_endian 1.0',
+    'comment made by @anydepth/model',
+    `element vertex ${kept.length}`,
+    ...props,
+    'end_header',
+    '',
+  ].join('\n');
   const headBytes = new TextEncoder().encode(header);
   const vertexBytes = 12 + (colors ? 3 : 0);
   const out = new Uint8Array(headBytes.length + kept.length * vertexBytes);

@@ -80,7 +80,11 @@ export function encodePng16(values: Float32Array, width: number, height: number,
   if (!options.scale) {
     let min = Infinity;
     let max = -Infinity;
-    for (const v of values) if (Number.isFinite(v)) { if (v < min) min = v; if (v > max) max = v; }
+    for (const v of values)
+      if (Number.isFinite(v)) {
+        if (v < min) min = v;
+        if (v > max) max = v;
+      }
     lo = Number.isFinite(min) ? min : 0;
     mul = max > min ? 65535 / (max - min) : 0;
   }

@@ -68,7 +68,13 @@ export async function predictBatch(model: AnyDepth, images: ImageInput[], option
           const chunk = indices.slice(s, s + batchSize);
           const t1 = now();
           const out = tf.tidy(() => {
-            const batch = chunk.length === 1 ? inputs[chunk[0]].x : tf.concat(chunk.map((i) => inputs[i].x), 0);
+            const batch =
+              chunk.length === 1
+                ? inputs[chunk[0]].x
+                : tf.concat(
+                    chunk.map((i) => inputs[i].x),
+                    0,
+                  );
             return model.forward(batch); // [b, h', w', 1]
           });
           // Synchronise so the timing covers the GPU work, reading back one value only: the queue runs in

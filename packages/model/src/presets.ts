@@ -1,12 +1,5 @@
 import type { Rng } from '@anydepth/core';
-import {
-  type ConfigLimits,
-  DEFAULT_MAX_MODEL_BYTES,
-  type DinoV3Config,
-  DinoVisionTransformer,
-  dinov3ParameterCount,
-  validateConfig,
-} from '@anydepth/dinov3';
+import { type ConfigLimits, DEFAULT_MAX_MODEL_BYTES, type DinoV3Config, DinoVisionTransformer, dinov3ParameterCount, validateConfig } from '@anydepth/dinov3';
 import { SDTHead } from '@anydepth/sdt';
 import { AnyDepth } from './anydepth.js';
 import { getPreset } from './registry.js';
@@ -61,7 +54,8 @@ export function validateAnyDepthConfig(c: AnyDepthConfig, limits: ConfigLimits =
   validateConfig(c.encoder, limits);
   const C = c.fusionChannels;
   if (!Number.isInteger(C) || C < 1) throw new Error(`AnyDepth config: fusionChannels must be a positive integer, got ${C}`);
-  if (C > ANYDEPTH_FIELD_LIMITS.fusionChannels) throw new Error(`AnyDepth config: fusionChannels ${C} is over the limit of ${ANYDEPTH_FIELD_LIMITS.fusionChannels}`);
+  if (C > ANYDEPTH_FIELD_LIMITS.fusionChannels)
+    throw new Error(`AnyDepth config: fusionChannels ${C} is over the limit of ${ANYDEPTH_FIELD_LIMITS.fusionChannels}`);
   if (!Array.isArray(c.layers) || c.layers.length < 1 || c.layers.length > ANYDEPTH_FIELD_LIMITS.layers) {
     throw new Error(`AnyDepth config: layers must list 1 to ${ANYDEPTH_FIELD_LIMITS.layers} encoder blocks, got ${JSON.stringify(c.layers)}`);
   }

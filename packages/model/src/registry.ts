@@ -41,9 +41,12 @@ const registry = new Map<string, AnyPreset>();
 
 /** Adds a preset; a name already taken is an error unless `{ replace: true }`. */
 export function registerPreset<F extends PresetFamily>(preset: ModelPreset<F>, options: { replace?: boolean } = {}): ModelPreset<F> {
-  if (!/^[a-z0-9][a-z0-9._-]*$/.test(preset.name)) throw new Error(`registerPreset: '${preset.name}' is not a valid preset name (lower-case letters, digits, '.', '_', '-')`);
-  if (registry.has(preset.name) && !options.replace) throw new Error(`registerPreset: '${preset.name}' is already registered (pass { replace: true } to replace it)`);
-  if (preset.encoder !== undefined && !registry.has(preset.encoder)) throw new Error(`registerPreset: '${preset.name}' names the unknown encoder preset '${preset.encoder}'`);
+  if (!/^[a-z0-9][a-z0-9._-]*$/.test(preset.name))
+    throw new Error(`registerPreset: '${preset.name}' is not a valid preset name (lower-case letters, digits, '.', '_', '-')`);
+  if (registry.has(preset.name) && !options.replace)
+    throw new Error(`registerPreset: '${preset.name}' is already registered (pass { replace: true } to replace it)`);
+  if (preset.encoder !== undefined && !registry.has(preset.encoder))
+    throw new Error(`registerPreset: '${preset.name}' names the unknown encoder preset '${preset.encoder}'`);
   registry.set(preset.name, preset as unknown as AnyPreset);
   return preset;
 }
@@ -83,7 +86,14 @@ function dinov2Tiny(): Dinov2Config {
   return dinov2Config({ embedDim: 64, depth: 4, numHeads: 2, intermediateLayers: [0, 1, 2, 3] });
 }
 
-registerPreset({ name: 'dinov3-tiny', family: 'dinov3', description: 'tiny DINOv3 of the golden fixtures (D 128, 4 blocks)', input: encoderInput(16), normalization: IMAGENET_NORMALIZATION, config: dinov3Tiny });
+registerPreset({
+  name: 'dinov3-tiny',
+  family: 'dinov3',
+  description: 'tiny DINOv3 of the golden fixtures (D 128, 4 blocks)',
+  input: encoderInput(16),
+  normalization: IMAGENET_NORMALIZATION,
+  config: dinov3Tiny,
+});
 /** One registry entry per encoder preset of a family (`dinov3-vits16`, `dinov2-vits14`, …), read from that package's table. */
 function registerEncoderPresets<F extends 'dinov3' | 'dinov2', K extends string, C extends { patchSize: number }>(
   family: F,
@@ -92,11 +102,30 @@ function registerEncoderPresets<F extends 'dinov3' | 'dinov2', K extends string,
   build: (key: K) => PresetConfigs[F],
 ): void {
   for (const key of Object.keys(table) as K[]) {
-    registerPreset({ name: `${family}-${key}`, family, description: describe(key, table[key]), input: encoderInput(table[key].patchSize), normalization: IMAGENET_NORMALIZATION, config: () => build(key) });
+    registerPreset({
+      name: `${family}-${key}`,
+      family,
+      description: describe(key, table[key]),
+      input: encoderInput(table[key].patchSize),
+      normalization: IMAGENET_NORMALIZATION,
+      config: () => build(key),
+    });
   }
 }
-registerEncoderPresets('dinov3', DINOV3_PRESETS, (key: DinoV3PresetName, c) => `DINOv3 ViT ${key} (D ${c.embedDim}, ${c.depth} blocks, ${c.ffn})`, dinov3Preset);
-registerPreset({ name: 'dinov2-tiny', family: 'dinov2', description: 'tiny DINOv2 of the Depth Anything V2 fixture (D 64, 4 blocks)', input: encoderInput(14), normalization: IMAGENET_NORMALIZATION, config: dinov2Tiny });
+registerEncoderPresets(
+  'dinov3',
+  DINOV3_PRESETS,
+  (key: DinoV3PresetName, c) => `DINOv3 ViT ${key} (D ${c.embedDim}, ${c.depth} blocks, ${c.ffn})`,
+  dinov3Preset,
+);
+registerPreset({
+  name: 'dinov2-tiny',
+  family: 'dinov2',
+  description: 'tiny DINOv2 of the Depth Anything V2 fixture (D 64, 4 blocks)',
+  input: encoderInput(14),
+  normalization: IMAGENET_NORMALIZATION,
+  config: dinov2Tiny,
+});
 registerEncoderPresets(
   'dinov2',
   DINOV2_PRESETS,
@@ -121,7 +150,11 @@ registerPreset({
   normalization: IMAGENET_NORMALIZATION,
   config: anyDepthOn('dinov3-tiny', 32),
 });
-for (const [size, key] of [['S', 'vits16'], ['B', 'vitb16'], ['L', 'vitl16']] as const) {
+for (const [size, key] of [
+  ['S', 'vits16'],
+  ['B', 'vitb16'],
+  ['L', 'vitl16'],
+] as const) {
   registerPreset({
     name: `anydepth-${key}`,
     family: 'anydepth',
@@ -151,7 +184,11 @@ registerPreset({
   config: dav2On('dinov2-tiny', 16, [8, 16, 32, 64]),
 });
 // The head widths are declared once, in @anydepth/dpt (DAV2_DPT_CONFIGS, the official `model_configs`).
-for (const [size, key] of [['Small', 'vits'], ['Base', 'vitb'], ['Large', 'vitl']] as const) {
+for (const [size, key] of [
+  ['Small', 'vits'],
+  ['Base', 'vitb'],
+  ['Large', 'vitl'],
+] as const) {
   const { features, outChannels } = DAV2_DPT_CONFIGS[key];
   registerPreset({
     name: `dav2-${key}`,

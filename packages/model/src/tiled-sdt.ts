@@ -87,7 +87,10 @@ function convRows(op: Extract<RowOp, { kind: 'conv' }>, input: Band, lo: number,
     const need0 = Math.max(0, lo - p);
     const need1 = Math.min(height, hi + p);
     const [B, , W, C] = input.t.shape;
-    const x = need0 === input.lo && need1 - need0 === input.t.shape[1] ? input.t : (tf.slice(input.t, [0, need0 - input.lo, 0, 0], [B, need1 - need0, W, C]) as tf.Tensor4D);
+    const x =
+      need0 === input.lo && need1 - need0 === input.t.shape[1]
+        ? input.t
+        : (tf.slice(input.t, [0, need0 - input.lo, 0, 0], [B, need1 - need0, W, C]) as tf.Tensor4D);
     const top = need0 - (lo - p); // zero rows above the image
     const bottom = hi + p - need1; // zero rows below it
     const { weight, bias } = foldedWeights(op.conv, op.bn); // kept on the conv: do not dispose
@@ -119,7 +122,9 @@ export function sdtForwardTiled(head: SDTHead, features: readonly HeadFeature[],
   const maxBytes = options.maxTensorBytes ?? maxTensorBytesForBackend();
   if (!ops || !(ds instanceof DySample) || (options.bandRows === undefined && !Number.isFinite(maxBytes))) return head.forward(features);
   // Output size from the token grid and the four ×s DySample steps, before any work is done.
-  const scales = [head.upsample1.dysample1, head.upsample1.dysample2, head.upsample2.dysample1, head.upsample2.dysample2].map((b) => (b.layers[0] as DySample).scale ?? 2);
+  const scales = [head.upsample1.dysample1, head.upsample1.dysample2, head.upsample2.dysample1, head.upsample2.dysample2].map(
+    (b) => (b.layers[0] as DySample).scale ?? 2,
+  );
   const [B, h, w] = features[0].patches.shape as number[];
   const s = ds.scale;
   const H = h * scales.reduce((a, b) => a * b, 1);
@@ -155,7 +160,10 @@ export function sdtForwardTiled(head: SDTHead, features: readonly HeadFeature[],
           let band: Band = { t: dysampleRows(ds, x, a, b), lo: a * s }; // DySample rows [s·a, s·b)
           ops.forEach((op, i) => {
             const [l, h] = want[i];
-            const t = op.kind === 'conv' ? convRows(op, band, l, h, H) : (op.layer.forward(tf.slice(band.t, [0, l - band.lo, 0, 0], [-1, h - l, -1, -1])) as tf.Tensor4D);
+            const t =
+              op.kind === 'conv'
+                ? convRows(op, band, l, h, H)
+                : (op.layer.forward(tf.slice(band.t, [0, l - band.lo, 0, 0], [-1, h - l, -1, -1])) as tf.Tensor4D);
             // Each op's band is dropped as soon as the next exists (not at the end of the tidy): the peak is two
             // full-width bands, not one per op (−250 MB at 768 px).
             if (t !== band.t) band.t.dispose();
@@ -168,4 +176,3 @@ export function sdtForwardTiled(head: SDTHead, features: readonly HeadFeature[],
     return tf.concat(bands, 1); // [B, H, W, out]
   });
 }
-

@@ -23,7 +23,12 @@ describe('SDT on DINOv2 (AnyDepth with a patch-14 encoder)', () => {
     const head = new SDTHead({ inChannels: 64, fusionChannels: 16, outChannels: 1 });
     const image = fixture.tensor('input.a.image_nhwc'); // [1, 70, 98, 3]
     const features = encoder.getIntermediateLayers(image, [0, 1, 2, 3], { norm: true, returnClassToken: true });
-    expect(features.map((f) => [f.patches.shape, f.cls!.shape])).toEqual(Array(4).fill([[1, 5, 7, 64], [1, 64]]));
+    expect(features.map((f) => [f.patches.shape, f.cls!.shape])).toEqual(
+      Array(4).fill([
+        [1, 5, 7, 64],
+        [1, 64],
+      ]),
+    );
     const stages = head.forwardStages(features);
     expect(stages.up1.shape).toEqual([1, 20, 28, 16]);
     expect(stages.logits.shape).toEqual([1, 80, 112, 1]);
@@ -55,7 +60,10 @@ describe('SDT on DINOv2 (AnyDepth with a patch-14 encoder)', () => {
   it('on a patch-16 encoder the logits are the head output unchanged (no resize)', () => {
     const decoder = new SDTHead({ inChannels: 64, fusionChannels: 16, outChannels: 1 });
     const model = new AnyDepth({ encoder, decoder, layers: [0, 1, 2, 3], patchSize: 14 });
-    const feats = [0, 1, 2, 3].map((i) => ({ patches: tf.randomNormal([1, 3, 4, 64], 0, 1, 'float32', i), cls: tf.randomNormal([1, 64], 0, 1, 'float32', 9 + i) }));
+    const feats = [0, 1, 2, 3].map((i) => ({
+      patches: tf.randomNormal([1, 3, 4, 64], 0, 1, 'float32', i),
+      cls: tf.randomNormal([1, 64], 0, 1, 'float32', 9 + i),
+    }));
     const raw = decoder.forward(feats); // [1, 48, 64, 1]
     const viaModel = model.forwardFeatures(feats); // resized to 14·(3, 4) = 42 × 56
     expect(raw.shape).toEqual([1, 48, 64, 1]);

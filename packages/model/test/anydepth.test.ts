@@ -6,7 +6,17 @@ import * as tf from '@tensorflow/tfjs-core';
 import { DEFAULT_ATTENTION_TILE_BYTES, SafetensorsFile, setAttentionTileBytes } from '@anydepth/core';
 import { compareClose, fixturePath, setBackend } from '@anydepth/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AnyDepth, anyDepthTinyConfig, configFromCheckpoint, createAnyDepth, loadAnyDepthWeights, loadDecoderWeights, loadEncoderWeights, predict, saveAnyDepth } from '../src/index.js';
+import {
+  type AnyDepth,
+  anyDepthTinyConfig,
+  configFromCheckpoint,
+  createAnyDepth,
+  loadAnyDepthWeights,
+  loadDecoderWeights,
+  loadEncoderWeights,
+  predict,
+  saveAnyDepth,
+} from '../src/index.js';
 
 const fixture = SafetensorsFile.fromBytes(new Uint8Array(readFileSync(fixturePath('anydepth_tiny.safetensors'))), 'anydepth_tiny');
 const here = new URL('.', import.meta.url).pathname;
@@ -81,7 +91,9 @@ describe('checkpoints', () => {
 
   it('rejects a checkpoint of another size, naming the tensor and both shapes', () => {
     const small = createAnyDepth({ ...anyDepthTinyConfig(), fusionChannels: 16 });
-    expect(() => loadAnyDepthWeights(small, fixture)).toThrow(/decoder\.weighted_fusion\.projections\.0\.0\.weight expected \[16,128\] but the checkpoint has \[32,128\]/);
+    expect(() => loadAnyDepthWeights(small, fixture)).toThrow(
+      /decoder\.weighted_fusion\.projections\.0\.0\.weight expected \[16,128\] but the checkpoint has \[32,128\]/,
+    );
     small.dispose();
   });
 
@@ -93,7 +105,10 @@ describe('checkpoints', () => {
     const image = fixture.tensor('input.c.image_nhwc');
     const ours = Array.from(model.forward(image).dataSync());
     writeFileSync(join(dir, 'image.json'), JSON.stringify({ shape: image.shape, data: Array.from(image.dataSync()) }));
-    execFileSync(process.execPath, ['--import', 'tsx', join(here, 'reload-worker.mts'), weights, join(dir, 'image.json'), join(dir, 'out.json')], { cwd: here, stdio: 'pipe' });
+    execFileSync(process.execPath, ['--import', 'tsx', join(here, 'reload-worker.mts'), weights, join(dir, 'image.json'), join(dir, 'out.json')], {
+      cwd: here,
+      stdio: 'pipe',
+    });
     const theirs = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as number[];
     expect(theirs).toEqual(ours);
     model.dispose();
@@ -105,7 +120,12 @@ describe('predict', () => {
 
   it('keeps numTensors flat across 20 predictions of different sizes and returns input-sized disparity', async () => {
     const model = fixtureModel();
-    const sizes = [[40, 30], [64, 48], [100, 37], [33, 65]];
+    const sizes = [
+      [40, 30],
+      [64, 48],
+      [100, 37],
+      [33, 65],
+    ];
     const run = async (i: number) => {
       const [w, h] = sizes[i % sizes.length];
       const data = new Uint8Array(w * h * 3).map((_, j) => (j * 37 + i * 11) % 256);

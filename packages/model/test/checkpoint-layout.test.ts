@@ -54,7 +54,13 @@ for (const backend of ['cpu', 'wasm'] as const) {
         expect(report.configOrigin).toBe('inferred');
         const e = report.config.encoder;
         expect([e.embedDim, e.depth, e.numHeads, e.numRegisterTokens, e.patchSize, report.config.fusionChannels, report.config.layers]).toEqual([
-          128, 4, 2, 4, 16, 32, [0, 1, 2, 3],
+          128,
+          4,
+          2,
+          4,
+          16,
+          32,
+          [0, 1, 2, 3],
         ]);
         expect(report.decoder.missing).toEqual([]);
         expect(report.encoder.missing).toEqual([]);
@@ -130,7 +136,15 @@ describe('checkpoint layouts', () => {
     rmSync(hfFolder, { recursive: true, force: true });
     mkdirSync(hfFolder);
     writeFileSync(join(hfFolder, 'model.safetensors'), encodeSafetensors(take('encoder.')));
-    const hfConfig = { model_type: 'dinov3_vit', hidden_size: 128, num_hidden_layers: 4, num_attention_heads: 2, intermediate_size: 512, num_register_tokens: 4, patch_size: 16 };
+    const hfConfig = {
+      model_type: 'dinov3_vit',
+      hidden_size: 128,
+      num_hidden_layers: 4,
+      num_attention_heads: 2,
+      intermediate_size: 512,
+      num_register_tokens: 4,
+      patch_size: 16,
+    };
     writeFileSync(join(hfFolder, 'config.json'), JSON.stringify(hfConfig));
     const decoderFile = join(dir, 'decoder.safetensors');
     writeFileSync(decoderFile, encodeSafetensors(take('decoder.')));

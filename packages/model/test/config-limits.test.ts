@@ -39,7 +39,9 @@ describe('AnyDepth config from checkpoint metadata is validated before allocatio
   it('a model over the memory budget is refused (default 8 GiB, raisable), nothing allocated', () => {
     const before = tf.memory().numBytes;
     const huge = { ...anyDepthTinyConfig(), encoder: { ...anyDepthTinyConfig().encoder, embedDim: 8192, numHeads: 64, ffnHiddenDim: 32_768, depth: 64 } };
-    expect(() => configFromCheckpoint(withConfig(huge))).toThrow(/DINOv3 config: the model needs \d+\.\d GiB of float32 parameters .* over the budget of 8 GiB \(raise it with \{ maxModelBytes \}\)/);
+    expect(() => configFromCheckpoint(withConfig(huge))).toThrow(
+      /DINOv3 config: the model needs \d+\.\d GiB of float32 parameters .* over the budget of 8 GiB \(raise it with \{ maxModelBytes \}\)/,
+    );
     expect(() => createAnyDepth(anyDepthTinyConfig(), { maxModelBytes: 1_000_000 })).toThrow(/the model needs .* over the budget of 0\.00093 GiB/);
     expect(tf.memory().numBytes).toBe(before);
     expect(configFromCheckpoint(withConfig(anyDepthPreset('anydepth-vitl16'))).encoder.embedDim).toBe(1024);

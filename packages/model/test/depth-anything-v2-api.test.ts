@@ -5,7 +5,16 @@ import { type HostTensor, SafetensorsFile, StateDictError } from '@anydepth/core
 import { Dinov2VisionTransformer } from '@anydepth/dinov2';
 import { createDepthAnythingV2Head } from '@anydepth/dpt';
 import { expectClose, fixturePath, readFixtureBytes, setBackend } from '@anydepth/test-utils';
-import { DepthAnythingV2, dav2ConfigFromCheckpoint, depthAnythingV2InputSize, depthAnythingV2Preset, inferDepthAnythingV2, loadDepthAnythingV2Weights, preprocessDepthAnythingV2, resizeBicubic } from '../src/index.js';
+import {
+  DepthAnythingV2,
+  dav2ConfigFromCheckpoint,
+  depthAnythingV2InputSize,
+  depthAnythingV2Preset,
+  inferDepthAnythingV2,
+  loadDepthAnythingV2Weights,
+  preprocessDepthAnythingV2,
+  resizeBicubic,
+} from '../src/index.js';
 import { detectDepthAnythingV2Layout } from '../src/internal.js';
 
 const fixture = SafetensorsFile.fromBytes(new Uint8Array(readFileSync(fixturePath('dav2_tiny.safetensors'))), 'dav2_tiny');
@@ -16,7 +25,11 @@ function toTransformersLayout(): Record<string, HostTensor> {
   const out: Record<string, HostTensor> = {};
   const get = (k: string) => fixture.require(k);
   const d = 64;
-  const rows = (t: HostTensor, j: number): HostTensor => ({ dtype: 'F32', shape: [d, ...t.shape.slice(1)], data: (t.data as Float32Array).slice(j * d * (t.data.length / (3 * d)), (j + 1) * d * (t.data.length / (3 * d))) });
+  const rows = (t: HostTensor, j: number): HostTensor => ({
+    dtype: 'F32',
+    shape: [d, ...t.shape.slice(1)],
+    data: (t.data as Float32Array).slice(j * d * (t.data.length / (3 * d)), (j + 1) * d * (t.data.length / (3 * d))),
+  });
   const enc: Record<string, string> = {
     cls_token: 'embeddings.cls_token',
     mask_token: 'embeddings.mask_token',
@@ -71,12 +84,24 @@ describe('Depth Anything V2 model API', () => {
   it('infers the tiny configuration from the checkpoint shapes', () => {
     const config = dav2ConfigFromCheckpoint(fixture);
     expect(config).toMatchObject({ features: 16, outChannels: [8, 16, 32, 64], useBn: false, useClsToken: false, layers: [0, 1, 2, 3] });
-    expect(config.encoder).toMatchObject({ embedDim: 64, depth: 4, numHeads: 2, patchSize: 14, posEmbedGrid: 37, interpolateOffset: 0.1, numRegisterTokens: 0 });
+    expect(config.encoder).toMatchObject({
+      embedDim: 64,
+      depth: 4,
+      numHeads: 2,
+      patchSize: 14,
+      posEmbedGrid: 37,
+      interpolateOffset: 0.1,
+      numRegisterTokens: 0,
+    });
   });
 
   // Building ViT-L with random weights would draw 335M numbers; the encoder count is taken from
   // one- and two-block builds of the same config (blocks are identical), the head is built whole.
-  for (const [name, key] of [['dav2-vits', 'vits'], ['dav2-vitb', 'vitb'], ['dav2-vitl', 'vitl']] as const) {
+  for (const [name, key] of [
+    ['dav2-vits', 'vits'],
+    ['dav2-vitb', 'vitb'],
+    ['dav2-vitl', 'vitl'],
+  ] as const) {
     it(`${name}: ${counts[key].total.toLocaleString()} parameters (param_counts.json), ${counts[key].n_state_dict} state-dict entries`, () => {
       const config = depthAnythingV2Preset(name);
       const encoderWith = (depth: number) => {
@@ -127,9 +152,15 @@ describe('Depth Anything V2 model API', () => {
     const model = new DepthAnythingV2(dav2ConfigFromCheckpoint(fixture));
     const before = model.pretrained.posEmbed.dataSync().slice();
     expect(() => loadDepthAnythingV2Weights(model, hf)).toThrow(StateDictError);
-    expect(() => loadDepthAnythingV2Weights(model, hf)).toThrow(/neck\.fusion_stage\.layers\.0\.projection\.weight expected \[16,16,1,1\] but the checkpoint has \[16,8,1,1\]/);
+    expect(() => loadDepthAnythingV2Weights(model, hf)).toThrow(
+      /neck\.fusion_stage\.layers\.0\.projection\.weight expected \[16,16,1,1\] but the checkpoint has \[16,8,1,1\]/,
+    );
     expect(model.pretrained.posEmbed.dataSync()).toEqual(before);
-    const extra = { ...hf, 'neck.fusion_stage.layers.0.projection.weight': fixture.require('depth_head.scratch.refinenet4.out_conv.weight'), 'extra.thing': hf['head.conv3.bias'] };
+    const extra = {
+      ...hf,
+      'neck.fusion_stage.layers.0.projection.weight': fixture.require('depth_head.scratch.refinenet4.out_conv.weight'),
+      'extra.thing': hf['head.conv3.bias'],
+    };
     expect(() => loadDepthAnythingV2Weights(model, extra)).toThrow(/unexpected 1 tensor\(s\): extra\.thing/);
     expect(() => loadDepthAnythingV2Weights(model, { 'encoder.cls_token': hf['head.conv3.bias'] })).toThrow(/not a Depth Anything V2 checkpoint/);
     model.dispose();

@@ -6,7 +6,14 @@ import { type HostTensor, SafetensorsFile, encodeSafetensors } from '@anydepth/c
 import { HubServer } from '@anydepth/test-utils/hub-server';
 import { expectClose, fixturePath, setBackend } from '@anydepth/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RawImage, anyDepthTinyConfig, createAnyDepth, createDepthEstimator as createInMemory, detectDepthModelFamily, saveAnyDepth } from '../src/index.js';
+import {
+  type RawImage,
+  anyDepthTinyConfig,
+  createAnyDepth,
+  createDepthEstimator as createInMemory,
+  detectDepthModelFamily,
+  saveAnyDepth,
+} from '../src/index.js';
 import { createDepthEstimator } from '../src/node.js';
 
 const open = (name: string) => SafetensorsFile.fromBytes(new Uint8Array(readFileSync(fixturePath(name))), name);
@@ -78,7 +85,9 @@ describe('createDepthEstimator sources', () => {
   beforeAll(async () => {
     await setBackend('cpu');
     await server.start();
-    server.addRepo('org/anydepth-tiny', { 'model.safetensors': { bytes: new Uint8Array(readFileSync(fixturePath('anydepth_official_tiny.safetensors'))), lfs: true } });
+    server.addRepo('org/anydepth-tiny', {
+      'model.safetensors': { bytes: new Uint8Array(readFileSync(fixturePath('anydepth_official_tiny.safetensors'))), lfs: true },
+    });
     server.addRepo('org/weights', { 'ckpt/anydepth.pth': { bytes: new Uint8Array(readFileSync(fixturePath('anydepth_official_tiny.pth'))), lfs: true } });
   });
   afterAll(() => server.stop());
@@ -123,7 +132,9 @@ describe('createDepthEstimator sources', () => {
     const standIn = await saveAnyDepth(model, { 'anydepth.note': 'seeded tiny model, untrained' });
     model.dispose();
     const a = await createInMemory(demo);
-    expect(a.notice).toMatch(/^This is the demo's toy model \(procedural 64px, 300 steps: .*not meaningful; load official AnyDepth or Depth Anything V2 weights/);
+    expect(a.notice).toMatch(
+      /^This is the demo's toy model \(procedural 64px, 300 steps: .*not meaningful; load official AnyDepth or Depth Anything V2 weights/,
+    );
     a.dispose();
     const b = await createInMemory(standIn);
     expect(b.notice).toMatch(/^This is an untrained stand-in model/);

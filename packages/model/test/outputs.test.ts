@@ -1,7 +1,17 @@
 import { decode as decodePng } from 'fast-png';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { alignToReferencePoints, colorize, depthFromDisparity, encodeNpyFloat32, encodePly, encodePng, encodePng16, intrinsicsFromFov, networkInputSize } from '../src/index.js';
+import {
+  alignToReferencePoints,
+  colorize,
+  depthFromDisparity,
+  encodeNpyFloat32,
+  encodePly,
+  encodePng,
+  encodePng16,
+  intrinsicsFromFov,
+  networkInputSize,
+} from '../src/index.js';
 import { colormapLut } from '../src/internal.js';
 
 describe('output encoders', () => {
@@ -17,7 +27,9 @@ describe('output encoders', () => {
 
   it('writes 8-bit RGB PNGs', async () => {
     const rgb = Uint8Array.from({ length: 2 * 2 * 3 }, (_, i) => i * 20);
-    const { data } = await sharp(encodePng(rgb, 2, 2, { colorType: 2, bitDepth: 8 })).raw().toBuffer({ resolveWithObject: true });
+    const { data } = await sharp(encodePng(rgb, 2, 2, { colorType: 2, bitDepth: 8 }))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     expect(Array.from(data)).toEqual(Array.from(rgb));
   });
 

@@ -64,7 +64,11 @@ describe('preset registry', () => {
     expect(anyDepthPreset('anydepth-vitl16').layers).toEqual([4, 11, 17, 23]);
     expect(dinov3ParameterCount(getPreset('dinov3-vits16', 'dinov3').config())).toBe(dinov3ParameterCount(s.encoder));
     expect(anyDepthTinyConfig()).toEqual(getPreset('anydepth-tiny', 'anydepth').config());
-    expect(anyDepthTinyConfig()).toMatchObject({ fusionChannels: 32, layers: [0, 1, 2, 3], encoder: { embedDim: 128, depth: 4, numHeads: 2, numRegisterTokens: 4 } });
+    expect(anyDepthTinyConfig()).toMatchObject({
+      fusionChannels: 32,
+      layers: [0, 1, 2, 3],
+      encoder: { embedDim: 128, depth: 4, numHeads: 2, numRegisterTokens: 4 },
+    });
     // Depth Anything V2: head widths from @anydepth/dpt's one table; parameters of the releases (param_counts.json)
     for (const key of ['vits', 'vitb', 'vitl'] as const) {
       const c = depthAnythingV2Preset(`dav2-${key}`);
@@ -85,17 +89,28 @@ describe('preset registry', () => {
   });
 
   it('refuses unknown names, a wrong family, duplicates and dangling encoders, listing the choices', () => {
-    expect(() => getPreset('anydepth-vitx16')).toThrow(/unknown preset 'anydepth-vitx16' \(choose dinov3-tiny, dinov3-vits16, .*, anydepth-tiny, .*, dav2-vitl\)$/);
-    expect(() => getPreset('dav2-vits', 'anydepth')).toThrow("unknown anydepth preset 'dav2-vits' (choose anydepth-tiny, anydepth-vits16, anydepth-vitb16, anydepth-vitl16)");
+    expect(() => getPreset('anydepth-vitx16')).toThrow(
+      /unknown preset 'anydepth-vitx16' \(choose dinov3-tiny, dinov3-vits16, .*, anydepth-tiny, .*, dav2-vitl\)$/,
+    );
+    expect(() => getPreset('dav2-vits', 'anydepth')).toThrow(
+      "unknown anydepth preset 'dav2-vits' (choose anydepth-tiny, anydepth-vits16, anydepth-vitb16, anydepth-vitl16)",
+    );
     expect(() => createAnyDepth('tiny')).toThrow(/unknown anydepth preset 'tiny'/);
     const tiny = getPreset('anydepth-tiny', 'anydepth');
     expect(() => registerPreset(tiny)).toThrow("registerPreset: 'anydepth-tiny' is already registered (pass { replace: true } to replace it)");
     expect(() => registerPreset({ ...tiny, name: 'Bad Name' })).toThrow(/not a valid preset name/);
-    expect(() => registerPreset({ ...tiny, name: 'anydepth-orphan', encoder: 'dinov3-none' })).toThrow("registerPreset: 'anydepth-orphan' names the unknown encoder preset 'dinov3-none'");
+    expect(() => registerPreset({ ...tiny, name: 'anydepth-orphan', encoder: 'dinov3-none' })).toThrow(
+      "registerPreset: 'anydepth-orphan' names the unknown encoder preset 'dinov3-none'",
+    );
   });
 
   it('registers a user preset that the builders then know by name', () => {
-    registerPreset({ ...getPreset('anydepth-tiny', 'anydepth'), name: 'test-anydepth-c16', description: 'tiny with C 16', config: () => ({ ...anyDepthTinyConfig(), fusionChannels: 16 }) });
+    registerPreset({
+      ...getPreset('anydepth-tiny', 'anydepth'),
+      name: 'test-anydepth-c16',
+      description: 'tiny with C 16',
+      config: () => ({ ...anyDepthTinyConfig(), fusionChannels: 16 }),
+    });
     expect(listPresets('anydepth')).toContain('test-anydepth-c16');
     const model = createAnyDepth('test-anydepth-c16');
     expect(model.config?.fusionChannels).toBe(16);

@@ -51,7 +51,10 @@ describe('AnyDepth tiny on webgpu', { timeout: 600_000 }, () => {
     model.tiling = { bandRows: 32 }; // two bands; a budget derived from the real limit would not tile this small input
     try {
       const depth = model.forward(image); // [1, 64, 96, 1]
-      const r = compareClose((await depth.data()) as Float32Array, fixture.require('output.a.depth').data as Float32Array, { atol: 1e-3, label: 'webgpu tiled depth a' });
+      const r = compareClose((await depth.data()) as Float32Array, fixture.require('output.a.depth').data as Float32Array, {
+        atol: 1e-3,
+        label: 'webgpu tiled depth a',
+      });
       console.log(`webgpu tiled depth a: max |err| ${r.maxAbs.toExponential(2)}`);
       expect(r.ok, r.message).toBe(true);
       tf.dispose([image, depth]);

@@ -96,7 +96,14 @@ function resolveDynamic(d: ExportOnnxOptions['dynamicAxes']): Required<DynamicAx
   return { batch: d?.batch ?? false, height: d?.height ?? false, width: d?.width ?? false };
 }
 
-function dims(shape: number[] | undefined, rank: number, dynamic: Required<DynamicAxes>, names: [string, string, string], fixed: Record<number, number>, what: string): Array<number | string> {
+function dims(
+  shape: number[] | undefined,
+  rank: number,
+  dynamic: Required<DynamicAxes>,
+  names: [string, string, string],
+  fixed: Record<number, number>,
+  what: string,
+): Array<number | string> {
   const axes: Array<keyof DynamicAxes> = ['batch', 'height', 'width'];
   const positions = rank === 4 ? [0, 2, 3] : [0, 1, 2];
   const out: Array<number | string> = [];
@@ -108,7 +115,9 @@ function dims(shape: number[] | undefined, rank: number, dynamic: Required<Dynam
     }
     const v = fixed[i] ?? shape?.[i];
     if (v === undefined || !Number.isInteger(v) || v < 1) {
-      throw new Error(`exportOnnx: ${what} needs inputShape [${rank === 4 ? 'B, C, H, W' : 'B, h, w'}] with a positive integer at axis ${i} (or that axis in dynamicAxes), got ${shape ? `[${shape}]` : 'none'}`);
+      throw new Error(
+        `exportOnnx: ${what} needs inputShape [${rank === 4 ? 'B, C, H, W' : 'B, h, w'}] with a positive integer at axis ${i} (or that axis in dynamicAxes), got ${shape ? `[${shape}]` : 'none'}`,
+      );
     }
     if (fixed[i] !== undefined && shape?.[i] !== undefined && shape[i] !== fixed[i]) {
       throw new Error(`exportOnnx: ${what} has ${fixed[i]} channels, inputShape says ${shape[i]}`);

@@ -35,7 +35,11 @@ export function placeInitializers(initializers: Initializer[], options: External
   }
   const FLOAT = onnx.TensorProto.DataType.FLOAT;
   if (!external) {
-    return { tensors: initializers.map((t) => ({ name: t.name, dims: t.dims, dataType: FLOAT, rawData: littleEndianBytes(t.data) })), external: null, weightBytes };
+    return {
+      tensors: initializers.map((t) => ({ name: t.name, dims: t.dims, dataType: FLOAT, rawData: littleEndianBytes(t.data) })),
+      external: null,
+      weightBytes,
+    };
   }
   const location = options.externalDataLocation ?? 'model.onnx.data';
   if (location.includes('..') || location.startsWith('/') || /^[a-zA-Z]:/.test(location)) {

@@ -144,12 +144,17 @@ export class OnnxTensorSource implements TensorSource {
     if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) {
       const info = Object.fromEntries((t.externalData ?? []).map((e) => [e.key ?? '', e.value ?? '']));
       if (!info.location) throw new CheckpointError(`ONNX initializer '${t.name}': external data without a location`);
-      if (!this.options.externalData) throw new CheckpointError(`ONNX initializer '${t.name}' is in external file '${info.location}': pass options.externalData (or use readOnnxFile from @anydepth/onnx/node)`);
+      if (!this.options.externalData)
+        throw new CheckpointError(
+          `ONNX initializer '${t.name}' is in external file '${info.location}': pass options.externalData (or use readOnnxFile from @anydepth/onnx/node)`,
+        );
       const file = this.options.externalData(info.location);
       const offset = Number(info.offset ?? 0);
       const length = info.length !== undefined ? Number(info.length) : count * BYTES[dtype];
       if (!(offset >= 0 && length >= 0 && offset + length <= file.byteLength)) {
-        throw new CheckpointError(`ONNX initializer '${t.name}': bytes ${offset}..${offset + length} are outside '${info.location}' (${file.byteLength} bytes)`);
+        throw new CheckpointError(
+          `ONNX initializer '${t.name}': bytes ${offset}..${offset + length} are outside '${info.location}' (${file.byteLength} bytes)`,
+        );
       }
       return file.subarray(offset, offset + length);
     }
@@ -162,31 +167,48 @@ export class OnnxTensorSource implements TensorSource {
     const count = shape.reduce((a, b) => a * b, 1);
     const raw = this.rawBytes(t, dtype, count);
     if (raw) {
-      if (raw.byteLength !== count * BYTES[dtype]) throw new CheckpointError(`ONNX initializer '${t.name}': ${raw.byteLength} bytes for ${count} ${dtype} values`);
+      if (raw.byteLength !== count * BYTES[dtype])
+        throw new CheckpointError(`ONNX initializer '${t.name}': ${raw.byteLength} bytes for ${count} ${dtype} values`);
       const buf = aligned(raw);
       const data =
-        dtype === 'F32' ? new Float32Array(buf)
-        : dtype === 'F64' ? new Float64Array(buf)
-        : dtype === 'F16' ? Float32Array.from(new Uint16Array(buf), halfToFloat)
-        : dtype === 'BF16' ? Float32Array.from(new Uint16Array(buf), bf16ToFloat)
-        : dtype === 'I64' ? new BigInt64Array(buf)
-        : dtype === 'I32' ? new Int32Array(buf)
-        : dtype === 'I16' ? new Int16Array(buf)
-        : dtype === 'I8' ? new Int8Array(buf)
-        : new Uint8Array(buf);
+        dtype === 'F32'
+          ? new Float32Array(buf)
+          : dtype === 'F64'
+            ? new Float64Array(buf)
+            : dtype === 'F16'
+              ? Float32Array.from(new Uint16Array(buf), halfToFloat)
+              : dtype === 'BF16'
+                ? Float32Array.from(new Uint16Array(buf), bf16ToFloat)
+                : dtype === 'I64'
+                  ? new BigInt64Array(buf)
+                  : dtype === 'I32'
+                    ? new Int32Array(buf)
+                    : dtype === 'I16'
+                      ? new Int16Array(buf)
+                      : dtype === 'I8'
+                        ? new Int8Array(buf)
+                        : new Uint8Array(buf);
       return { dtype: dtype === 'F16' || dtype === 'BF16' ? 'F32' : dtype, shape, data };
     }
     // Typed fields (small tensors written without raw_data).
     const data =
-      dtype === 'F32' ? Float32Array.from(t.floatData ?? [])
-      : dtype === 'F64' ? Float64Array.from(t.doubleData ?? [])
-      : dtype === 'I64' ? BigInt64Array.from((t.int64Data ?? []).map((v) => BigInt(String(v))))
-      : dtype === 'I32' ? Int32Array.from(t.int32Data ?? [])
-      : dtype === 'F16' ? Float32Array.from(t.int32Data ?? [], halfToFloat)
-      : dtype === 'BF16' ? Float32Array.from(t.int32Data ?? [], bf16ToFloat)
-      : dtype === 'I16' ? Int16Array.from(t.int32Data ?? [])
-      : dtype === 'I8' ? Int8Array.from(t.int32Data ?? [])
-      : Uint8Array.from(t.int32Data ?? []);
+      dtype === 'F32'
+        ? Float32Array.from(t.floatData ?? [])
+        : dtype === 'F64'
+          ? Float64Array.from(t.doubleData ?? [])
+          : dtype === 'I64'
+            ? BigInt64Array.from((t.int64Data ?? []).map((v) => BigInt(String(v))))
+            : dtype === 'I32'
+              ? Int32Array.from(t.int32Data ?? [])
+              : dtype === 'F16'
+                ? Float32Array.from(t.int32Data ?? [], halfToFloat)
+                : dtype === 'BF16'
+                  ? Float32Array.from(t.int32Data ?? [], bf16ToFloat)
+                  : dtype === 'I16'
+                    ? Int16Array.from(t.int32Data ?? [])
+                    : dtype === 'I8'
+                      ? Int8Array.from(t.int32Data ?? [])
+                      : Uint8Array.from(t.int32Data ?? []);
     if (data.length !== count) throw new CheckpointError(`ONNX initializer '${t.name}': ${data.length} values for shape [${shape}]`);
     return { dtype: dtype === 'F16' || dtype === 'BF16' ? 'F32' : dtype, shape, data };
   }

@@ -62,9 +62,7 @@ describe('AnyDepth export: weights and names', () => {
     const exported = exportOnnx(model, { inputShape: [1, 3, 32, 32] });
     const shapes = model.stateDictShapes();
     const left = Object.keys(shapes).filter((k) => !exported.initializers.includes(k));
-    expect(left.sort()).toEqual(
-      ['encoder.embeddings.mask_token', ...Object.keys(shapes).filter((k) => k.endsWith('num_batches_tracked'))].sort(),
-    );
+    expect(left.sort()).toEqual(['encoder.embeddings.mask_token', ...Object.keys(shapes).filter((k) => k.endsWith('num_batches_tracked'))].sort());
     const { onnx } = await import('../src/index.js');
     const proto = onnx.ModelProto.decode(exported.model);
     const byName = new Map(proto.graph!.initializer!.map((t) => [t.name!, t]));

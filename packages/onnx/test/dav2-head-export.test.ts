@@ -50,9 +50,11 @@ describe('Depth Anything V2 DPT head (dav2_tiny fixture weights) in ONNX', () =>
 
   it('the ONNX file of the head (with the unused refinenet4.resConfUnit1 kept) loads back strictly through onnxTensorSource and gives the same depth', () => {
     const lean = exportOnnx(head, { inputShape: [1, 5, 7] });
-    expect(Object.keys(head.stateDictShapes()).filter((k) => !lean.initializers.includes(k)).sort()).toEqual(
-      ['conv1.bias', 'conv1.weight', 'conv2.bias', 'conv2.weight'].map((k) => `scratch.refinenet4.resConfUnit1.${k}`),
-    );
+    expect(
+      Object.keys(head.stateDictShapes())
+        .filter((k) => !lean.initializers.includes(k))
+        .sort(),
+    ).toEqual(['conv1.bias', 'conv1.weight', 'conv2.bias', 'conv2.weight'].map((k) => `scratch.refinenet4.resConfUnit1.${k}`));
     const bytes = exportOnnx(head, { inputShape: [1, 5, 7], includeUnusedWeights: true }).model;
     const reloaded = build();
     const report = reloaded.loadStateDict(onnxTensorSource(bytes));

@@ -15,7 +15,10 @@ import { type OnnxTypes, onnx } from '../src/proto.js';
 import { openFixture } from './helpers.js';
 
 const fixture = openFixture('dav2_tiny.safetensors');
-const UNUSED = ['pretrained.mask_token', ...['conv1', 'conv2'].flatMap((c) => ['weight', 'bias'].map((p) => `depth_head.scratch.refinenet4.resConfUnit1.${c}.${p}`))];
+const UNUSED = [
+  'pretrained.mask_token',
+  ...['conv1', 'conv2'].flatMap((c) => ['weight', 'bias'].map((p) => `depth_head.scratch.refinenet4.resConfUnit1.${c}.${p}`)),
+];
 
 /** The fixture model's depth on image `key` ([B, H, W] data), for a model loaded some other way. */
 function depthOf(model: DepthAnythingV2, key: string): tf.Tensor {
@@ -121,9 +124,7 @@ function toTransformers(name: string, t: HostTensor, heads: string[]): Array<[st
         { dtype: 'F32', shape: [rows, ...t.shape.slice(1)], data: (t.data as Float32Array).slice(i * per, (i + 1) * per) },
       ]);
     }
-    const rest = m[2]
-      .replace(/^attn\.proj\./, 'attention.output.dense.')
-      .replace(/^ls([12])\.gamma$/, 'layer_scale$1.lambda1');
+    const rest = m[2].replace(/^attn\.proj\./, 'attention.output.dense.').replace(/^ls([12])\.gamma$/, 'layer_scale$1.lambda1');
     return [[`${layer}.${rest}`, t]];
   }
   const head = heads.find((h) => `depth_head.${hfToOfficialHeadName(h)}` === name);
@@ -155,7 +156,8 @@ function transformersStyleOnnx(source: OnnxTensorSource): Uint8Array {
   const heads = transformersHeadNames();
   const initializer: OnnxTypes.ITensorProto[] = [];
   const node: OnnxTypes.INodeProto[] = [];
-  const put = (name: string, t: HostTensor) => initializer.push({ name, dims: [...t.shape], dataType: 1, rawData: new Uint8Array((t.data as Float32Array).slice().buffer) });
+  const put = (name: string, t: HostTensor) =>
+    initializer.push({ name, dims: [...t.shape], dataType: 1, rawData: new Uint8Array((t.data as Float32Array).slice().buffer) });
   let n = 100;
   for (const key of source.keys()) {
     for (const [name, t] of toTransformers(key, source.get(key)!, heads)) {

@@ -56,7 +56,12 @@ describe('ONNX initializers as weights (onnxTensorSource)', () => {
 
   it('names Linear weights that an exporter folded into MatMul operands after their bias, transposed back to [out, in]; reports what stays anonymous', () => {
     const weight = Float32Array.from({ length: 6 }, (_, i) => i + 1); // stored [in=2, out=3]
-    const init = (name: string, dims: number[], data: Float32Array): OnnxTypes.ITensorProto => ({ name, dims, dataType: 1, rawData: new Uint8Array(data.buffer) });
+    const init = (name: string, dims: number[], data: Float32Array): OnnxTypes.ITensorProto => ({
+      name,
+      dims,
+      dataType: 1,
+      rawData: new Uint8Array(data.buffer),
+    });
     const model: OnnxTypes.IModelProto = {
       irVersion: 8,
       opsetImport: [{ domain: '', version: 17 }],

@@ -111,9 +111,12 @@ const EPS = 1e-6;
 
 /** Row-major 3×3 camera-to-world rotation R = Ry(yaw) · Rx(pitch) · Rz(roll). */
 function cameraRotation(yaw: number, pitch: number, roll: number): number[] {
-  const cy = Math.cos(yaw), sy = Math.sin(yaw);
-  const cp = Math.cos(pitch), sp = Math.sin(pitch);
-  const cr = Math.cos(roll), sr = Math.sin(roll);
+  const cy = Math.cos(yaw),
+    sy = Math.sin(yaw);
+  const cp = Math.cos(pitch),
+    sp = Math.sin(pitch);
+  const cr = Math.cos(roll),
+    sr = Math.sin(roll);
   const ry = [cy, 0, sy, 0, 1, 0, -sy, 0, cy];
   const rx = [1, 0, 0, 0, cp, -sp, 0, sp, cp];
   const rz = [cr, -sr, 0, sr, cr, 0, 0, 0, 1];
@@ -136,9 +139,15 @@ function hash3(x: number, y: number, z: number): number {
 
 /** Trilinear value noise in [0, 1). */
 function valueNoise(x: number, y: number, z: number): number {
-  const xi = Math.floor(x), yi = Math.floor(y), zi = Math.floor(z);
-  const fx = x - xi, fy = y - yi, fz = z - zi;
-  const sx = fx * fx * (3 - 2 * fx), sy = fy * fy * (3 - 2 * fy), sz = fz * fz * (3 - 2 * fz);
+  const xi = Math.floor(x),
+    yi = Math.floor(y),
+    zi = Math.floor(z);
+  const fx = x - xi,
+    fy = y - yi,
+    fz = z - zi;
+  const sx = fx * fx * (3 - 2 * fx),
+    sy = fy * fy * (3 - 2 * fy),
+    sz = fz * fz * (3 - 2 * fz);
   let acc = 0;
   for (let dz = 0; dz < 2; dz++) {
     const wz = dz ? sz : 1 - sz;
@@ -182,7 +191,18 @@ interface Hit {
  * Nearest hit along o + t·d with t in (tMin, tMax); writes into `hit` and returns true when found.
  * `d` need not be unit length: t is measured in units of |d|.
  */
-function intersect(shapes: Shape[], ox: number, oy: number, oz: number, dx: number, dy: number, dz: number, tMin: number, tMax: number, hit: Hit | null): boolean {
+function intersect(
+  shapes: Shape[],
+  ox: number,
+  oy: number,
+  oz: number,
+  dx: number,
+  dy: number,
+  dz: number,
+  tMin: number,
+  tMax: number,
+  hit: Hit | null,
+): boolean {
   let best = tMax;
   let found = false;
   for (let i = 0; i < shapes.length; i++) {
@@ -205,7 +225,9 @@ function intersect(shapes: Shape[], ox: number, oy: number, oz: number, dx: numb
       }
     } else if (s.kind === 'sphere') {
       const [cx, cy, cz] = s.center;
-      const px = ox - cx, py = oy - cy, pz = oz - cz;
+      const px = ox - cx,
+        py = oy - cy,
+        pz = oz - cz;
       const a = dx * dx + dy * dy + dz * dz;
       const b = px * dx + py * dy + pz * dz;
       const c = px * px + py * py + pz * pz - s.radius * s.radius;
@@ -226,11 +248,17 @@ function intersect(shapes: Shape[], ox: number, oy: number, oz: number, dx: numb
       }
     } else {
       // Box: rotate the ray into the box frame (yaw about y), then the slab method.
-      const cyw = Math.cos(s.yaw), syw = Math.sin(s.yaw);
-      const rx = ox - s.center[0], ry = oy - s.center[1], rz = oz - s.center[2];
+      const cyw = Math.cos(s.yaw),
+        syw = Math.sin(s.yaw);
+      const rx = ox - s.center[0],
+        ry = oy - s.center[1],
+        rz = oz - s.center[2];
       const lo = [cyw * rx - syw * rz, ry, syw * rx + cyw * rz];
       const ld = [cyw * dx - syw * dz, dy, syw * dx + cyw * dz];
-      let tNear = -Infinity, tFar = Infinity, axisNear = -1, signNear = 0;
+      let tNear = -Infinity,
+        tFar = Infinity,
+        axisNear = -1,
+        signNear = 0;
       let miss = false;
       for (let k = 0; k < 3; k++) {
         const h = s.half[k];
@@ -321,7 +349,9 @@ export function renderScene(scene: SceneSpec, options: RenderOptions): RgbdScene
       const c2 = m.color2 ?? [m.color[0] * 0.35, m.color[1] * 0.35, m.color[2] * 0.35];
       let light = scene.ambient;
       for (const L of scene.lights) {
-        const lx = L.position[0] - p[0], ly = L.position[1] - p[1], lz = L.position[2] - p[2];
+        const lx = L.position[0] - p[0],
+          ly = L.position[1] - p[1],
+          lz = L.position[2] - p[2];
         const dist2 = lx * lx + ly * ly + lz * lz;
         const dist = Math.sqrt(dist2);
         const cos = (hit.nx * lx + hit.ny * ly + hit.nz * lz) / dist;

@@ -16,7 +16,16 @@ export function countFlops(head: SDTHead, input: FlopInput): FlopReport {
   const [b, grid] = flopGrid('SDTHead', input, 16);
   let [h, w] = grid;
   const c = head.fusionChannels;
-  const parts: Record<string, number> = { readout: 0, projections: 0, detail_enhancer: 0, upsample_1: 0, refinement_1: 0, upsample_2: 0, refinement_2: 0, output_conv: 0 };
+  const parts: Record<string, number> = {
+    readout: 0,
+    projections: 0,
+    detail_enhancer: 0,
+    upsample_1: 0,
+    refinement_1: 0,
+    upsample_2: 0,
+    refinement_2: 0,
+    output_conv: 0,
+  };
   const withCls = (input.withClsToken ?? true) && head.weightedFusion.readoutProjects !== null;
   for (const d of head.inChannels) {
     if (withCls) parts.readout += b * h * w * 2 * d * d; // Linear(2D → D) per token

@@ -27,7 +27,7 @@ export class WeightedFusion extends Module {
     const { inChannels, outChannels } = options;
     this.layerWeights = this.addParameter('layer_weights', tf.ones([inChannels.length]));
     this.projections = this.addModule('projections', new ModuleList(inChannels.map((d) => fusionProjection(d, outChannels))));
-    this.readoutProjects = options.readout ?? true ? this.addModule('readout_projects', new ModuleList(inChannels.map((d) => readoutProject(d)))) : null;
+    this.readoutProjects = (options.readout ?? true) ? this.addModule('readout_projects', new ModuleList(inChannels.map((d) => readoutProject(d)))) : null;
   }
 
   /** The softmax-normalised layer weights α [L]. */

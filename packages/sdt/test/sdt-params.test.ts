@@ -21,7 +21,10 @@ describe('SDTHead parameter counts (spec §1.5)', () => {
       // Per-child breakdown from the fixture.
       const breakdown = counts.breakdown[String(d)] as Record<string, number>;
       for (const [prefix, expected] of Object.entries(breakdown)) {
-        const got = head.namedParameters().filter(([name]) => name.startsWith(`${prefix}.`)).reduce((a, [, v]) => a + v.size, 0);
+        const got = head
+          .namedParameters()
+          .filter(([name]) => name.startsWith(`${prefix}.`))
+          .reduce((a, [, v]) => a + v.size, 0);
         expect(got, prefix).toBe(expected);
       }
       head.dispose();

@@ -47,7 +47,8 @@ for (const backend of ['cpu', 'wasm'] as const) {
       // Every parameter with a gradient (the second layer has no class token: its readout gets none).
       expect(Object.keys(re.grads).sort()).toEqual(Object.keys(plain.grads).sort());
       expect(Object.keys(plain.grads).length).toBe(params.length - 2);
-      for (const [name, v] of named) if (plain.grads[v.name]) expectClose(re.grads[v.name], plain.grads[v.name], { atol: 1e-5, rtol: 1e-5, label: `grad ${name}` });
+      for (const [name, v] of named)
+        if (plain.grads[v.name]) expectClose(re.grads[v.name], plain.grads[v.name], { atol: 1e-5, rtol: 1e-5, label: `grad ${name}` });
       // Running statistics advanced once per step, as without recomputation.
       for (const [n, b] of s.head.namedBuffers()) expectClose(b, plainBuffers.find(([m]) => m === n)![1], { atol: 1e-6, label: `buffer ${n}` });
       tf.dispose([re.value, ...Object.values(re.grads)]);

@@ -39,15 +39,21 @@ describe('SDTHead train mode vs sdt_head.safetensors (cpu)', () => {
     const features = fixtureFeatures(fixture, 'b');
     const r = tf.tidy(() => tf.reshape(fixture.tensor('input.b.train.R'), [2, 48, 80, 1])); // NCHW bytes == NHWC for 1 channel
     const named = head.namedParameters();
-    const { value, grads: g } = tf.variableGrads(() => {
-      const out = head.forward(features); // [2, 48, 80, 1]
-      logits = tf.keep(out);
-      return tf.sum(tf.mul(out, r)) as tf.Scalar;
-    }, named.map(([, v]) => v));
+    const { value, grads: g } = tf.variableGrads(
+      () => {
+        const out = head.forward(features); // [2, 48, 80, 1]
+        logits = tf.keep(out);
+        return tf.sum(tf.mul(out, r)) as tf.Scalar;
+      },
+      named.map(([, v]) => v),
+    );
     loss = value.dataSync()[0];
     for (const [name, v] of named) {
       const grad = g[v.name];
-      grads.set(name, tf.tidy(() => toTorchLayout(layoutOf(name, grad.rank), grad)));
+      grads.set(
+        name,
+        tf.tidy(() => toTorchLayout(layoutOf(name, grad.rank), grad)),
+      );
     }
     tf.dispose([value, r, ...Object.values(g)]);
     disposeFeatures(features);
@@ -146,7 +152,9 @@ describe('SDTHead training loop (wasm + @anydepth/kernels backprop kernels)', ()
       { patches: tf.randomNormal([2, 2, 3, 24], 0, 1, 'float32', 1), cls: tf.randomNormal([2, 24], 0, 1, 'float32', 2) },
       { patches: tf.randomNormal([2, 2, 3, 32], 0, 1, 'float32', 3) },
     ]);
-    tf.keep(features[0].patches); tf.keep(features[0].cls!); tf.keep(features[1].patches);
+    tf.keep(features[0].patches);
+    tf.keep(features[0].cls!);
+    tf.keep(features[1].patches);
     const target = tf.tidy(() => tf.randomUniform([2, 32, 48, 1], 0, 1, 'float32', 4));
     const optimizer = tf.train.sgd(1e-3);
     const params = head.trainableParameters();

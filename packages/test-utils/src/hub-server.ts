@@ -102,7 +102,14 @@ export class HubServer {
     file?: ServedFile,
   ): void {
     const h = req.headers;
-    this.log.push({ origin, url: req.url ?? '', range: h.range ?? null, ifRange: (h['if-range'] as string | undefined) ?? null, authorization: h.authorization ?? null, status });
+    this.log.push({
+      origin,
+      url: req.url ?? '',
+      range: h.range ?? null,
+      ifRange: (h['if-range'] as string | undefined) ?? null,
+      authorization: h.authorization ?? null,
+      status,
+    });
     if (file?.endless) return this.endless(res, headers);
     res.writeHead(status, headers);
     if (!body) {

@@ -14,7 +14,14 @@ function crc32(buf: Uint8Array): number {
  * @anydepth/model on purpose: tests of the decoders (datasets, data-quality, model) need an independent encoder
  * (node:zlib, every filter type) that needs no tfjs, and model's writer is itself under test.
  */
-export function encodePng(width: number, height: number, channels: 1 | 3, bitDepth: 8 | 16, values: ArrayLike<number>, filterOf: (y: number) => number = () => 0): Uint8Array {
+export function encodePng(
+  width: number,
+  height: number,
+  channels: 1 | 3,
+  bitDepth: 8 | 16,
+  values: ArrayLike<number>,
+  filterOf: (y: number) => number = () => 0,
+): Uint8Array {
   const bpp = (channels * bitDepth) / 8;
   const stride = width * bpp;
   const rows = new Uint8Array(height * stride);
@@ -39,7 +46,9 @@ export function encodePng(width: number, height: number, channels: 1 | 3, bitDep
       else if (f === 3) pred = (a + b) >> 1;
       else if (f === 4) {
         const p = a + b - c;
-        const pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
+        const pa = Math.abs(p - a),
+          pb = Math.abs(p - b),
+          pc = Math.abs(p - c);
         pred = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
       }
       raw[y * (stride + 1) + 1 + i] = (x - pred) & 255;
@@ -60,7 +69,12 @@ export function encodePng(width: number, height: number, channels: 1 | 3, bitDep
   dv.setUint32(4, height);
   ihdr[8] = bitDepth;
   ihdr[9] = channels === 1 ? 0 : 2;
-  const parts = [new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', new Uint8Array(deflateSync(raw))), chunk('IEND', new Uint8Array(0))];
+  const parts = [
+    new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', new Uint8Array(deflateSync(raw))),
+    chunk('IEND', new Uint8Array(0)),
+  ];
   const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
   let o = 0;
   for (const p of parts) {

@@ -83,7 +83,10 @@ export class AdamW {
 
   setState(state: AdamWState): void {
     for (const [name, p] of this.params) {
-      for (const [which, store] of [['m', state.m], ['v', state.v]] as const) {
+      for (const [which, store] of [
+        ['m', state.m],
+        ['v', state.v],
+      ] as const) {
         const data = store[name];
         if (!data) throw new Error(`AdamW.setState: no '${which}' moment for parameter '${name}'`);
         if (data.length !== p.size) throw new Error(`AdamW.setState: '${which}' moment of '${name}' has ${data.length} values, the parameter ${p.size}`);

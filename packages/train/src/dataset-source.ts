@@ -29,7 +29,14 @@ export async function readTrainingRgb(path: string, width: number, height: numbe
 }
 
 /** Nearest-neighbour resize of depth and validity (depth values are never mixed across edges). */
-function resizeDepth(depth: Float32Array, valid: Uint8Array | undefined, sw: number, sh: number, dw: number, dh: number): { depth: Float32Array; valid: Uint8Array } {
+function resizeDepth(
+  depth: Float32Array,
+  valid: Uint8Array | undefined,
+  sw: number,
+  sh: number,
+  dw: number,
+  dh: number,
+): { depth: Float32Array; valid: Uint8Array } {
   const d = new Float32Array(dw * dh);
   const v = new Uint8Array(dw * dh);
   for (let y = 0; y < dh; y++) {

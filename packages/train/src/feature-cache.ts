@@ -39,7 +39,8 @@ export class FeatureCache {
     }
     const file = SafetensorsFile.fromBytes(new Uint8Array(readFileSync(path)));
     const sig = file.metadata?.['anydepth.signature'];
-    if (sig !== this.signature) throw new Error(`feature cache ${path} was written for '${sig}', this run is '${this.signature}': use another --cache-dir or delete it`);
+    if (sig !== this.signature)
+      throw new Error(`feature cache ${path} was written for '${sig}', this run is '${this.signature}': use another --cache-dir or delete it`);
     const layers = Number(file.metadata?.['anydepth.layers']);
     const out: HeadFeature[] = [];
     for (let i = 0; i < layers; i++) {
@@ -70,7 +71,10 @@ export function concatFeatures(perSample: HeadFeature[][]): HeadFeature[] {
     const out: Record<string, tf.Tensor> = {};
     for (const [name, t] of Object.entries(first)) {
       if (!(t instanceof tf.Tensor)) continue;
-      out[name] = tf.concat(perSample.map((f) => (f[layer] as unknown as Record<string, tf.Tensor>)[name]), 0); // [B, …]
+      out[name] = tf.concat(
+        perSample.map((f) => (f[layer] as unknown as Record<string, tf.Tensor>)[name]),
+        0,
+      ); // [B, …]
     }
     return out as unknown as HeadFeature;
   });

@@ -173,8 +173,19 @@ export async function trainAnyDepth(options: TrainOptions): Promise<TrainResult>
   for (const f of readdirSync(outDir)) if (stale.test(f)) unlinkSync(join(outDir, f));
 
   const fingerprint = JSON.stringify({
-    epochs, batchSize, baseLr, wd: weightDecay, warmupSteps, power, totalSteps,
-    clip: options.clipNorm ?? null, seed, augment, n: train.length, first: train.id(0), last: train.id(train.length - 1),
+    epochs,
+    batchSize,
+    baseLr,
+    wd: weightDecay,
+    warmupSteps,
+    power,
+    totalSteps,
+    clip: options.clipNorm ?? null,
+    seed,
+    augment,
+    n: train.length,
+    first: train.id(0),
+    last: train.id(train.length - 1),
   });
 
   const variables = trainingVariables(model);
@@ -249,7 +260,11 @@ export async function trainAnyDepth(options: TrainOptions): Promise<TrainResult>
     // Idempotent: re-running a finished run validates again (to return the result) but logs each step once.
     const logged = readLog(logPath).some((r) => r.type === 'val' && Number(r.step) === state.step);
     if (!logged) {
-      appendFileSync(logPath, JSON.stringify({ type: 'val', step: state.step, absRel: validation.metrics.absRel, delta1: validation.metrics.delta1, images: validation.images }) + '\n');
+      appendFileSync(
+        logPath,
+        JSON.stringify({ type: 'val', step: state.step, absRel: validation.metrics.absRel, delta1: validation.metrics.delta1, images: validation.images }) +
+          '\n',
+      );
     }
     options.onValidation?.(state.step, validation);
   };
@@ -280,7 +295,9 @@ export async function trainAnyDepth(options: TrainOptions): Promise<TrainResult>
       const { value, grads } = tf.variableGrads(() => {
         const pred = model.forwardFeatures(features); // [B, H', W', 1]
         if (pred.shape[1] !== H || pred.shape[2] !== W) {
-          throw new Error(`trainAnyDepth: prediction is ${pred.shape[1]}x${pred.shape[2]}, target ${H}x${W}: use sides that are multiples of ${model.patchSize}`);
+          throw new Error(
+            `trainAnyDepth: prediction is ${pred.shape[1]}x${pred.shape[2]}, target ${H}x${W}: use sides that are multiples of ${model.patchSize}`,
+          );
         }
         return anyDepthLoss(tf.reshape(pred, [B, H, W]) as tf.Tensor3D, target, mask, options.loss);
       }, varList);
@@ -299,9 +316,20 @@ export async function trainAnyDepth(options: TrainOptions): Promise<TrainResult>
       const elapsed = (now - t0) / 1000;
       const done = state.step - startStep;
       const sps = (batchSize * done) / Math.max(elapsed, 1e-9);
-      appendFileSync(logPath, JSON.stringify({ type: 'train', step: state.step, epoch, loss, lr, gradNorm: clipped.norm, samplesPerSecond: batchSize / ((now - tStep) / 1000) }) + '\n');
+      appendFileSync(
+        logPath,
+        JSON.stringify({ type: 'train', step: state.step, epoch, loss, lr, gradNorm: clipped.norm, samplesPerSecond: batchSize / ((now - tStep) / 1000) }) +
+          '\n',
+      );
       options.onProgress?.({
-        step: state.step, totalSteps, epoch, loss, lr, gradNorm: clipped.norm, samplesPerSecond: sps, elapsedSeconds: elapsed,
+        step: state.step,
+        totalSteps,
+        epoch,
+        loss,
+        lr,
+        gradNorm: clipped.norm,
+        samplesPerSecond: sps,
+        elapsedSeconds: elapsed,
         etaSeconds: ((totalSteps - state.step) * elapsed) / Math.max(done, 1),
       });
       if (options.val && (state.step % validateEvery === 0 || state.step === totalSteps)) await validate();
@@ -313,7 +341,13 @@ export async function trainAnyDepth(options: TrainOptions): Promise<TrainResult>
   }
   if (!existsSync(chartPath)) writeFileAtomic(chartPath, trainingChartPng(readLog(logPath)));
   return {
-    totalSteps, startStep, losses, validation, checkpointPath, logPath, chartPath,
+    totalSteps,
+    startStep,
+    losses,
+    validation,
+    checkpointPath,
+    logPath,
+    chartPath,
     seconds: (performance.now() - t0) / 1000,
     featureCache: cache ? { hits: cache.hits, misses: cache.misses } : undefined,
   };

@@ -7,7 +7,11 @@ import { describe, expect, it } from 'vitest';
 // writer that back-projects predictions; procedural declares its copy only because it has no dependencies.
 describe('intrinsics: one convention for procedural scenes and point clouds', () => {
   it('procedural intrinsics equal core intrinsicsFromFov, for even and odd sizes', () => {
-    for (const [w, h, fov] of [[64, 48, 60], [33, 25, 50], [1, 1, 90]] as const) {
+    for (const [w, h, fov] of [
+      [64, 48, 60],
+      [33, 25, 50],
+      [1, 1, 90],
+    ] as const) {
       expect(proceduralIntrinsics(w, h, fov)).toEqual(intrinsicsFromFov(w, h, fov));
     }
     const scene = proceduralScene(3, { width: 40, height: 30 });

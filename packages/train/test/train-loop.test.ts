@@ -64,7 +64,10 @@ describe('training loop', () => {
       batchSize: 2,
       warmupEpochs: 2,
     });
-    const rows = readFileSync(join(out, 'train.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const rows = readFileSync(join(out, 'train.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const train = rows.filter((r) => r.type === 'train');
     const val = rows.filter((r) => r.type === 'val');
     expect(train.map((r) => r.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
@@ -93,7 +96,16 @@ describe('training loop', () => {
     const model = createSeededAnyDepth(microConfig(), 2);
     const outDir = tmp('cache-steps');
     const train = proceduralSource({ count: 4, width: 32, height: 32 });
-    await trainAnyDepth({ model, train, outDir, epochs: 3, batchSize: 2, seed: 5, cacheFeatures: true, augment: { flip: false, rotationDegrees: 5, rotationSteps: 3 } });
+    await trainAnyDepth({
+      model,
+      train,
+      outDir,
+      epochs: 3,
+      batchSize: 2,
+      seed: 5,
+      cacheFeatures: true,
+      augment: { flip: false, rotationDegrees: 5, rotationSteps: 3 },
+    });
     const files = readdirSync(join(outDir, 'features'));
     const angles = new Set(files.map((f) => /^scene-\d+\.n(-?\d+\.\d{3})\.safetensors$/.exec(f)?.[1]));
     for (const a of angles) expect(['-5.000', '0.000', '5.000']).toContain(a);
@@ -111,10 +123,12 @@ describe('training loop', () => {
     const b = await trainAnyDepth({ model: cached, train, outDir, cacheFeatures: true, ...opts });
     expect(b.featureCache).toEqual({ hits: 8, misses: 4 });
     // With rotations on, a cache needs a finite set of angles; the trainer asks instead of picking one.
-    await expect(trainAnyDepth({ model: cached, train, outDir: tmp('cache-rot'), ...opts, cacheFeatures: true, augment: { rotationDegrees: 5 } })).rejects.toThrow(
-      /cacheFeatures .* set augment\.rotationSteps \(the CLI uses 5 with --cache-features\) or augment\.rotationDegrees: 0/,
+    await expect(
+      trainAnyDepth({ model: cached, train, outDir: tmp('cache-rot'), ...opts, cacheFeatures: true, augment: { rotationDegrees: 5 } }),
+    ).rejects.toThrow(/cacheFeatures .* set augment\.rotationSteps \(the CLI uses 5 with --cache-features\) or augment\.rotationDegrees: 0/);
+    await expect(trainAnyDepth({ model: cached, train, outDir: tmp('bad-steps'), ...opts, augment: { rotationSteps: 2.5 } })).rejects.toThrow(
+      /rotationSteps must be a positive integer, got 2.5/,
     );
-    await expect(trainAnyDepth({ model: cached, train, outDir: tmp('bad-steps'), ...opts, augment: { rotationSteps: 2.5 } })).rejects.toThrow(/rotationSteps must be a positive integer, got 2.5/);
     expect(readdirSync(join(outDir, 'features'))).toHaveLength(4);
     for (let i = 0; i < a.losses.length; i++) expect(Math.abs(a.losses[i] - b.losses[i])).toBeLessThan(1e-4 * Math.max(1, a.losses[i]));
     const va = trainingVariables(plain);

@@ -9,13 +9,26 @@ beforeAll(() => setBackend('wasm'));
 describe('orientDisparity', () => {
   it('negates an inverted output conv exactly: same aligned metrics, positive least-squares scale', async () => {
     const model = createSeededAnyDepth(
-      { encoder: dinov3Config({ embedDim: 32, depth: 4, numHeads: 1, intermediateLayers: [0, 1, 2, 3] }), fusionChannels: 8, layers: [0, 1, 2, 3], norm: true, minDepth: 0.001 },
+      {
+        encoder: dinov3Config({ embedDim: 32, depth: 4, numHeads: 1, intermediateLayers: [0, 1, 2, 3] }),
+        fusionChannels: 8,
+        layers: [0, 1, 2, 3],
+        norm: true,
+        minDepth: 0.001,
+      },
       2,
     );
     const source = proceduralSource({ count: 6, width: 32, height: 32 });
     const named = model.decoder.namedParameters('decoder');
     const bias = named.filter(([n]) => n.endsWith('.bias')).at(-1)![1];
-    const weight = named.find(([n]) => n === named.filter(([m]) => m.endsWith('.bias')).at(-1)![0].replace(/\.bias$/, '.weight'))![1];
+    const weight = named.find(
+      ([n]) =>
+        n ===
+        named
+          .filter(([m]) => m.endsWith('.bias'))
+          .at(-1)![0]
+          .replace(/\.bias$/, '.weight'),
+    )![1];
     tf.tidy(() => bias.assign(tf.fill(bias.shape, 5))); // logits well above 0: ReLU is the identity
     const first = await orientDisparity(model, source);
     expect(first.minLogit).toBeGreaterThan(0);

@@ -46,7 +46,11 @@ describe('re-running a training folder', () => {
     const again = await run(out, 4);
     expect(again.startStep).toBe(4);
     const after = readFileSync(join(out, 'train.jsonl'), 'utf8');
-    const vals = after.trim().split('\n').map((l) => JSON.parse(l)).filter((r) => r.type === 'val');
+    const vals = after
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((r) => r.type === 'val');
     expect(vals.map((r) => r.step)).toEqual([2, 4]);
     // the validation of the restored model is the first run's final one (same weights, same held-out scenes)
     expect(again.validation!.metrics.absRel).toBeCloseTo(vals[1].absRel, 6);
@@ -57,7 +61,12 @@ describe('re-running a training folder', () => {
   it('a resumed run removes the temporary files that killed atomic writes left (checkpoint, log, chart, model)', async () => {
     const out = mkdtempSync(join(tmpdir(), 'anydepth-train-tmp-'));
     await run(out, 4);
-    const stale = ['.model.safetensors.4242.1700000000000.tmp', '.train.jsonl.4242.1700000000001.tmp', '.curves.png.4242.1700000000002.tmp', '.checkpoint.safetensors.4242.1.tmp'];
+    const stale = [
+      '.model.safetensors.4242.1700000000000.tmp',
+      '.train.jsonl.4242.1700000000001.tmp',
+      '.curves.png.4242.1700000000002.tmp',
+      '.checkpoint.safetensors.4242.1.tmp',
+    ];
     for (const f of stale) writeFileSync(join(out, f), 'half a write');
     writeFileSync(join(out, 'notes.tmp'), 'not ours');
     await run(out, 4);

@@ -17,7 +17,11 @@ async function runToEnd(outDir: string): Promise<string> {
 }
 
 /** Runs the worker and resolves with its exit signal/code. */
-function runUntilExit(outDir: string, args: string[], onLine?: (line: string, child: ChildProcess) => void): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string }> {
+function runUntilExit(
+  outDir: string,
+  args: string[],
+  onLine?: (line: string, child: ChildProcess) => void,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', worker, outDir, ...args], { cwd: here, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -80,7 +84,12 @@ describe('resume after SIGKILL', () => {
     expect(maxDiff).toBeLessThanOrEqual(1e-6);
 
     // the log has each step once, in order, after the truncation on resume
-    const steps = readFileSync(join(resumed, 'train.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((r) => r.type === 'train').map((r) => r.step);
+    const steps = readFileSync(join(resumed, 'train.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((r) => r.type === 'train')
+      .map((r) => r.step);
     expect(steps).toEqual(Array.from({ length: 18 }, (_, i) => i + 1));
     expect(existsSync(join(resumed, 'curves.png'))).toBe(true);
   });

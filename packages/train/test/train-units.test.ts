@@ -37,7 +37,10 @@ describe('AdamW', () => {
   it('matches a hand-computed torch.optim.AdamW for two steps (decoupled weight decay)', () => {
     const p = tf.variable(tf.tensor1d([1, -2]));
     const opt = new AdamW([['p', p]], { weightDecay: 0.1, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 });
-    const grads = [[0.5, -1], [0.25, 2]];
+    const grads = [
+      [0.5, -1],
+      [0.25, 2],
+    ];
     const lr = 0.01;
     // reference in float64
     let x = [1, -2];

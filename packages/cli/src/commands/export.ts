@@ -159,7 +159,9 @@ export async function runExport(argv: string[], log: (line: string) => void): Pr
     if (estimator.family === 'depth-anything-v2') {
       const p = (model as DepthAnythingV2).patchSize;
       if (h % p || w % p) {
-        throw new UsageError(`export: Depth Anything V2 takes sides that are multiples of ${p}; --size ${h}x${w} is not (try ${Math.round(h / p) * p}x${Math.round(w / p) * p})`);
+        throw new UsageError(
+          `export: Depth Anything V2 takes sides that are multiples of ${p}; --size ${h}x${w} is not (try ${Math.round(h / p) * p}x${Math.round(w / p) * p})`,
+        );
       }
     }
     const total = Object.keys(model.stateDictShapes()).length;
@@ -179,7 +181,9 @@ export async function runExport(argv: string[], log: (line: string) => void): Pr
     progress.tick(total - seen, `tensors (${exported.initializers.length} used by the graph)`);
     const written = writeAtomically(values.onnx, exported);
     const dims = exported.inputs[0].dims!.join('×');
-    log(`wrote ${written.join(', ')}: ${estimator.family === 'anydepth' ? 'AnyDepth' : 'Depth Anything V2'}, opset ${opset}, input image [${dims}], ${(exported.weightBytes / 2 ** 20).toFixed(1)} MiB of weights${exported.externalData ? ' (external data)' : ''}`);
+    log(
+      `wrote ${written.join(', ')}: ${estimator.family === 'anydepth' ? 'AnyDepth' : 'Depth Anything V2'}, opset ${opset}, input image [${dims}], ${(exported.weightBytes / 2 ** 20).toFixed(1)} MiB of weights${exported.externalData ? ' (external data)' : ''}`,
+    );
     if (values.check) await checkRun(values.onnx, model, h, w, log);
     else log('check: skipped (--no-check)');
     log(`backend ${backend}`);

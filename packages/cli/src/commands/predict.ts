@@ -92,7 +92,8 @@ export async function runPredict(argv: string[], log: (line: string) => void, er
   if (!values.weights?.length) throw new UsageError('predict: --weights is required');
   if (!values.out) throw new UsageError('predict: --out is required');
   const depthModels = [...listPresets('anydepth'), ...listPresets('depth-anything-v2')];
-  if (values.model !== undefined && !depthModels.includes(values.model)) throw new UsageError(`predict: unknown model '${values.model}' (choose ${depthModels.join(', ')})`);
+  if (values.model !== undefined && !depthModels.includes(values.model))
+    throw new UsageError(`predict: unknown model '${values.model}' (choose ${depthModels.join(', ')})`);
   const size = Number(values.size ?? (values.model ? getPreset(values.model).input.size : Math.max(ANYDEPTH_INPUT.size, DAV2_INPUT.size))); // the largest default, for the checks below
   if (!Number.isInteger(size) || size < 16) throw new UsageError(`predict: --size must be an integer ≥ 16, got '${values.size}'`);
   const estimate = attentionEstimate(size);
@@ -103,8 +104,12 @@ export async function runPredict(argv: string[], log: (line: string) => void, er
   }
   const fov = Number(values.fov);
   if (!(fov > 0 && fov < 180)) throw new UsageError(`predict: --fov must be in (0, 180), got '${values.fov}'`);
-  if (!COLORMAPS.includes(values.colormap as ColormapName)) throw new UsageError(`predict: unknown colormap '${values.colormap}' (choose ${COLORMAPS.join(', ')})`);
-  const formats = values.format!.split(',').map((f) => f.trim()).filter(Boolean) as OutputFormat[];
+  if (!COLORMAPS.includes(values.colormap as ColormapName))
+    throw new UsageError(`predict: unknown colormap '${values.colormap}' (choose ${COLORMAPS.join(', ')})`);
+  const formats = values
+    .format!.split(',')
+    .map((f) => f.trim())
+    .filter(Boolean) as OutputFormat[];
   const badFormat = formats.find((f) => !OUTPUT_FORMATS.includes(f));
   if (badFormat || formats.length === 0) throw new UsageError(`predict: unknown format '${badFormat ?? ''}' (choose from ${OUTPUT_FORMATS.join(',')})`);
   if (!BACKENDS.includes(values.backend!)) throw new UsageError(`predict: unknown backend '${values.backend}' (choose ${BACKENDS.join(', ')})`);

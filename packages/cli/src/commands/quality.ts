@@ -35,7 +35,23 @@ filter options:
   --drop <f>            fraction dropped per score and dataset (default 0.2)
 `;
 
-const STRING_OPTIONS = ['dataset', 'out', 'max-depth', 'workers', 'shard', 'split', 'kept', 'depth-root', 'camera-csv', 'scale', 'bins', 'report', 'chart', 'min-valid', 'drop'] as const;
+const STRING_OPTIONS = [
+  'dataset',
+  'out',
+  'max-depth',
+  'workers',
+  'shard',
+  'split',
+  'kept',
+  'depth-root',
+  'camera-csv',
+  'scale',
+  'bins',
+  'report',
+  'chart',
+  'min-valid',
+  'drop',
+] as const;
 
 const OPTIONS = {
   ...(Object.fromEntries(STRING_OPTIONS.map((name) => [name, { type: 'string' }])) as Record<(typeof STRING_OPTIONS)[number], { type: 'string' }>),
@@ -61,10 +77,17 @@ async function score(files: string[], values: Values, log: (line: string) => voi
   if (!dataset) throw new UsageError('quality score needs --dataset <name>');
   if (!out) throw new UsageError('quality score needs --out scores.jsonl');
   if (files.length === 0) throw new UsageError('quality score needs files or a dataset root');
-  if (!isDatasetName(dataset) && dataset !== 'custom') throw new UsageError(`quality: unknown dataset '${dataset}' (known: ${Object.keys(LAYOUTS).join(', ')}, custom)`);
+  if (!isDatasetName(dataset) && dataset !== 'custom')
+    throw new UsageError(`quality: unknown dataset '${dataset}' (known: ${Object.keys(LAYOUTS).join(', ')}, custom)`);
   if (files.length === 1 && !existsSync(files[0])) throw new UsageError(`quality: no such file or folder: ${files[0]}`);
   const workers = num(values, 'workers') ?? defaultWorkers();
-  let jobs = collectJobs(files, dataset, { split: values.split, depthRoot: values['depth-root'], cameraCsv: values['camera-csv'], scale: num(values, 'scale'), kept: values.kept });
+  let jobs = collectJobs(files, dataset, {
+    split: values.split,
+    depthRoot: values['depth-root'],
+    cameraCsv: values['camera-csv'],
+    scale: num(values, 'scale'),
+    kept: values.kept,
+  });
   if (shard) {
     const m = /^(\d+)\/(\d+)$/.exec(shard);
     if (!m || Number(m[2]) < 1 || Number(m[1]) >= Number(m[2])) throw new UsageError(`quality: --shard must be i/n with 0 ≤ i < n, got '${shard}'`);

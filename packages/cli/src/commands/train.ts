@@ -218,7 +218,9 @@ export async function runTrain(argv: string[], log: (line: string) => void): Pro
   if (backend === 'wasm' || backend === 'cpu') registerTrainingKernels({ backends: [backend] });
   const model = buildModel(String(s.model ?? DEFAULT_TRAIN_MODEL), seed);
   if (s.weights) loadInitialWeights(model, String(s.weights), log);
-  log(`backend ${backend}; ${train.length} training sample(s)${val ? `, ${val.length} validation` : ''} at ${size}×${size}; ${model.numParameters({ trainableOnly: true })} trainable parameters → ${out}`);
+  log(
+    `backend ${backend}; ${train.length} training sample(s)${val ? `, ${val.length} validation` : ''} at ${size}×${size}; ${model.numParameters({ trainableOnly: true })} trainable parameters → ${out}`,
+  );
 
   let progress: Progress | undefined;
   const result = await trainAnyDepth({
@@ -239,13 +241,22 @@ export async function runTrain(argv: string[], log: (line: string) => void): Pro
     onValidation: (step, r) => log(`step ${step}: validation AbsRel ${r.metrics.absRel.toFixed(4)} δ1 ${r.metrics.delta1.toFixed(4)} (${r.images} images)`),
   });
   // The SSI loss leaves the output's sign free: orient it on training samples (an exact flip of the 1×1 output conv).
-  const orientation = await orientDisparity(model, subsetSource(train, Array.from({ length: Math.min(32, train.length) }, (_, i) => i)));
-  if (orientation.flipped) log(`the model learned inverted disparity (${orientation.negative}/${orientation.negative + orientation.positive} samples): negated its output conv`);
+  const orientation = await orientDisparity(
+    model,
+    subsetSource(
+      train,
+      Array.from({ length: Math.min(32, train.length) }, (_, i) => i),
+    ),
+  );
+  if (orientation.flipped)
+    log(`the model learned inverted disparity (${orientation.negative}/${orientation.negative + orientation.positive} samples): negated its output conv`);
   const weightsPath = join(out, 'model.safetensors');
   writeFileAtomic(weightsPath, await saveAnyDepth(model, { 'anydepth.trained_steps': String(result.totalSteps) }));
   if (val && result.validation) {
     const base = await constantDisparityBaseline(val);
-    log(`held-out AbsRel ${result.validation.metrics.absRel.toFixed(4)} δ1 ${result.validation.metrics.delta1.toFixed(4)}; constant-disparity baseline AbsRel ${base.metrics.absRel.toFixed(4)} δ1 ${base.metrics.delta1.toFixed(4)}`);
+    log(
+      `held-out AbsRel ${result.validation.metrics.absRel.toFixed(4)} δ1 ${result.validation.metrics.delta1.toFixed(4)}; constant-disparity baseline AbsRel ${base.metrics.absRel.toFixed(4)} δ1 ${base.metrics.delta1.toFixed(4)}`,
+    );
   }
   log(`wrote ${weightsPath}, ${result.logPath}, ${result.chartPath}`);
   model.dispose();

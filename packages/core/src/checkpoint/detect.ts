@@ -20,7 +20,11 @@ export function detectCheckpointFormat(prefix: Uint8Array, size: number): Detect
   if (size >= 10 && prefix.length >= 9 && prefix[8] === 0x7b && prefix[7] === 0) return 'safetensors';
   if (looksLikeOnnx(prefix)) return 'onnx';
   let i = 0;
-  while (i < prefix.length && (prefix[i] === 0x20 || prefix[i] === 0x0a || prefix[i] === 0x0d || prefix[i] === 0x09 || prefix[i] === 0xef || prefix[i] === 0xbb || prefix[i] === 0xbf)) i++;
+  while (
+    i < prefix.length &&
+    (prefix[i] === 0x20 || prefix[i] === 0x0a || prefix[i] === 0x0d || prefix[i] === 0x09 || prefix[i] === 0xef || prefix[i] === 0xbb || prefix[i] === 0xbf)
+  )
+    i++;
   if (i < prefix.length && prefix[i] === 0x7b) return 'index-json';
   return 'unknown';
 }

@@ -32,7 +32,14 @@ export function fileReader(path: string): ByteReader {
 }
 
 /** File names looked for, in this order, when a folder is given (Hugging Face layouts first). */
-export const CHECKPOINT_FILE_NAMES = ['model.safetensors.index.json', 'model.safetensors', 'pytorch_model.bin.index.json', 'pytorch_model.bin', 'model.onnx', 'onnx/model.onnx'];
+export const CHECKPOINT_FILE_NAMES = [
+  'model.safetensors.index.json',
+  'model.safetensors',
+  'pytorch_model.bin.index.json',
+  'pytorch_model.bin',
+  'model.onnx',
+  'onnx/model.onnx',
+];
 
 /**
  * Opens a checkpoint file (or a folder holding one of `CHECKPOINT_FILE_NAMES`) for lazy reads:

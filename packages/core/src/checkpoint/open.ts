@@ -28,7 +28,9 @@ export function legacyFormatError(label: string): CheckpointError {
 }
 
 export function unknownFormatError(label: string): CheckpointError {
-  return new CheckpointError(`${label}: not a checkpoint this library reads (expected safetensors, a *.index.json of shards, a PyTorch zip .pth/.pt/.bin/.ckpt, or an ONNX model)`);
+  return new CheckpointError(
+    `${label}: not a checkpoint this library reads (expected safetensors, a *.index.json of shards, a PyTorch zip .pth/.pt/.bin/.ckpt, or an ONNX model)`,
+  );
 }
 
 /**

@@ -62,7 +62,8 @@ export function restrictedUnpickle(bytes: Uint8Array, callbacks: PickleCallbacks
     throw new CheckpointError(`${label}: ${message}`);
   };
   const need = (n: number, what: string) => {
-    if (!Number.isSafeInteger(n) || n < 0 || n > bytes.length - pos) fail(`${what} of ${n} bytes at offset ${pos} runs past the end of the pickle (${bytes.length - pos} bytes left)`);
+    if (!Number.isSafeInteger(n) || n < 0 || n > bytes.length - pos)
+      fail(`${what} of ${n} bytes at offset ${pos} runs past the end of the pickle (${bytes.length - pos} bytes left)`);
   };
   const take = (n: number, what: string): Uint8Array => {
     need(n, what);
@@ -218,13 +219,15 @@ export function restrictedUnpickle(bytes: Uint8Array, callbacks: PickleCallbacks
       case 0x85: // TUPLE1
         push(Object.freeze([pop('TUPLE1')]));
         break;
-      case 0x86: { // TUPLE2
+      case 0x86: {
+        // TUPLE2
         const b = pop('TUPLE2');
         const a = pop('TUPLE2');
         push(Object.freeze([a, b]));
         break;
       }
-      case 0x87: { // TUPLE3
+      case 0x87: {
+        // TUPLE3
         const c = pop('TUPLE3');
         const b = pop('TUPLE3');
         const a = pop('TUPLE3');
@@ -237,7 +240,8 @@ export function restrictedUnpickle(bytes: Uint8Array, callbacks: PickleCallbacks
       case 0x5d: // EMPTY_LIST
         push([]);
         break;
-      case 0x61: { // APPEND
+      case 0x61: {
+        // APPEND
         const item = pop('APPEND');
         appendItems('APPEND', [item]);
         break;
@@ -248,7 +252,8 @@ export function restrictedUnpickle(bytes: Uint8Array, callbacks: PickleCallbacks
       case 0x7d: // EMPTY_DICT
         push(new PickleDict());
         break;
-      case 0x73: { // SETITEM
+      case 0x73: {
+        // SETITEM
         const v = pop('SETITEM');
         const k = pop('SETITEM');
         setItems('SETITEM', [k, v]);
@@ -281,12 +286,14 @@ export function restrictedUnpickle(bytes: Uint8Array, callbacks: PickleCallbacks
       case 0x6a: // LONG_BINGET
         push(memoGet(u32('LONG_BINGET')));
         break;
-      case 0x63: { // GLOBAL "module\nname\n"
+      case 0x63: {
+        // GLOBAL "module\nname\n"
         const moduleName = line('GLOBAL module');
         push(global(moduleName, line('GLOBAL name')));
         break;
       }
-      case 0x93: { // STACK_GLOBAL
+      case 0x93: {
+        // STACK_GLOBAL
         const name = pop('STACK_GLOBAL');
         const moduleName = pop('STACK_GLOBAL');
         if (typeof name !== 'string' || typeof moduleName !== 'string') fail('STACK_GLOBAL needs two strings');
@@ -294,7 +301,8 @@ export function restrictedUnpickle(bytes: Uint8Array, callbacks: PickleCallbacks
         break;
       }
       case 0x52: // REDUCE
-      case 0x81: { // NEWOBJ
+      case 0x81: {
+        // NEWOBJ
         const name = op === 0x52 ? 'REDUCE' : 'NEWOBJ';
         const args = pop(name);
         const fn = pop(name);
@@ -303,7 +311,8 @@ export function restrictedUnpickle(bytes: Uint8Array, callbacks: PickleCallbacks
         push(callbacks.call(fn as PickleGlobal, args as PickleValue[]));
         break;
       }
-      case 0x62: { // BUILD: only OrderedDict state (torch's `_metadata`) is accepted, and only stored
+      case 0x62: {
+        // BUILD: only OrderedDict state (torch's `_metadata`) is accepted, and only stored
         const state = pop('BUILD');
         const target = top('BUILD');
         if (!(target instanceof PickleDict) || target.pyType !== 'collections.OrderedDict') fail('BUILD on something other than an OrderedDict');

@@ -128,7 +128,8 @@ function describe(v: PickleValue): string {
 function rebuildTensor(fn: string, args: readonly PickleValue[], dtypeOverride?: PickleValue): TensorRef {
   const [storage, offset, size, stride] = args;
   if (!isPickleObject(storage, 'storage')) throw new CheckpointError(`${fn}: the first argument must be a storage, got ${describe(storage)}`);
-  if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) throw new CheckpointError(`${fn}: storage offset must be a non-negative integer, got ${describe(offset)}`);
+  if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0)
+    throw new CheckpointError(`${fn}: storage offset must be a non-negative integer, got ${describe(offset)}`);
   const shape = intList(size, 'size', fn);
   const strides = intList(stride, 'stride', fn);
   if (shape.length !== strides.length) throw new CheckpointError(`${fn}: size [${shape}] and stride [${strides}] differ in length`);
@@ -215,5 +216,7 @@ export function callTorchGlobal(fn: PickleGlobal, args: readonly PickleValue[]):
       break;
     }
   }
-  throw new CheckpointError(`the checkpoint calls '${name}', which torch allows in weights-only files but this reader does not support (sparse, quantized, meta or subclass tensors, complex numbers)`);
+  throw new CheckpointError(
+    `the checkpoint calls '${name}', which torch allows in weights-only files but this reader does not support (sparse, quantized, meta or subclass tensors, complex numbers)`,
+  );
 }

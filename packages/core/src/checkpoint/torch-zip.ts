@@ -87,14 +87,17 @@ export class TorchCheckpoint implements Checkpoint {
     const [, type, key, location, numel] = pid as PickleValue[];
     if (!(type instanceof PickleGlobal)) throw new CheckpointError(`${label}: storage type is not a storage class`);
     if (typeof key !== 'string' || !STORAGE_KEY.test(key)) throw new CheckpointError(`${label}: bad storage key ${JSON.stringify(key)}`);
-    if (typeof numel !== 'number' || !Number.isSafeInteger(numel) || numel < 0) throw new CheckpointError(`${label}: storage '${key}' has an invalid element count`);
+    if (typeof numel !== 'number' || !Number.isSafeInteger(numel) || numel < 0)
+      throw new CheckpointError(`${label}: storage '${key}' has an invalid element count`);
     const record = `${this.folder}data/${key}`;
     const entry = this.zip.entries.get(record);
     if (!entry) throw new CheckpointError(`${this.label}: storage '${key}' has no record '${record}' in the archive`);
     const untyped = type.fullName === 'torch.UntypedStorage' || type.fullName === 'torch.storage.UntypedStorage';
     const dtype = untyped ? 'U8' : (STORAGE_DTYPES[type.fullName] ?? null);
     if (dtype && entry.size !== numel * ITEM_SIZES[dtype]) {
-      throw new CheckpointError(`${this.label}: storage '${key}' (${type.fullName}) declares ${numel} elements (${numel * ITEM_SIZES[dtype]} bytes) but its record holds ${entry.size} bytes`);
+      throw new CheckpointError(
+        `${this.label}: storage '${key}' (${type.fullName}) declares ${numel} elements (${numel * ITEM_SIZES[dtype]} bytes) but its record holds ${entry.size} bytes`,
+      );
     }
     return { pickleKind: 'storage', key, storageType: type.fullName, dtype, numel, location: String(location) };
   }

@@ -58,7 +58,8 @@ export class ZipArchive {
     const { label } = this;
     checkRange(label, `local header of '${name}'`, entry.localHeaderOffset, LOCAL_HEADER_SIZE, this.reader.size);
     const local = dataView(this.reader.read(entry.localHeaderOffset, LOCAL_HEADER_SIZE));
-    if (local.getUint32(0, true) !== LOCAL_SIGNATURE) throw new CheckpointError(`${label}: entry '${name}' has no local header at byte ${entry.localHeaderOffset}`);
+    if (local.getUint32(0, true) !== LOCAL_SIGNATURE)
+      throw new CheckpointError(`${label}: entry '${name}' has no local header at byte ${entry.localHeaderOffset}`);
     const dataStart = entry.localHeaderOffset + LOCAL_HEADER_SIZE + local.getUint16(26, true) + local.getUint16(28, true);
     checkRange(label, `data of entry '${name}' (${entry.compressedSize} bytes)`, dataStart, entry.compressedSize, this.reader.size);
     const raw = this.reader.read(dataStart, entry.compressedSize);
@@ -179,8 +180,10 @@ function readCentralDirectory(reader: ByteReader): Map<string, ZipEntry> {
       q += 4 + len;
     }
     if (flags & 1) throw new CheckpointError(`${label}: entry '${name}' is encrypted`);
-    if (method !== 0 && method !== 8) throw new CheckpointError(`${label}: entry '${name}' uses compression method ${method} (only stored and deflated are supported)`);
-    if (!Number.isSafeInteger(compressedSize) || !Number.isSafeInteger(uncompressedSize)) throw new CheckpointError(`${label}: entry '${name}' has an impossible size`);
+    if (method !== 0 && method !== 8)
+      throw new CheckpointError(`${label}: entry '${name}' uses compression method ${method} (only stored and deflated are supported)`);
+    if (!Number.isSafeInteger(compressedSize) || !Number.isSafeInteger(uncompressedSize))
+      throw new CheckpointError(`${label}: entry '${name}' has an impossible size`);
     if (method === 0 && compressedSize !== uncompressedSize) {
       throw new CheckpointError(`${label}: stored entry '${name}' declares ${compressedSize} stored bytes but ${uncompressedSize} uncompressed`);
     }

@@ -73,7 +73,8 @@ function tiledProduct(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, kTransposed: boo
  */
 export function scaledDotProductAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, tileBytesOverride?: number): tf.Tensor {
   return tf.tidy(() => {
-    if (q.rank !== 4 || k.rank !== 4 || v.rank !== 4) throw new Error(`scaledDotProductAttention: expected q, k, v [B, H, N, hd], got [${q.shape}], [${k.shape}], [${v.shape}]`);
+    if (q.rank !== 4 || k.rank !== 4 || v.rank !== 4)
+      throw new Error(`scaledDotProductAttention: expected q, k, v [B, H, N, hd], got [${q.shape}], [${k.shape}], [${v.shape}]`);
     const budget = tileBytesOverride ?? tileBytes;
     const perHead = strategy === 'per-head' || (strategy === 'auto' && tf.getBackend() === 'wasm');
     const [b, h, n, hd] = q.shape as number[];

@@ -39,7 +39,7 @@ export class ConvTranspose2d extends Layer {
     // PyTorch computes fan_in from weight.size(1) * kh * kw, which for a transposed conv is out_channels.
     const fanIn = outChannels * kh * kw;
     this.weight = this.addParameter('weight', kaimingUniform([kh, kw, outChannels, inChannels], fanIn, options.rng), 'convTranspose2d');
-    this.bias = options.bias ?? true ? this.addParameter('bias', kaimingUniform([outChannels], fanIn, options.rng)) : null;
+    this.bias = (options.bias ?? true) ? this.addParameter('bias', kaimingUniform([outChannels], fanIn, options.rng)) : null;
   }
 
   forward(x: tf.Tensor): tf.Tensor {
@@ -57,7 +57,13 @@ export class ConvTranspose2d extends Layer {
       const [oh, ow] = this.outputPadding;
       const extraH = Math.max(0, oh - ph);
       const extraW = Math.max(0, ow - pw);
-      if (extraH || extraW) y = tf.pad(y, [[0, 0], [0, extraH], [0, extraW], [0, 0]]);
+      if (extraH || extraW)
+        y = tf.pad(y, [
+          [0, 0],
+          [0, extraH],
+          [0, extraW],
+          [0, 0],
+        ]);
       const outH = fullH - 2 * ph + oh;
       const outW = fullW - 2 * pw + ow;
       if (ph || pw || outH !== y.shape[1] || outW !== y.shape[2]) y = tf.slice(y, [0, ph, pw, 0], [b, outH, outW, this.outChannels]);

@@ -66,13 +66,9 @@ export class Conv2d extends Layer {
       const multiplier = outChannels / inChannels;
       this.weight = this.addParameter('weight', kaimingUniform([kh, kw, inChannels, multiplier], fanIn, options.rng), 'depthwise');
     } else {
-      this.weight = this.addParameter(
-        'weight',
-        kaimingUniform([kh, kw, inChannels / this.groups, outChannels], fanIn, options.rng),
-        'conv2d',
-      );
+      this.weight = this.addParameter('weight', kaimingUniform([kh, kw, inChannels / this.groups, outChannels], fanIn, options.rng), 'conv2d');
     }
-    this.bias = options.bias ?? true ? this.addParameter('bias', kaimingUniform([outChannels], fanIn, options.rng)) : null;
+    this.bias = (options.bias ?? true) ? this.addParameter('bias', kaimingUniform([outChannels], fanIn, options.rng)) : null;
   }
 
   private tfPad(): 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]] {
@@ -130,7 +126,15 @@ export class Conv2d extends Layer {
     if (!this.fusable) throw new Error(`Conv2d: a convolution with ${this.groups} groups cannot run as one fused op`);
     return tf.tidy(() => {
       const x4 = this.checkInput(x);
-      const common = { x: x4, filter: weight as tf.Tensor4D, strides: this.stride, dataFormat: 'NHWC' as const, dilations: this.dilation, bias: bias ?? undefined, activation };
+      const common = {
+        x: x4,
+        filter: weight as tf.Tensor4D,
+        strides: this.stride,
+        dataFormat: 'NHWC' as const,
+        dilations: this.dilation,
+        bias: bias ?? undefined,
+        activation,
+      };
       if (this.depthwise) return tf.fused.depthwiseConv2d({ ...common, pad: this.fusedPad()! }); // [B, Ho, Wo, O]
       return tf.fused.conv2d({ ...common, pad: this.fusedPad() ?? this.tfPad() }); // [B, Ho, Wo, O]
     });

@@ -13,7 +13,13 @@ export function detachWhenFrozen(frozen: boolean, image: tf.Tensor, compute: (x:
     const x = args[0] as tf.Tensor;
     const outs = compute(x);
     outs.forEach((o) => shapes.push(o.shape));
-    return { value: tf.concat(outs.map((o) => tf.reshape(o, [-1])), 0), gradFunc: () => tf.zerosLike(x) };
+    return {
+      value: tf.concat(
+        outs.map((o) => tf.reshape(o, [-1])),
+        0,
+      ),
+      gradFunc: () => tf.zerosLike(x),
+    };
   })(image);
   let offset = 0;
   return shapes.map((shape) => {

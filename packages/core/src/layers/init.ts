@@ -26,10 +26,24 @@ export function withoutInitialisation<T>(build: () => T): T {
 export function kaimingUniform(shape: number[], fanIn: number, rng: Rng = getDefaultRng()): tf.Tensor {
   if (!initialising) return tf.zeros(shape);
   const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
-  return tf.tensor(rng.uniformArray(shape.reduce((a, b) => a * b, 1), -bound, bound), shape);
+  return tf.tensor(
+    rng.uniformArray(
+      shape.reduce((a, b) => a * b, 1),
+      -bound,
+      bound,
+    ),
+    shape,
+  );
 }
 
 export function normalInit(shape: number[], std: number, rng: Rng = getDefaultRng(), mean = 0): tf.Tensor {
   if (!initialising) return tf.zeros(shape);
-  return tf.tensor(rng.normalArray(shape.reduce((a, b) => a * b, 1), mean, std), shape);
+  return tf.tensor(
+    rng.normalArray(
+      shape.reduce((a, b) => a * b, 1),
+      mean,
+      std,
+    ),
+    shape,
+  );
 }

@@ -20,7 +20,7 @@ export class Linear extends Layer {
   ) {
     super();
     this.weight = this.addParameter('weight', kaimingUniform([inFeatures, outFeatures], inFeatures, options.rng), 'linear');
-    this.bias = options.bias ?? true ? this.addParameter('bias', kaimingUniform([outFeatures], inFeatures, options.rng)) : null;
+    this.bias = (options.bias ?? true) ? this.addParameter('bias', kaimingUniform([outFeatures], inFeatures, options.rng)) : null;
   }
 
   forward(x: tf.Tensor): tf.Tensor {

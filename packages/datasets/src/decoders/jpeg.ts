@@ -8,7 +8,11 @@ export function isJpeg(bytes: Uint8Array): boolean {
   return bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
 }
 
-interface Frame { width: number; height: number; /** Blocks of the component with the most 8×8 blocks. */ maxBlocks: number }
+interface Frame {
+  width: number;
+  height: number /** Blocks of the component with the most 8×8 blocks. */;
+  maxBlocks: number;
+}
 
 /** Size and block count from the first SOFn marker before the first scan, or undefined when there is none. */
 function frameSize(bytes: Uint8Array): Frame | undefined {

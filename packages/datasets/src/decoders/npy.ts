@@ -37,7 +37,10 @@ export function decodeNpy(bytes: Uint8Array, options: DecodeLimits = {}): NpyArr
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
   if (!descr || !fortran || shapeText === undefined) throw new DecodeError('npy', `unparseable header ${JSON.stringify(header.trim())}`);
-  const dims = shapeText.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const dims = shapeText
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   if (dims.length > 32 || dims.some((d) => !/^\d{1,15}$/.test(d))) throw new DecodeError('npy', `invalid shape (${shapeText})`);
   const shape = dims.map(Number);
   const order = descr[0];
@@ -59,17 +62,40 @@ export function decodeNpy(bytes: Uint8Array, options: DecodeLimits = {}): NpyArr
   const ab = buf.buffer;
   let data: NpyArray['data'];
   switch (kind) {
-    case 'f2': data = halfArrayToFloat32(new Uint16Array(ab)); break;
-    case 'f4': data = new Float32Array(ab); break;
-    case 'f8': data = new Float64Array(ab); break;
-    case 'i1': data = new Int8Array(ab); break;
-    case 'u1': case 'b1': data = new Uint8Array(ab); break;
-    case 'i2': data = new Int16Array(ab); break;
-    case 'u2': data = new Uint16Array(ab); break;
-    case 'i4': data = new Int32Array(ab); break;
-    case 'u4': data = new Uint32Array(ab); break;
-    case 'i8': data = new BigInt64Array(ab); break;
-    default: data = new BigUint64Array(ab); break;
+    case 'f2':
+      data = halfArrayToFloat32(new Uint16Array(ab));
+      break;
+    case 'f4':
+      data = new Float32Array(ab);
+      break;
+    case 'f8':
+      data = new Float64Array(ab);
+      break;
+    case 'i1':
+      data = new Int8Array(ab);
+      break;
+    case 'u1':
+    case 'b1':
+      data = new Uint8Array(ab);
+      break;
+    case 'i2':
+      data = new Int16Array(ab);
+      break;
+    case 'u2':
+      data = new Uint16Array(ab);
+      break;
+    case 'i4':
+      data = new Int32Array(ab);
+      break;
+    case 'u4':
+      data = new Uint32Array(ab);
+      break;
+    case 'i8':
+      data = new BigInt64Array(ab);
+      break;
+    default:
+      data = new BigUint64Array(ab);
+      break;
   }
   return { shape, dtype: descr, fortranOrder: fortran === 'True', data };
 }

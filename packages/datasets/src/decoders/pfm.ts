@@ -9,7 +9,8 @@ export function readHeaderTokens(bytes: Uint8Array, count: number, format: strin
   const max = Math.min(bytes.length, limit);
   while (tokens.length < count) {
     while (i < max && (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09 || bytes[i] === 0x23)) {
-      if (bytes[i] === 0x23) while (i < max && bytes[i] !== 0x0a) i++; // comment
+      if (bytes[i] === 0x23)
+        while (i < max && bytes[i] !== 0x0a) i++; // comment
       else i++;
     }
     const start = i;

@@ -12,7 +12,16 @@ export type ExrPixelType = (typeof EXR_PIXEL_TYPES)[number];
 export const EXR_COMPRESSIONS = ['none', 'rle', 'zips', 'zip', 'piz', 'pxr24', 'b44', 'b44a', 'dwaa', 'dwab'] as const;
 export type ExrCompression = (typeof EXR_COMPRESSIONS)[number];
 const LINES_PER_BLOCK: Record<ExrCompression, number> = {
-  none: 1, rle: 1, zips: 1, zip: 16, piz: 32, pxr24: 16, b44: 32, b44a: 32, dwaa: 32, dwab: 256,
+  none: 1,
+  rle: 1,
+  zips: 1,
+  zip: 16,
+  piz: 32,
+  pxr24: 16,
+  b44: 32,
+  b44a: 32,
+  dwaa: 32,
+  dwab: 256,
 };
 
 export interface ExrChannel {
@@ -198,7 +207,9 @@ export function decodeExr(bytes: Uint8Array, options: ExrOptions = {}): ExrImage
   if (repeated >= 0) {
     const y = blockY[repeated];
     const missing = blockOf.indexOf(-1) * linesPerBlock;
-    fail(`line block ${repeated} repeats the lines from y=${y + dataWindow.yMin} of block ${blockOf[y / linesPerBlock]} (lines from y=${missing + dataWindow.yMin} are missing)`);
+    fail(
+      `line block ${repeated} repeats the lines from y=${y + dataWindow.yMin} of block ${blockOf[y / linesPerBlock]} (lines from y=${missing + dataWindow.yMin} are missing)`,
+    );
   }
   const bytesPerPixel = channels.map((c) => (c.type === 'half' ? 2 : 4));
   const lineBytes = bytesPerPixel.reduce((a, b) => a + b, 0) * width;
@@ -214,7 +225,8 @@ export function decodeExr(bytes: Uint8Array, options: ExrOptions = {}): ExrImage
     const expected = lines * lineBytes;
     const start = br.pos;
     let pix: Uint8Array = bytes;
-    if (size === expected) pix = bytes.subarray(start, start + size); // stored uncompressed (also allowed for compressed files)
+    if (size === expected)
+      pix = bytes.subarray(start, start + size); // stored uncompressed (also allowed for compressed files)
     else if (compression === 'none') pix = fail(`block ${b} has ${size} bytes, expected ${expected}`);
     else if (compression === 'zip' || compression === 'zips') {
       const raw = inflate(bytes.subarray(start, start + size), expected);
@@ -222,7 +234,12 @@ export function decodeExr(bytes: Uint8Array, options: ExrOptions = {}): ExrImage
       pix = undoZipPredictor(raw);
     } else if (compression === 'rle') pix = undoZipPredictor(decodeRle(bytes.subarray(start, start + size), expected));
     else {
-      const words = decompressPiz(bytes, start, size, channels.map((c) => ({ nx: width, ny: lines, size: c.type === 'half' ? 1 : 2 })));
+      const words = decompressPiz(
+        bytes,
+        start,
+        size,
+        channels.map((c) => ({ nx: width, ny: lines, size: c.type === 'half' ? 1 : 2 })),
+      );
       pix = new Uint8Array(words.buffer, words.byteOffset, words.byteLength);
     }
     const pv = new DataView(pix.buffer, pix.byteOffset, pix.byteLength);

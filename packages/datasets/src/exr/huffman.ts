@@ -22,7 +22,11 @@ const fail = (msg: string): never => {
 /** MSB-first bit reader over a byte range; reads past the end return zero bits (checked by the caller). */
 class BitReader {
   pos = 0; // bit position from `start`
-  constructor(private readonly bytes: Uint8Array, private readonly start: number, private readonly end: number) {}
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly start: number,
+    private readonly end: number,
+  ) {}
   peek(n: number): number {
     // n <= 24
     let v = 0;

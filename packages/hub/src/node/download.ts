@@ -141,7 +141,9 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
         discard();
         throw e;
       }
-      const why = timer.fired ? timer.error().message : `GET ${url}: the transfer was interrupted after ${received} of ${total ?? '?'} bytes (${(e as Error).message})`;
+      const why = timer.fired
+        ? timer.error().message
+        : `GET ${url}: the transfer was interrupted after ${received} of ${total ?? '?'} bytes (${(e as Error).message})`;
       if (record) throw new HubError(`${why}; the partial file ${part} is kept and the next call resumes it`, url, 0);
       discard();
       throw new HubError(`${why}; the server sent no ETag to resume against, so the partial file was deleted`, url, 0);

@@ -1,15 +1,4 @@
-import {
-  BatchNorm2d,
-  Conv2d,
-  ConvTranspose2d,
-  GELU,
-  GeluMlp,
-  Identity,
-  LayerNorm,
-  Linear,
-  ReLU,
-  Sequential,
-} from '@anydepth/core';
+import { BatchNorm2d, Conv2d, ConvTranspose2d, GELU, GeluMlp, Identity, LayerNorm, Linear, ReLU, Sequential } from '@anydepth/core';
 import type { EmitContext } from '../emit-context.js';
 import type { Value } from '../graph-builder.js';
 import { emitForward, registerEmitter } from '../registry.js';
@@ -63,7 +52,9 @@ function convTranspose2d(ctx: EmitContext, m: ConvTranspose2d, x: Value): Value 
 
 function batchNorm2d(ctx: EmitContext, m: BatchNorm2d, x: Value): Value {
   if (!m.runningMean || !m.runningVar) {
-    throw new Error(`ONNX export: BatchNorm2d at '${ctx.pathOf(m)}' has no running statistics (track_running_stats=False); only inference BatchNorm is exported`);
+    throw new Error(
+      `ONNX export: BatchNorm2d at '${ctx.pathOf(m)}' has no running statistics (track_running_stats=False); only inference BatchNorm is exported`,
+    );
   }
   const g = ctx.g;
   const c = m.numFeatures;

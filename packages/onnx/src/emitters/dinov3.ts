@@ -101,7 +101,12 @@ export function registerDinov3Emitters(): void {
   registerEmitter(Attention, { forward: attention });
   registerEmitter(Block, {
     forward: (ctx, m, x, args) =>
-      residualBlock(ctx, { norm1: m.norm1, attention: m.attention, layerScale1: m.layerScale1, norm2: m.norm2, mlp: m.mlp, layerScale2: m.layerScale2 }, x, args),
+      residualBlock(
+        ctx,
+        { norm1: m.norm1, attention: m.attention, layerScale1: m.layerScale1, norm2: m.norm2, mlp: m.mlp, layerScale2: m.layerScale2 },
+        x,
+        args,
+      ),
   });
   registerEmitter(PatchEmbeddings, { forward: (ctx, m, image) => tokenSequence(ctx, m, patchMap(ctx, m, image)) });
   registerEmitter(DinoVisionTransformer, {
