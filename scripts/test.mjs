@@ -12,9 +12,10 @@ const workspaces = ['packages', 'examples']
 for (const ws of workspaces) rmSync(join(ws, 'test-results.json'), { force: true });
 
 const started = Date.now();
-// Lint first (Biome, configured in biome.json to the code's existing style): seconds, and a failure here is cheap to fix.
-const lint = spawnSync('npx', ['biome', 'lint', '.'], { cwd: root, stdio: 'inherit' });
-if (lint.status !== 0) console.log('\nbiome lint failed (npm run lint shows the diagnostics)');
+// Format and lint first (Biome, biome.json): seconds, and a failure here is cheap to fix (`npm run format` rewrites the
+// files, `npm run check` shows what is left).
+const lint = spawnSync('npx', ['biome', 'check', '.'], { cwd: root, stdio: 'inherit' });
+if (lint.status !== 0) console.log('\nbiome check failed: run `npm run format`, then `npm run check` for the lint diagnostics');
 const turbo = spawnSync('npx', ['turbo', 'run', 'build', 'typecheck', 'test', '--concurrency=2', '--output-logs=full', ...process.argv.slice(2)], {
   cwd: root,
   stdio: 'inherit',
@@ -36,5 +37,5 @@ for (const ws of workspaces) {
 }
 console.log(`\nTest summary (${((Date.now() - started) / 1000).toFixed(0)} s):\n${rows.join('\n')}`);
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
-console.log(`lint: ${lint.status === 0 ? 'passed' : 'FAILED'}`);
+console.log(`format + lint: ${lint.status === 0 ? 'passed' : 'FAILED'}`);
 process.exit(lint.status !== 0 || turbo.status !== 0 || failed > 0 ? 1 : 0);

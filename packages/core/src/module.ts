@@ -180,9 +180,18 @@ export class Module {
 
   /** Sets training mode on this module and all descendants. */
   train(mode = true): this {
-    for (const [, m] of this.namedModules()) m.training = mode;
+    for (const [, m] of this.namedModules()) {
+      m.training = mode;
+      if (mode) m.releaseInferenceCaches();
+    }
     return this;
   }
+
+  /**
+   * Drops what this module keeps only for eval-mode speed (a convolution's folded BatchNorm weights); called when it
+   * enters training mode, where the weights change every step and such caches would only hold memory.
+   */
+  protected releaseInferenceCaches(): void {}
 
   eval(): this {
     return this.train(false);

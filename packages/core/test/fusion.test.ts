@@ -182,6 +182,20 @@ for (const backend of ['cpu', 'wasm'] as const) {
       model.dispose();
       expect(tf.memory().numTensors).toBe(before);
     });
+
+    it('drops the kept fold when the module enters training mode (its weights then change every step)', () => {
+      const seq = block(new Conv2d(8, 16, 3, { padding: 1 })).eval();
+      const input = x();
+      const before = tf.memory().numTensors;
+      tf.dispose(seq.forward(input));
+      expect(tf.memory().numTensors).toBe(before + 2); // folded weight and bias
+      expect((seq.layers[0] as Conv2d).foldCache).not.toBeNull();
+      seq.train();
+      expect((seq.layers[0] as Conv2d).foldCache).toBeNull();
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose(input);
+      seq.dispose();
+    });
   });
 }
 

@@ -154,6 +154,10 @@ export class Conv2d extends Layer {
     this.folded = cache;
   }
 
+  protected override releaseInferenceCaches(): void {
+    this.setFoldCache(null);
+  }
+
   override dispose(): void {
     this.setFoldCache(null);
     super.dispose();
