@@ -11,8 +11,8 @@
 //                                 [--winograd-threads 2] [--xnnpack-threads 1]
 // On wasm the project runs as `anydepth predict` does: stride-1 3×3 convs in our Winograd kernel
 // (`registerInferenceKernels`, --winograd-threads, default the machine's cores; 0 = stock XNNPACK only) and
-// everything else in tfjs-backend-wasm's XNNPACK (--xnnpack-threads, default 1 as in predict; more uses
-// `useThreadedWasm`).
+// everything else in tfjs-backend-wasm's XNNPACK (--xnnpack-threads, default the machine's cores as in predict,
+// through `useThreadedWasm`; 1 = the stock single-threaded backend).
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import * as ort from 'onnxruntime-node';
@@ -39,8 +39,8 @@ const { values } = parseArgs({
     stages: { type: 'boolean', default: false },
     /** Threads of our Winograd conv on wasm (0: off, every conv in XNNPACK). */
     'winograd-threads': { type: 'string', default: String(availableParallelism()) },
-    /** tfjs-backend-wasm XNNPACK threads (1: the stock backend, as `anydepth predict` uses). */
-    'xnnpack-threads': { type: 'string', default: '1' },
+    /** tfjs-backend-wasm XNNPACK threads (default the machine's cores, as `anydepth predict` runs; 1: the stock backend). */
+    'xnnpack-threads': { type: 'string', default: String(availableParallelism()) },
     /** Untimed runs of each side before timing (wasm / ORT allocations and kernel set-up). */
     warmup: { type: 'string', default: '1' },
   },
