@@ -8,7 +8,7 @@
 //
 //   npx tsx bench/onnx-runtime.ts [--models anydepth-vits16,dav2-vits] [--sizes 384,768] [--backends wasm[,cpu]]
 //                                 [--runs 3] [--cpu-runs 1] [--cpu-sizes 64] [--threads 2] [--warmup 1] [--stages]
-//                                 [--winograd-threads 2] [--xnnpack-threads 1]
+//                                 [--winograd-threads N] [--xnnpack-threads N] (N: the cores)
 // On wasm the project runs as `anydepth predict` does: stride-1 3×3 convs in our Winograd kernel
 // (`registerInferenceKernels`, --winograd-threads, default the machine's cores; 0 = stock XNNPACK only) and
 // everything else in tfjs-backend-wasm's XNNPACK (--xnnpack-threads, default the machine's cores as in predict,

@@ -35,7 +35,7 @@ export { TorchCheckpoint, MAX_PICKLE_BYTES } from './checkpoint/torch-zip.js';
 export { SafetensorsCheckpoint } from './checkpoint/safetensors-checkpoint.js';
 export { ShardedCheckpoint } from './checkpoint/sharded.js';
 export { DEFAULT_MAX_MODEL_BYTES, type ConfigLimits, checkSizeFields, checkBlockIndices, checkParameterBudget } from './config-limits.js';
-export { fourEvenIntervals, swigluHiddenDim } from './vit-config.js';
+export { VIT_FIELD_LIMITS, fourEvenIntervals, swigluHiddenDim } from './vit-config.js';
 export { VisionTransformerBase, MultiHeadAttentionBase } from './layers/vit-base.js';
 export { attentionHeads } from './layers/head-geometry.js';
 export { patchTokens } from './layers/patch-tokens.js';

@@ -18,3 +18,17 @@ export function swigluHiddenDim(embedDim: number, ffnRatio: number, alignTo = 8)
   const d = Math.trunc(embedDim * ffnRatio * (2 / 3));
   return d + ((alignTo - (d % alignTo)) % alignTo);
 }
+
+/**
+ * Upper bounds of a ViT config's size fields, far above every released model (DINOv3 ViT-7B: D 4096, 40 blocks,
+ * 32 heads, hidden 8192), so that an untrusted `config.json` or checkpoint header is refused before allocation.
+ */
+export const VIT_FIELD_LIMITS = {
+  patchSize: 256,
+  inChannels: 64,
+  embedDim: 16_384,
+  depth: 512,
+  numHeads: 512,
+  ffnHiddenDim: 131_072,
+  numRegisterTokens: 1024,
+} as const;

@@ -1,4 +1,12 @@
-import { type ConfigLimits, checkBlockIndices, checkParameterBudget, checkSizeFields, fourEvenIntervals, swigluHiddenDim } from '@anydepth/core/internal';
+import {
+  type ConfigLimits,
+  checkBlockIndices,
+  checkParameterBudget,
+  checkSizeFields,
+  fourEvenIntervals,
+  swigluHiddenDim,
+  VIT_FIELD_LIMITS,
+} from '@anydepth/core/internal';
 
 /**
  * DINOv2 ViT hyper-parameters and the registry of released backbones (official
@@ -90,17 +98,8 @@ export function dinov2Config(input: Dinov2ConfigInput, limits: Dinov2ConfigLimit
   return config;
 }
 
-/** Upper bounds of each size field: a config read from an untrusted file is refused before allocation. */
-export const DINOV2_FIELD_LIMITS = {
-  patchSize: 256,
-  inChannels: 64,
-  embedDim: 16_384,
-  depth: 512,
-  numHeads: 512,
-  ffnHiddenDim: 131_072,
-  numRegisterTokens: 1024,
-  posEmbedGrid: 1024,
-} as const;
+/** Upper bounds of each size field (core's `VIT_FIELD_LIMITS` plus the position grid): an untrusted config is refused before allocation. */
+export const DINOV2_FIELD_LIMITS = { ...VIT_FIELD_LIMITS, posEmbedGrid: 1024 } as const;
 
 export { DEFAULT_MAX_MODEL_BYTES } from '@anydepth/core/internal';
 

@@ -2,7 +2,15 @@
  * DINOv3 ViT hyper-parameters (spec architecture.md §2.1; DINOV3:dinov3/hub/backbones.py) and the
  * presets of the released LVD-1689M backbones.
  */
-import { type ConfigLimits, checkBlockIndices, checkParameterBudget, checkSizeFields, fourEvenIntervals, swigluHiddenDim } from '@anydepth/core/internal';
+import {
+  type ConfigLimits,
+  checkBlockIndices,
+  checkParameterBudget,
+  checkSizeFields,
+  fourEvenIntervals,
+  swigluHiddenDim,
+  VIT_FIELD_LIMITS,
+} from '@anydepth/core/internal';
 
 /** Feed-forward type: plain `fc1 → GELU → fc2` (S/B/L) or SwiGLU (the "plus" models). */
 export type FfnType = 'mlp' | 'swiglu';
@@ -56,19 +64,8 @@ export interface DinoV3ConfigInput {
 
 export { type ConfigLimits, DEFAULT_MAX_MODEL_BYTES } from '@anydepth/core/internal';
 
-/**
- * Upper bounds of each size field, far above every released model (ViT-7B: D 4096, 40 blocks, 32 heads,
- * hidden 8192), so that an untrusted `config.json` or checkpoint header is refused before allocation.
- */
-export const DINOV3_FIELD_LIMITS = {
-  patchSize: 256,
-  inChannels: 64,
-  embedDim: 16_384,
-  depth: 512,
-  numHeads: 512,
-  ffnHiddenDim: 131_072,
-  numRegisterTokens: 1024,
-} as const;
+/** Upper bounds of each size field (core's `VIT_FIELD_LIMITS`): an untrusted config is refused before allocation. */
+export const DINOV3_FIELD_LIMITS = VIT_FIELD_LIMITS;
 
 /** The number of parameters of an encoder with this config (HF layout: no K bias, LayerScale, masked token). */
 export function dinov3ParameterCount(c: DinoV3Config): number {
