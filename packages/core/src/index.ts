@@ -35,7 +35,7 @@ export {
   attentionTileRows,
   DEFAULT_ATTENTION_TILE_BYTES,
 } from './layers/attention.js';
-export { recomputeGrad } from './recompute.js';
+export { recomputeGrad, recomputeChain, type RecomputeSegment } from './recompute.js';
 export { centerPad, centerPaddingFor, type Padding } from './center-padding.js';
 export { type Intrinsics, intrinsicsFromFov } from './intrinsics.js';
 export { type FlopInput, type FlopReport, type FlopSize, bilinearMacs, conv2dMacs, convTranspose2dMacs, flopGrid, flopReport } from './flops.js';

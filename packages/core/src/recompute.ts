@@ -29,7 +29,7 @@ export function recomputeGrad(module: Module | readonly Module[], f: (x: tf.Tens
       const state = (tf.engine() as unknown as { state: { activeTape: unknown } }).state;
       const outerTape = state.activeTape;
       try {
-        const grads = tf.grads((xx: tf.Tensor) => tf.sum(tf.mul(f(xx), dy)))([saved[0], ...params]);
+        const grads = tf.grads((xx: tf.Tensor) => f(xx))([saved[0], ...params], dy); // VJP with dy: no f·dy product
         return grads.map((g, i) => g ?? tf.zerosLike(i === 0 ? saved[0] : params[i - 1]));
       } finally {
         state.activeTape = outerTape;
@@ -47,6 +47,75 @@ export function recomputeGrad(module: Module | readonly Module[], f: (x: tf.Tens
   const env = tf.env();
   const testMode = env.getBool('IS_TEST');
   if (testMode) env.set('IS_TEST', false);
+  try {
+    return op(x, ...params);
+  } finally {
+    if (testMode) env.set('IS_TEST', true);
+  }
+}
+
+/** One step of a `recomputeChain`: the modules whose trainable parameters `f` reads, and `f` itself. */
+export interface RecomputeSegment {
+  modules: readonly Module[];
+  f: (x: tf.Tensor) => tf.Tensor;
+}
+
+/**
+ * `fₙ(…f₁(x))` as ONE custom-gradient op whose backward pass walks the segments from the last to the first,
+ * recomputing each from its saved input and freeing each segment's input and output gradient as soon as the
+ * previous segment's are made. Memory during the backward pass: the segments' inputs still to be used, one
+ * output gradient and one segment's recomputation. With `recomputeGrad` per segment instead, tfjs' tape keeps the
+ * output gradient of every segment until the whole backward pass ends (one full-size tensor per segment). Same
+ * gradients and BatchNorm statistics as the plain chain (running statistics are updated once, by the forward).
+ */
+export function recomputeChain(segments: readonly RecomputeSegment[], x: tf.Tensor): tf.Tensor {
+  if (segments.length === 0) throw new Error('recomputeChain: no segments');
+  const paramsOf = segments.map((s) => s.modules.flatMap((m) => m.trainableParameters()));
+  const params = paramsOf.flat();
+  const modules = segments.flatMap((s) => s.modules);
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const input = args[0] as tf.Tensor;
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const inputs: tf.Tensor[] = [input];
+    let y = input;
+    segments.forEach((segment, i) => {
+      y = tf.tidy(() => segment.f(inputs[i]));
+      if (i < segments.length - 1) inputs.push(y);
+    });
+    save(inputs);
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
+      const buffers = modules.flatMap((m) => m.namedBuffers()).map(([, b]) => ({ b, copy: tf.clone(b) }));
+      const state = (tf.engine() as unknown as { state: { activeTape: unknown } }).state;
+      const outerTape = state.activeTape;
+      const paramGrads: tf.Tensor[][] = new Array(segments.length);
+      let g = dy;
+      try {
+        for (let i = segments.length - 1; i >= 0; i--) {
+          const seg = segments[i];
+          const upstream = g;
+          // Each inner tf.grads starts a fresh tape and drops the engine's active one when done; the outer pass
+          // still needs it (see recomputeGrad), so it is put back every time.
+          const grads = tf.grads((xx: tf.Tensor) => seg.f(xx))([saved[i], ...paramsOf[i]], upstream); // VJP with dy: no f·dy product
+          state.activeTape = outerTape;
+          g = grads[0] ?? tf.zerosLike(saved[i]);
+          paramGrads[i] = paramsOf[i].map((p, j) => grads[j + 1] ?? tf.zerosLike(p));
+          if (upstream !== dy) upstream.dispose();
+          if (i > 0) saved[i].dispose(); // an intermediate of this op: nobody else holds it
+        }
+      } finally {
+        state.activeTape = outerTape;
+        for (const { b, copy } of buffers) {
+          b.assign(copy);
+          copy.dispose();
+        }
+      }
+      return [g, ...paramGrads.flat()];
+    };
+    return { value: y, gradFunc };
+  });
+  const env = tf.env();
+  const testMode = env.getBool('IS_TEST');
+  if (testMode) env.set('IS_TEST', false); // see recomputeGrad: BatchNorm's running-statistics update is intended
   try {
     return op(x, ...params);
   } finally {

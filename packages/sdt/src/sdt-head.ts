@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BatchNorm2d, type Layer, Module, ReLU, type Sequential, recomputeGrad } from '@anydepth/core';
+import { BatchNorm2d, type Layer, Module, ReLU, type RecomputeSegment, type Sequential, recomputeChain, recomputeGrad } from '@anydepth/core';
 import { type HeadFeature, checkFeatures } from './features.js';
 import { outputHead } from './output-head.js';
 import { SpatialDetailEnhancer } from './spatial-detail-enhancer.js';
@@ -102,13 +102,8 @@ export class SDTHead extends Module {
    */
   private block(block: Sequential, x: tf.Tensor): tf.Tensor {
     if (!(this.training && this.recompute)) return block.forward(x);
-    const segments: Layer[][] = [];
-    for (const layer of block.layers) {
-      if (segments.length && (layer instanceof BatchNorm2d || layer instanceof ReLU)) segments[segments.length - 1].push(layer);
-      else segments.push([layer]);
-    }
     let y = x;
-    for (const seg of segments) {
+    for (const seg of segmentsOf(block)) {
       const next = recomputeGrad(seg, (t) => seg.reduce((a, layer) => layer.forward(a), t), y);
       if (y !== x) y.dispose();
       y = next;
@@ -132,8 +127,40 @@ export class SDTHead extends Module {
     return { fused, sde, up1_1, up1, ref1, up2, ref2, logits };
   }
 
-  /** features: L × `{ patches: [B, h, w, D_i], cls?: [B, D_i] }` → logits [B, 16h, 16w, outChannels]. */
+  /**
+   * features: L × `{ patches: [B, h, w, D_i], cls?: [B, D_i] }` → logits [B, 16h, 16w, outChannels]. Training with
+   * `recompute` runs the blocks after the Spatial Detail Enhancer as one `recomputeChain` of the same segments
+   * `forwardStages` recomputes one by one: the backward pass then frees each segment's input and output gradient
+   * as it goes (the batch-2, 256-px, C = 256 step fits the 4 GiB wasm heap).
+   */
   forward(features: readonly HeadFeature[]): tf.Tensor {
-    return tf.tidy(() => this.forwardStages(features).logits);
+    if (!(this.training && this.recompute)) return tf.tidy(() => this.forwardStages(features).logits);
+    return tf.tidy(() => {
+      checkFeatures('SDTHead', features, this.inChannels);
+      const sde = this.detailEnhancer.forward(this.weightedFusion.forward(features)); // [B, h, w, C]
+      const blocks = [
+        this.upsample1.dysample1,
+        this.upsample1.dysample2,
+        this.refinement1,
+        this.upsample2.dysample1,
+        this.upsample2.dysample2,
+        this.refinement2,
+        this.outputConv,
+      ];
+      const segments: RecomputeSegment[] = blocks
+        .flatMap((b) => segmentsOf(b))
+        .map((seg) => ({ modules: seg, f: (t: tf.Tensor) => seg.reduce((a, layer) => layer.forward(a), t) }));
+      return recomputeChain(segments, sde); // [B, 16h, 16w, out]
+    });
   }
+}
+
+/** A block's recomputation segments: each layer with the BatchNorm / ReLU layers that follow it. */
+function segmentsOf(block: Sequential): Layer[][] {
+  const segments: Layer[][] = [];
+  for (const layer of block.layers) {
+    if (segments.length && (layer instanceof BatchNorm2d || layer instanceof ReLU)) segments[segments.length - 1].push(layer);
+    else segments.push([layer]);
+  }
+  return segments;
 }
