@@ -7,7 +7,7 @@
  * Medians over the timed steps after warm-up (cpu: 1 warm-up + 3 timed steps by default).
  *
  *   npx turbo run build --filter=@anydepth/sdt... --filter=@anydepth/dinov3... --filter=@anydepth/kernels...
- *   npx tsx bench/train-step.ts [--size 256] [--batch 2] [--fusion 256] [--steps 5] [--cpu-steps 3] [--skip-cpu] [--profile] [--recompute] [--head-only] [--memory-profile]
+ *   npx tsx bench/train-step.ts [--size 256] [--batch 2] [--fusion 256] [--steps 5] [--cpu-steps 3] [--skip-cpu] [--profile] [--recompute] [--head-only] [--memory-profile] [--threads N]
  *
  * --recompute: the head recomputes its upsampling/refinement/output blocks in the backward pass (`SDTHead.recompute`),
  * keeping only the blocks' inputs; --head-only skips the encoder + head phase (and the cpu phase).
@@ -17,9 +17,10 @@
  * without --recompute; with it (one `recomputeChain` over the head's blocks) it ran in 3.8 GiB. This script
  * reports the wasm heap size after each phase.
  */
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { ensureGradients, useBackend } from '@anydepth/core';
+import { useThreadedWasm } from '@anydepth/core/node';
 import { DinoVisionTransformer } from '@anydepth/dinov3';
 import { registerTrainingKernels } from '@anydepth/kernels';
 import { type HeadFeature, SDTHead, countSdtFlops } from '@anydepth/sdt';
@@ -185,10 +186,13 @@ async function main(): Promise<void> {
       `(forward + two backward products) → caching can save at most ${((encoderGflop + (6 * flops.macs) / 1e9) / ((6 * flops.macs) / 1e9)).toFixed(2)}× by FLOPs`,
   );
 
-  await useBackend('wasm');
+  // XNNPACK threads (--threads, default the cores; 1 = the stock single-threaded backend).
+  const threads = Number(opt('threads', String(availableParallelism())));
+  if (threads > 1) await useThreadedWasm({ threads });
+  else await useBackend('wasm');
   const added = registerTrainingKernels();
   console.log(`registered ${added.join(', ')}`);
-  console.log(`batch ${batch}, ${size} px, recompute ${recompute}`);
+  console.log(`batch ${batch}, ${size} px, recompute ${recompute}, XNNPACK ${threads} thread(s)`);
   if (args.includes('--memory-profile')) {
     // One step under tf.profile: the peak of live tensor bytes and the kernels that allocate most.
     const m = makeSetup(false);

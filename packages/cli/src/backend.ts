@@ -15,6 +15,14 @@ function hasNavigatorGpu(): boolean {
  * (bench/onnx-runtime.ts). Returns the active backend's name.
  */
 export async function startInferenceBackend(name: BackendName, log: (line: string) => void): Promise<string> {
+  return startBackend(name, log, { winograd: true });
+}
+
+/**
+ * `useBackend`, with wasm on every core: XNNPACK through `useThreadedWasm` and, with `winograd`, our Winograd conv
+ * (inference; training keeps tfjs' forward kernels and adds the training kernels itself).
+ */
+export async function startBackend(name: BackendName, log: (line: string) => void, options: { winograd: boolean }): Promise<string> {
   let wanted: BackendName = name;
   if (name === 'auto') {
     const tensorflow = await useBackend('tensorflow').catch(() => null);
@@ -33,7 +41,9 @@ export async function startInferenceBackend(name: BackendName, log: (line: strin
   } else {
     backend = await useBackend(wanted);
   }
-  if (backend === 'wasm') {
+  if (backend === 'wasm' && !options.winograd) {
+    if (threads > 1) log(`wasm: ${threads} thread(s)`);
+  } else if (backend === 'wasm') {
     const winograd = await registerInferenceKernels({ threads }).catch((e: Error) => {
       log(`note: the Winograd conv kernel is off (${e.message}); XNNPACK runs every convolution`);
       return [];
@@ -45,7 +55,14 @@ export async function startInferenceBackend(name: BackendName, log: (line: strin
 
 /** `startInferenceBackend` with backend errors as CLI errors. */
 export async function startInferenceBackendOrFail(name: BackendName, log: (line: string) => void): Promise<string> {
-  return startInferenceBackend(name, log).catch((e: Error) => {
+  return startBackend(name, log, { winograd: true }).catch((e: Error) => {
+    throw new CliError(e.message);
+  });
+}
+
+/** The training backend (wasm: XNNPACK on every core) with backend errors as CLI errors. */
+export async function startTrainingBackendOrFail(name: BackendName, log: (line: string) => void): Promise<string> {
+  return startBackend(name, log, { winograd: false }).catch((e: Error) => {
     throw new CliError(e.message);
   });
 }

@@ -20,10 +20,11 @@ describe('anydepth train', () => {
     const config = join(dir, 'config.json');
     writeFileSync(config, JSON.stringify({ procedural: 8, valProcedural: 2, size: 32, epochs: 1, batchSize: 4, seed: 3, backend: 'wasm' }));
     const out = join(dir, 'run');
-    const r = await cli(['train', '--config', config, '--out', out, '--epochs', '2']);
+    const r = await cli(['train', '--config', config, '--out', out, '--epochs', '2', '--recompute']);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/backend wasm; 8 training sample\(s\), 2 validation at 32×32/);
+    expect(r.out).toContain("recompute: the head's blocks are recomputed in the backward pass");
     expect(r.out).toMatch(/held-out AbsRel \d\.\d{4} δ1 \d\.\d{4}; constant-disparity baseline AbsRel/);
     for (const f of ['model.safetensors', 'checkpoint.safetensors', 'train.jsonl', 'curves.png']) expect(existsSync(join(out, f))).toBe(true);
     const steps = readFileSync(join(out, 'train.jsonl'), 'utf8')

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type BackendName, useBackend } from '@anydepth/core';
+import type { BackendName } from '@anydepth/core';
 import { openSafetensors, writeFileAtomic } from '@anydepth/core/node';
 import { listSamples } from '@anydepth/datasets/node';
 import { registerTrainingKernels } from '@anydepth/kernels';
@@ -18,6 +18,7 @@ import {
   subsetSource,
   trainAnyDepth,
 } from '@anydepth/train';
+import { startTrainingBackendOrFail } from '../backend.js';
 import { CliError, UsageError } from '../errors.js';
 import { Progress } from '../progress.js';
 
@@ -57,6 +58,8 @@ Optimisation:
                           ${TRAIN_DEFAULTS.featureCacheRotationSteps} with --cache-features, which needs a finite set)
   --no-flip               disable horizontal flips (default: flips ${TRAIN_DEFAULTS.flip ? 'on' : 'off'})
   --cache-features        cache the frozen encoder's features on disk (<out>/features)
+  --recompute             recompute the SDT head's blocks in the backward pass instead of keeping their
+                          activations (one extra head forward per step; batch 2 at 256 px then fits wasm's 4 GiB)
   --checkpoint-every <n>  steps between checkpoints (default: one epoch)
   --validate-every <n>    steps between validations (default: one epoch)
   --no-resume             start over even if <out>/checkpoint.safetensors exists
@@ -96,6 +99,7 @@ const OPTIONS = {
   'rotation-steps': { type: 'string' },
   'no-flip': { type: 'boolean' },
   'cache-features': { type: 'boolean' },
+  recompute: { type: 'boolean' },
   'checkpoint-every': { type: 'string' },
   'validate-every': { type: 'string' },
   'no-resume': { type: 'boolean' },
@@ -212,12 +216,15 @@ export async function runTrain(argv: string[], log: (line: string) => void): Pro
   const train = datasetOrProcedural(s, 'train', size)!;
   const val = datasetOrProcedural(s, 'val', size);
 
-  const backend = await useBackend(backendName as BackendName).catch((e: Error) => {
-    throw new CliError(e.message);
-  });
+  const backend = await startTrainingBackendOrFail(backendName as BackendName, log);
   if (backend === 'wasm' || backend === 'cpu') registerTrainingKernels({ backends: [backend] });
   const model = buildModel(String(s.model ?? DEFAULT_TRAIN_MODEL), seed);
   if (s.weights) loadInitialWeights(model, String(s.weights), log);
+  if (s.recompute) {
+    if (!('recompute' in model.decoder)) throw new UsageError('train: --recompute needs an SDT head');
+    (model.decoder as { recompute: boolean }).recompute = true;
+    log("recompute: the head's blocks are recomputed in the backward pass");
+  }
   log(
     `backend ${backend}; ${train.length} training sample(s)${val ? `, ${val.length} validation` : ''} at ${size}×${size}; ${model.numParameters({ trainableOnly: true })} trainable parameters → ${out}`,
   );
