@@ -14,44 +14,7 @@ import type { Module } from './module.js';
  * statistics are a function of `x`). `f` must be deterministic given `x` and the parameters.
  */
 export function recomputeGrad(module: Module | readonly Module[], f: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor): tf.Tensor {
-  const modules = Array.isArray(module) ? module : [module as Module];
-  const params = modules.flatMap((m) => m.trainableParameters());
-  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const input = args[0] as tf.Tensor;
-    const save = args[args.length - 1] as tf.GradSaveFunc;
-    save([input]);
-    const value = f(input);
-    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
-      const buffers = modules.flatMap((m) => m.namedBuffers()).map(([, b]) => ({ b, copy: tf.clone(b) }));
-      // The outer backward pass runs at gradient depth 0, so this inner tf.grads starts a fresh tape
-      // and, when done, drops the engine's active tape: the outer pass still needs it (it disposes
-      // its saved tensors from it), so it is put back.
-      const state = (tf.engine() as unknown as { state: { activeTape: unknown } }).state;
-      const outerTape = state.activeTape;
-      try {
-        const grads = tf.grads((xx: tf.Tensor) => f(xx))([saved[0], ...params], dy); // VJP with dy: no f·dy product
-        return grads.map((g, i) => g ?? tf.zerosLike(i === 0 ? saved[0] : params[i - 1]));
-      } finally {
-        state.activeTape = outerTape;
-        for (const { b, copy } of buffers) {
-          b.assign(copy);
-          copy.dispose();
-        }
-      }
-    };
-    return { value, gradFunc };
-  });
-  // tfjs' test-mode check (IS_TEST) counts the data ids a custom-gradient forward leaves behind and
-  // takes a variable assignment inside it (BatchNorm's running statistics) for a leak; it is off
-  // outside tests. The assignment is intended here, so the check is paused for this one op.
-  const env = tf.env();
-  const testMode = env.getBool('IS_TEST');
-  if (testMode) env.set('IS_TEST', false);
-  try {
-    return op(x, ...params);
-  } finally {
-    if (testMode) env.set('IS_TEST', true);
-  }
+  return recomputeChain([{ modules: Array.isArray(module) ? module : [module as Module], f }], x);
 }
 
 /** One step of a `recomputeChain`: the modules whose trainable parameters `f` reads, and `f` itself. */
@@ -93,8 +56,9 @@ export function recomputeChain(segments: readonly RecomputeSegment[], x: tf.Tens
         for (let i = segments.length - 1; i >= 0; i--) {
           const seg = segments[i];
           const upstream = g;
-          // Each inner tf.grads starts a fresh tape and drops the engine's active one when done; the outer pass
-          // still needs it (see recomputeGrad), so it is put back every time.
+          // The outer backward pass runs at gradient depth 0, so each inner tf.grads starts a fresh tape and, when
+          // done, drops the engine's active one: the outer pass still needs it (it disposes its saved tensors from
+          // it), so it is put back every time.
           const grads = tf.grads((xx: tf.Tensor) => seg.f(xx))([saved[i], ...paramsOf[i]], upstream); // VJP with dy: no f·dy product
           state.activeTape = outerTape;
           g = grads[0] ?? tf.zerosLike(saved[i]);
@@ -115,7 +79,10 @@ export function recomputeChain(segments: readonly RecomputeSegment[], x: tf.Tens
   });
   const env = tf.env();
   const testMode = env.getBool('IS_TEST');
-  if (testMode) env.set('IS_TEST', false); // see recomputeGrad: BatchNorm's running-statistics update is intended
+  // tfjs' test-mode check (IS_TEST) counts the data ids a custom-gradient forward leaves behind and takes a variable
+  // assignment inside it (BatchNorm's running statistics) for a leak; it is off outside tests. The assignment is
+  // intended here, so the check is paused for this one op.
+  if (testMode) env.set('IS_TEST', false);
   try {
     return op(x, ...params);
   } finally {
