@@ -3,14 +3,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import { wasmThreads } from '@anydepth/core/node';
 import { registeredInferenceKernels, unregisterInferenceKernels, winogradState } from '@anydepth/kernels';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startInferenceBackend } from '../src/backend.js';
+import { startBackend } from '../src/backend.js';
 
 afterAll(() => unregisterInferenceKernels());
 
-describe('startInferenceBackend (predict, eval)', () => {
+describe('startBackend for inference (predict, eval)', () => {
   it('starts wasm with XNNPACK and the Winograd conv on every core, and says so', async () => {
     const lines: string[] = [];
-    expect(await startInferenceBackend('wasm', (l) => lines.push(l))).toBe('wasm');
+    expect(await startBackend('wasm', (l) => lines.push(l), { winograd: true })).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
     const cores = availableParallelism();
     expect(wasmThreads()).toBe(cores > 1 ? cores : 0); // 0: the stock single-threaded backend
@@ -18,7 +18,7 @@ describe('startInferenceBackend (predict, eval)', () => {
     expect(winogradState.pool?.threads).toBe(cores);
     expect(lines).toEqual([`wasm: ${cores} thread(s), Winograd 3×3 convolutions`]);
     // A second start in the same process keeps the threaded backend (the thread count is fixed per process).
-    expect(await startInferenceBackend('wasm', (l) => lines.push(l))).toBe('wasm');
+    expect(await startBackend('wasm', (l) => lines.push(l), { winograd: true })).toBe('wasm');
     expect(lines).toHaveLength(2);
     const calls = winogradState.calls;
     const y = tf.tidy(() => tf.sum(tf.conv2d(tf.ones([1, 8, 8, 32]) as tf.Tensor4D, tf.ones([3, 3, 32, 32]) as tf.Tensor4D, 1, 'same')).dataSync()[0]);

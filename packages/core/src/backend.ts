@@ -29,6 +29,11 @@ export interface UseBackendOptions {
   importer?: (specifier: string) => Promise<unknown>;
   /** Log the chosen backend. */
   verbose?: boolean;
+  /**
+   * Starts the wasm backend in place of the stock initialisation wherever wasm is chosen (by name or by `'auto'`),
+   * e.g. `() => useThreadedWasm()` in Node for XNNPACK on every core. If it throws, the stock one runs.
+   */
+  startWasm?: () => Promise<unknown>;
 }
 
 const defaultImporter = (specifier: string): Promise<unknown> => import(/* @vite-ignore */ /* webpackIgnore: true */ specifier);
@@ -92,9 +97,19 @@ function hasNavigatorGpu(): boolean {
  */
 export async function useBackend(name: BackendName = 'auto', options: UseBackendOptions = {}): Promise<string> {
   const importer = options.importer ?? defaultImporter;
+  const start = async (candidate: Exclude<BackendName, 'auto'>): Promise<void> => {
+    if (candidate === 'wasm' && options.startWasm) {
+      const started = await options.startWasm().then(
+        () => tf.getBackend() === 'wasm',
+        () => false,
+      );
+      if (started) return;
+    }
+    await register(candidate, importer);
+    await activate(candidate);
+  };
   if (name !== 'auto') {
-    await register(name, importer);
-    await activate(name);
+    await start(name);
   } else {
     const candidates: Array<Exclude<BackendName, 'auto'>> = ['tensorflow'];
     if (hasNavigatorGpu()) candidates.push('webgpu');
@@ -103,8 +118,7 @@ export async function useBackend(name: BackendName = 'auto', options: UseBackend
     let chosen: string | null = null;
     for (const candidate of candidates) {
       try {
-        await register(candidate, importer);
-        await activate(candidate);
+        await start(candidate);
         chosen = candidate;
         break;
       } catch (e) {

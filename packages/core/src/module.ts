@@ -189,7 +189,8 @@ export class Module {
 
   /**
    * Drops what this module keeps only for eval-mode speed (a convolution's folded BatchNorm weights); called when it
-   * enters training mode, where the weights change every step and such caches would only hold memory.
+   * enters training mode, where the weights change every step and such caches would only hold memory, and on
+   * `dispose`.
    */
   protected releaseInferenceCaches(): void {}
 
@@ -287,6 +288,7 @@ export class Module {
    * a convolution's folded inference weights). The module cannot be used afterwards.
    */
   dispose(): void {
+    this.releaseInferenceCaches();
     for (const [, e] of this.entries) e.variable.dispose();
     for (const [, child] of this.children) child.dispose();
   }

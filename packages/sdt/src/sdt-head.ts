@@ -104,7 +104,7 @@ export class SDTHead extends Module {
     if (!(this.training && this.recompute)) return block.forward(x);
     let y = x;
     for (const seg of segmentsOf(block)) {
-      const next = recomputeGrad(seg, (t) => seg.reduce((a, layer) => layer.forward(a), t), y);
+      const next = recomputeGrad(seg.modules, seg.f, y);
       if (y !== x) y.dispose();
       y = next;
     }
@@ -147,20 +147,17 @@ export class SDTHead extends Module {
         this.refinement2,
         this.outputConv,
       ];
-      const segments: RecomputeSegment[] = blocks
-        .flatMap((b) => segmentsOf(b))
-        .map((seg) => ({ modules: seg, f: (t: tf.Tensor) => seg.reduce((a, layer) => layer.forward(a), t) }));
-      return recomputeChain(segments, sde); // [B, 16h, 16w, out]
+      return recomputeChain(blocks.flatMap(segmentsOf), sde); // [B, 16h, 16w, out]
     });
   }
 }
 
-/** A block's recomputation segments: each layer with the BatchNorm / ReLU layers that follow it. */
-function segmentsOf(block: Sequential): Layer[][] {
-  const segments: Layer[][] = [];
+/** A block's recomputation segments: each layer with the BatchNorm / ReLU layers that follow it, run in order. */
+function segmentsOf(block: Sequential): RecomputeSegment[] {
+  const groups: Layer[][] = [];
   for (const layer of block.layers) {
-    if (segments.length && (layer instanceof BatchNorm2d || layer instanceof ReLU)) segments[segments.length - 1].push(layer);
-    else segments.push([layer]);
+    if (groups.length && (layer instanceof BatchNorm2d || layer instanceof ReLU)) groups[groups.length - 1].push(layer);
+    else groups.push([layer]);
   }
-  return segments;
+  return groups.map((layers) => ({ modules: layers, f: (t: tf.Tensor) => layers.reduce((a, layer) => layer.forward(a), t) }));
 }

@@ -6,7 +6,7 @@ import { predict } from '@anydepth/model';
 import { loadImage } from '@anydepth/model/node';
 import { writeFileAtomic } from '@anydepth/core/node';
 import { CliError, UsageError } from '../errors.js';
-import { startInferenceBackendOrFail } from '../backend.js';
+import { startBackend } from '../backend.js';
 import { Progress } from '../progress.js';
 import { loadWeights } from '../weights.js';
 
@@ -69,7 +69,7 @@ export async function runEval(argv: string[], log: (line: string) => void): Prom
   if (values.limit) samples = samples.slice(0, Number(values.limit));
   if (samples.length === 0) throw new CliError(`no ${dataset} samples found under ${values.root}`);
 
-  await startInferenceBackendOrFail(values.backend as BackendName, log);
+  await startBackend(values.backend as BackendName, log, { winograd: true });
   const model = await loadWeights(values.weights!, log);
   const acc = new DepthMetricAccumulator();
   const progress = new Progress(samples.length, `eval ${dataset}`);

@@ -6,7 +6,7 @@ import { ANYDEPTH_INPUT, COLORMAPS, type ColormapName, DAV2_INPUT, getPreset, li
 import { presetHelp } from '@anydepth/model/internal';
 import { ImageReadError, OUTPUT_FORMATS, type OutputFormat, loadImage, outputName, writePredictionOutputs } from '@anydepth/model/node';
 import { CliError, UsageError } from '../errors.js';
-import { startInferenceBackendOrFail } from '../backend.js';
+import { startBackend } from '../backend.js';
 import { Progress } from '../progress.js';
 import { loadEstimator } from '../weights.js';
 
@@ -129,7 +129,7 @@ export async function runPredict(argv: string[], log: (line: string) => void, er
   }
   if (images.length === 0) return 1; // each failure is on stderr already
   if (estimate.bytes > 2 ** 30) log(`note: --size ${size} means up to ${estimate.tokens} tokens; one attention matrix takes ${gib(estimate.bytes)}`);
-  const backend = await startInferenceBackendOrFail(values.backend as BackendName, log);
+  const backend = await startBackend(values.backend as BackendName, log, { winograd: true });
   const estimator = await loadEstimator(values.weights, log, { preset: values.model });
   const progress = new Progress(images.length, 'predict');
   log(`backend ${backend}; ${images.length} image(s) → ${values.out}`);

@@ -18,7 +18,7 @@ import {
   subsetSource,
   trainAnyDepth,
 } from '@anydepth/train';
-import { startTrainingBackendOrFail } from '../backend.js';
+import { startBackend } from '../backend.js';
 import { CliError, UsageError } from '../errors.js';
 import { Progress } from '../progress.js';
 
@@ -216,7 +216,7 @@ export async function runTrain(argv: string[], log: (line: string) => void): Pro
   const train = datasetOrProcedural(s, 'train', size)!;
   const val = datasetOrProcedural(s, 'val', size);
 
-  const backend = await startTrainingBackendOrFail(backendName as BackendName, log);
+  const backend = await startBackend(backendName as BackendName, log, { winograd: false });
   if (backend === 'wasm' || backend === 'cpu') registerTrainingKernels({ backends: [backend] });
   const model = buildModel(String(s.model ?? DEFAULT_TRAIN_MODEL), seed);
   if (s.weights) loadInitialWeights(model, String(s.weights), log);

@@ -10,16 +10,10 @@ import type { Layer } from '../module.js';
  * (see fusion.ts). `bn` may be null (then only bias + activation are fused).
  */
 export function convBnAct(conv: Conv2d, bn: BatchNorm2d | null, activation: FusedActivation, x: tf.Tensor): tf.Tensor {
-  if (!bn) return conv.convolve(x, conv.weight, conv.bias, activation);
-  if (gradientRecording()) {
-    // Under a gradient tape the fold must be recorded so gradients reach the conv and BN parameters.
-    return tf.tidy(() => {
-      const { weight, bias } = foldBatchNorm(conv, bn);
-      return conv.convolve(x, weight, bias, activation);
-    });
-  }
-  const { weight, bias } = foldedWeights(conv, bn);
-  return conv.convolve(x, weight, bias, activation);
+  return tf.tidy(() => {
+    const { weight, bias } = foldedWeights(conv, bn);
+    return conv.convolve(x, weight, bias, activation);
+  });
 }
 
 /**
@@ -42,7 +36,8 @@ export function foldBatchNorm(conv: Conv2d, bn: BatchNorm2d | null): { weight: t
 
 /**
  * `foldBatchNorm(conv, bn)` kept between calls, owned by `conv` (disposed with it; do not dispose the
- * result). The fold is redone only when one of the six tensors it reads has changed: `Variable.assign`
+ * result; call it inside a `tf.tidy`). Under a gradient tape the fold is made fresh instead, so that gradients reach
+ * the conv and BatchNorm parameters; the caller's tidy releases it. The fold is redone only when one of the six tensors it reads has changed: `Variable.assign`
  * (loading weights, training steps, running-statistics updates) gives a variable a new data id, and the
  * cached fold remembers the ids it was made from. Keeping the same folded tensors matters for speed:
  * the wasm kernels cache their packed or Winograd-transformed filters by the filter's data id, so a fresh
@@ -50,6 +45,7 @@ export function foldBatchNorm(conv: Conv2d, bn: BatchNorm2d | null): { weight: t
  */
 export function foldedWeights(conv: Conv2d, bn: BatchNorm2d | null): { weight: tf.Tensor; bias: tf.Tensor | null } {
   if (!bn) return { weight: conv.weight, bias: conv.bias };
+  if (gradientRecording()) return foldBatchNorm(conv, bn);
   const sources = [conv.weight, conv.bias, bn.weight, bn.bias, bn.runningMean, bn.runningVar].map((t) => t?.dataId ?? null);
   const cached = conv.foldCache;
   if (cached && cached.bn === bn && cached.sources.every((id, i) => id === sources[i])) return cached;

@@ -158,11 +158,6 @@ export class Conv2d extends Layer {
     this.setFoldCache(null);
   }
 
-  override dispose(): void {
-    this.setFoldCache(null);
-    super.dispose();
-  }
-
   private checkInput(x: tf.Tensor): tf.Tensor4D {
     if (x.rank !== 4 || x.shape[3] !== this.inChannels) {
       throw new Error(`Conv2d: expected NHWC input with ${this.inChannels} channels, got [${x.shape}]`);
