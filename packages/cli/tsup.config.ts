@@ -1,11 +1,7 @@
-import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.shared.js';
 
-export default defineConfig({
-  entry: ['src/index.ts', 'src/bin.ts'],
-  format: ['esm', 'cjs'],
+export default packageBuild(['src/index.ts', 'src/bin.ts'], {
   dts: { entry: ['src/index.ts'] },
-  sourcemap: true,
-  clean: true,
-  target: 'es2022',
+  treeshake: false,
   external: ['sharp', /^@tensorflow\//],
 });

@@ -1,12 +1,5 @@
-import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.shared.js';
 
-export default defineConfig({
-  entry: ['src/index.ts', 'src/node.ts', 'src/internal.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'es2022',
-  treeshake: true,
+export default packageBuild(['src/index.ts', 'src/node.ts', 'src/internal.ts'], {
   external: ['@anydepth/core', '@anydepth/hub', '@tensorflow/tfjs-core'],
 });

@@ -1,11 +1,3 @@
-import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.shared.js';
 
-export default defineConfig({
-  entry: { index: 'src/index.ts', node: 'src/node.ts', internal: 'src/internal.ts' },
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'es2022',
-  external: ['sharp'],
-});
+export default packageBuild({ index: 'src/index.ts', node: 'src/node.ts', internal: 'src/internal.ts' }, { treeshake: false, external: ['sharp'] });
