@@ -1,7 +1,8 @@
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
-import { assertNHWC, convGeometry, flipFilter } from './conv-info.js';
+import { assertNHWC, convGeometry } from './conv-info.js';
+import { flippedFilterConv } from './flipped-conv.js';
 import { stockKernels } from './stock.js';
-import { type WasmBackendLike, heapF32, wasmKernel, kernelConfig } from './wasm-backend.js';
+import { type WasmBackendLike, kernelConfig } from './wasm-backend.js';
 
 /**
  * Conv2DBackpropInput for the wasm backend. tfjs-backend-wasm ships one, but it is a plain C++ loop several
@@ -26,25 +27,7 @@ export function conv2DBackpropInputWasm(args: {
     if (!stock) throw new Error('@anydepth/kernels Conv2DBackpropInput: strides > 1 need the stock wasm kernel, which is not registered');
     return stock.kernelFunc(args as never) as TensorInfo;
   }
-  const flipped = backend.makeOutput([kh, kw, g.outChannels, g.inChannels], 'float32', undefined, flipFilter(heapF32(backend, filter), filter.shape)); // [KH, KW, Co, Ci]
-  const out = wasmKernel(
-    'Conv2D',
-    backend,
-    { x: dy, filter: flipped },
-    {
-      strides: 1,
-      pad: [
-        [0, 0],
-        [pads[0], pads[1]],
-        [pads[2], pads[3]],
-        [0, 0],
-      ],
-      dataFormat: 'NHWC',
-      dilations: 1,
-    },
-  ); // [N, H, W, Ci]
-  backend.disposeData(flipped.dataId, true);
-  return out;
+  return flippedFilterConv('Conv2D', backend, dy, filter, [kh, kw, g.outChannels, g.inChannels], pads, { dataFormat: 'NHWC', dilations: 1 }); // [N, H, W, Ci]
 }
 
 export const conv2DBackpropInputWasmConfig: KernelConfig = kernelConfig('Conv2DBackpropInput', 'wasm', conv2DBackpropInputWasm);

@@ -1,6 +1,7 @@
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
-import { convGeometry, flipFilter, validRange, type ConvGeometry } from './conv-info.js';
-import { type WasmBackendLike, heapF32, wasmKernel, kernelConfig } from './wasm-backend.js';
+import { convGeometry, validRange, type ConvGeometry } from './conv-info.js';
+import { flippedFilterConv } from './flipped-conv.js';
+import { type WasmBackendLike, heapF32, kernelConfig } from './wasm-backend.js';
 
 type Attrs = Record<string, unknown>;
 
@@ -123,24 +124,9 @@ export function depthwiseBackpropInputWasm(args: { inputs: { dy: TensorInfo; fil
   const pads = [kh - g.padTop, kh - g.padBottom, kw - g.padLeft, kw - g.padRight];
   if (g.strideHeight === 1 && g.strideWidth === 1 && g.outChannels === g.inChannels && pads.every((p) => p >= 0)) {
     // Stride 1, multiplier 1: a forward depthwise conv of dY with the flipped filter (the XNNPACK kernel).
-    const flipped = backend.makeOutput(inputs.filter.shape, 'float32', undefined, flipFilter(heapF32(backend, inputs.filter), inputs.filter.shape));
-    const out = wasmKernel(
-      'DepthwiseConv2dNative',
-      backend,
-      { x: inputs.dy, filter: flipped },
-      {
-        strides: 1,
-        pad: [
-          [0, 0],
-          [pads[0], pads[1]],
-          [pads[2], pads[3]],
-          [0, 0],
-        ],
-        dilations: [g.dilationHeight, g.dilationWidth],
-      },
-    ); // [N, H, W, C]
-    backend.disposeData(flipped.dataId, true);
-    return out;
+    return flippedFilterConv('DepthwiseConv2dNative', backend, inputs.dy, inputs.filter, inputs.filter.shape, pads, {
+      dilations: [g.dilationHeight, g.dilationWidth],
+    }); // [N, H, W, C]
   }
   const out = backend.makeOutput(inputShape, 'float32');
   depthwiseInputGrad(heapF32(backend, inputs.dy), heapF32(backend, inputs.filter), g, heapF32(backend, out));
