@@ -6,6 +6,7 @@ export { Conv2d, type Conv2dOptions, type Pair, pair } from './layers/conv2d.js'
 export { ConvTranspose2d, type ConvTranspose2dOptions } from './layers/conv-transpose2d.js';
 export { BatchNorm2d, type BatchNorm2dOptions } from './layers/batch-norm2d.js';
 export { LayerNorm, type LayerNormOptions } from './layers/layer-norm.js';
+export { LayerScale } from './layers/layer-scale.js';
 export { GELU, ReLU, Identity, gelu, silu } from './layers/activations.js';
 export { GeluMlp, type GeluMlpNames } from './layers/gelu-mlp.js';
 export { type AttentionStrategy, setAttentionStrategy, getAttentionStrategy, scaledDotProductAttention } from './layers/attention.js';

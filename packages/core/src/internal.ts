@@ -35,8 +35,21 @@ export { TorchCheckpoint, MAX_PICKLE_BYTES } from './checkpoint/torch-zip.js';
 export { SafetensorsCheckpoint } from './checkpoint/safetensors-checkpoint.js';
 export { ShardedCheckpoint } from './checkpoint/sharded.js';
 export { DEFAULT_MAX_MODEL_BYTES, type ConfigLimits, checkSizeFields, checkBlockIndices, checkParameterBudget } from './config-limits.js';
-export { VIT_FIELD_LIMITS, fourEvenIntervals, swigluHiddenDim } from './vit-config.js';
+export {
+  VIT_FIELD_LIMITS,
+  type VitConfigBase,
+  type VitConfigInput,
+  type VitFamilyDefaults,
+  type VitFfn,
+  type VitInitOptions,
+  checkVitConfig,
+  fourEvenIntervals,
+  swigluHiddenDim,
+  vitConfigFields,
+} from './vit-config.js';
 export { VisionTransformerBase, MultiHeadAttentionBase } from './layers/vit-base.js';
+export { PreNormBlock, type PreNormBlockNames } from './layers/pre-norm-block.js';
+export { AffineNorm } from './layers/affine-norm.js';
 export { attentionHeads } from './layers/head-geometry.js';
 export { patchTokens } from './layers/patch-tokens.js';
 export { detachWhenFrozen } from './layers/frozen-pass.js';

@@ -104,12 +104,6 @@ export class Module {
     return this.addEntry(name, value, layout, 'parameter', true);
   }
 
-  /** Registers the affine pair of a normalisation layer, as PyTorch does: `weight` = 1 and `bias` = 0 over `n`, or none. */
-  protected addAffine(n: number, affine: boolean): [tf.Variable | null, tf.Variable | null] {
-    if (!affine) return [null, null];
-    return [this.addParameter('weight', tf.ones([n])), this.addParameter('bias', tf.zeros([n]))];
-  }
-
   /** Registers a buffer (state that is saved but not trained, such as BatchNorm running statistics). */
   protected addBuffer(name: string, value: tf.Tensor, options: { layout?: ParamLayout; persistent?: boolean } = {}): tf.Variable {
     return this.addEntry(name, value, options.layout ?? 'none', 'buffer', options.persistent ?? true);

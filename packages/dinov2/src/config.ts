@@ -1,12 +1,5 @@
-import {
-  type ConfigLimits,
-  checkBlockIndices,
-  checkParameterBudget,
-  checkSizeFields,
-  fourEvenIntervals,
-  swigluHiddenDim,
-  VIT_FIELD_LIMITS,
-} from '@anydepth/core/internal';
+import type { ConfigLimits, VitConfigBase, VitConfigInput, VitFamilyDefaults, VitFfn } from '@anydepth/core/internal';
+import { checkParameterBudget, checkVitConfig, fourEvenIntervals, swigluHiddenDim, VIT_FIELD_LIMITS, vitConfigFields } from '@anydepth/core/internal';
 
 /**
  * DINOv2 ViT hyper-parameters and the registry of released backbones (official
@@ -17,24 +10,10 @@ import {
  */
 
 /** Feed-forward type: `fc1 → GELU → fc2` (S/B/L) or the fused SwiGLU of ViT-g (`w12`, `w3`). */
-export type Dinov2Ffn = 'mlp' | 'swiglu';
+export type Dinov2Ffn = VitFfn;
 
-export interface Dinov2Config {
-  /** Patch side in pixels (14 for every released model). */
-  patchSize: number;
-  inChannels: number;
-  /** Token width D. */
-  embedDim: number;
-  /** Number of transformer blocks. */
-  depth: number;
-  /** Attention heads; the released models use head dim 64. */
-  numHeads: number;
-  ffn: Dinov2Ffn;
-  /** Hidden width of the feed-forward block (4·D for MLP; the 8-aligned 2/3 width for SwiGLU). */
-  ffnHiddenDim: number;
-  /** Register tokens inserted between the cls token and the patches (0, or 4 for the -reg models). */
-  numRegisterTokens: number;
-  layerNormEps: number;
+/** DINOv2's hyper-parameters: core's shared ViT fields plus its learned, resized position grid. */
+export interface Dinov2Config extends VitConfigBase {
   /** Side M of the learned position grid (`pos_embed` has 1 + M² entries): img_size / patch = 518 / 14 = 37. */
   posEmbedGrid: number;
   /**
@@ -44,27 +23,13 @@ export interface Dinov2Config {
   interpolateOffset: number;
   /** `interpolate_antialias`: PyTorch's antialiased bicubic (a = -0.5, widened support when shrinking). */
   interpolateAntialias: boolean;
-  /** Initial LayerScale value (the trained values are loaded; only used for random init). */
-  layerScaleInit: number;
-  /** Blocks (0-based, output taken after the block) that `getIntermediateLayers` returns by default. */
-  intermediateLayers: number[];
 }
 
-export interface Dinov2ConfigInput {
-  embedDim: number;
-  depth: number;
-  numHeads: number;
-  ffn?: Dinov2Ffn;
-  ffnHiddenDim?: number;
-  patchSize?: number;
-  inChannels?: number;
-  numRegisterTokens?: number;
-  layerNormEps?: number;
+/** Plain numbers for `dinov2Config`; core's shared ViT fields plus the position grid's. */
+export interface Dinov2ConfigInput extends VitConfigInput {
   posEmbedGrid?: number;
   interpolateOffset?: number;
   interpolateAntialias?: boolean;
-  layerScaleInit?: number;
-  intermediateLayers?: readonly number[];
 }
 
 /** The four layers Depth Anything V2 (and DINOv2's depth evaluation) tap (core's `fourEvenIntervals`). */
@@ -75,24 +40,16 @@ export function swigluFusedHiddenDim(embedDim: number, mlpRatio = 4): number {
   return swigluHiddenDim(embedDim, mlpRatio);
 }
 
+/** DINOv2's defaults (`DinoVisionTransformer`): patch 14, no registers, eps 1e-6, LayerScale 1.0, SwiGLU ratio 4. */
+const DINOV2_DEFAULTS: VitFamilyDefaults = { patchSize: 14, numRegisterTokens: 0, layerNormEps: 1e-6, layerScaleInit: 1.0, swigluRatio: 4 };
+
 /** Builds a full, validated config from plain numbers (e.g. `{ embedDim: 64, depth: 4, numHeads: 2 }`). */
 export function dinov2Config(input: Dinov2ConfigInput, limits: Dinov2ConfigLimits = {}): Dinov2Config {
-  const ffn = input.ffn ?? 'mlp';
   const config: Dinov2Config = {
-    patchSize: input.patchSize ?? 14,
-    inChannels: input.inChannels ?? 3,
-    embedDim: input.embedDim,
-    depth: input.depth,
-    numHeads: input.numHeads,
-    ffn,
-    ffnHiddenDim: input.ffnHiddenDim ?? (ffn === 'mlp' ? 4 * input.embedDim : swigluFusedHiddenDim(input.embedDim)),
-    numRegisterTokens: input.numRegisterTokens ?? 0,
-    layerNormEps: input.layerNormEps ?? 1e-6,
+    ...vitConfigFields(input, DINOV2_DEFAULTS),
     posEmbedGrid: input.posEmbedGrid ?? 37,
     interpolateOffset: input.interpolateOffset ?? 0.1,
     interpolateAntialias: input.interpolateAntialias ?? false,
-    layerScaleInit: input.layerScaleInit ?? 1.0,
-    intermediateLayers: input.intermediateLayers ? [...input.intermediateLayers] : dinov2DefaultLayers(input.depth),
   };
   validateDinov2Config(config, limits);
   return config;
@@ -126,12 +83,9 @@ export function dinov2ParameterCount(c: Dinov2Config): number {
  */
 export function validateDinov2Config(c: Dinov2Config, limits: Dinov2ConfigLimits = {}): void {
   const family = 'DINOv2 config';
-  checkSizeFields(family, c, DINOV2_FIELD_LIMITS, ['numRegisterTokens']);
-  if (c.ffn !== 'mlp' && c.ffn !== 'swiglu') throw new Error(`DINOv2 config: ffn must be 'mlp' or 'swiglu', got '${c.ffn}'`);
+  checkVitConfig(family, c, DINOV2_FIELD_LIMITS);
   if (c.embedDim % c.numHeads !== 0) throw new Error(`DINOv2 config: embedDim (${c.embedDim}) is not divisible by numHeads (${c.numHeads})`);
   if (!(c.interpolateOffset >= 0)) throw new Error(`DINOv2 config: interpolateOffset must be >= 0, got ${c.interpolateOffset}`);
-  if (!(c.layerNormEps > 0)) throw new Error(`DINOv2 config: layerNormEps must be > 0, got ${c.layerNormEps}`);
-  checkBlockIndices(family, c.intermediateLayers, c.depth);
   checkParameterBudget(family, dinov2ParameterCount(c), limits);
 }
 

@@ -21,7 +21,7 @@ export { PatchEmbed } from './patch-embed.js';
 export { Attention } from './attention.js';
 export { Mlp } from './mlp.js';
 export { SwiGLUFused } from './swiglu.js';
-export { LayerScale } from './layer-scale.js';
+export { LayerScale } from '@anydepth/core';
 export { Block } from './block.js';
 export { Dinov2VisionTransformer, type Dinov2Options, type Dinov2IntermediateOptions, type Dinov2Feature } from './vit.js';
 export {

@@ -1,17 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { LayerNorm, ModuleList, type Rng, normalInit } from '@anydepth/core';
-import { VisionTransformerBase } from '@anydepth/core/internal';
+import { ModuleList, normalInit } from '@anydepth/core';
+import { VisionTransformerBase, type VitInitOptions } from '@anydepth/core/internal';
 import { Block } from './block.js';
 import { type Dinov2Config, type Dinov2ConfigInput, type Dinov2PresetName, dinov2Config, dinov2Preset } from './config.js';
 import { PatchEmbed } from './patch-embed.js';
 import { interpolatePosEncoding } from './pos-embed.js';
 
-export interface Dinov2Options {
-  /** Generator for the random initial weights (the default generator otherwise). */
-  rng?: Rng;
-  /** Freeze the encoder (default true): no trainable parameters and no gradient through it. */
-  frozen?: boolean;
-}
+/** `rng` for the random initial weights; `frozen` (default true). */
+export type Dinov2Options = VitInitOptions;
 
 export interface Dinov2IntermediateOptions {
   /** Block indices (0-based, output taken after the block); default `config.intermediateLayers`. */
@@ -46,8 +42,7 @@ function resolveConfig(config: Dinov2Config | Dinov2ConfigInput | Dinov2PresetNa
  * patch grid with PyTorch's bicubic kernel exactly as `interpolate_pos_encoding`.
  * Frozen by default (`requiresGrad(false)`, no gradient back to the image).
  */
-export class Dinov2VisionTransformer extends VisionTransformerBase {
-  readonly config: Dinov2Config;
+export class Dinov2VisionTransformer extends VisionTransformerBase<Dinov2Config> {
   readonly clsToken: tf.Variable; // [1, 1, D]
   readonly posEmbed: tf.Variable; // [1, 1 + M², D]
   readonly registerTokens: tf.Variable | null; // [1, R, D]
@@ -55,11 +50,9 @@ export class Dinov2VisionTransformer extends VisionTransformerBase {
   readonly maskToken: tf.Variable; // [1, D]
   readonly patchEmbed: PatchEmbed;
   readonly blocks: ModuleList<Block>;
-  readonly norm: LayerNorm;
 
   constructor(config: Dinov2Config | Dinov2ConfigInput | Dinov2PresetName, options: Dinov2Options = {}) {
-    super();
-    this.config = resolveConfig(config);
+    super(resolveConfig(config));
     const c = this.config;
     const d = c.embedDim;
     this.clsToken = this.addParameter('cls_token', normalInit([1, 1, d], 1e-6, options.rng));
@@ -68,9 +61,7 @@ export class Dinov2VisionTransformer extends VisionTransformerBase {
     this.maskToken = this.addParameter('mask_token', tf.zeros([1, d]));
     this.patchEmbed = this.addModule('patch_embed', new PatchEmbed(d, c.patchSize, c.inChannels, options.rng));
     this.blocks = this.addModule('blocks', new ModuleList(Array.from({ length: c.depth }, () => new Block(c, options.rng))));
-    this.norm = this.addModule('norm', new LayerNorm(d, { eps: c.layerNormEps }));
-    this.eval();
-    if (options.frozen ?? true) this.requiresGrad(false);
+    this.finishEncoder(options.frozen);
   }
 
   /** The patch grid [h, w] of an NHWC image, validating the input. */
@@ -113,28 +104,13 @@ export class Dinov2VisionTransformer extends VisionTransformerBase {
     });
   }
 
-  /** Raw outputs of the blocks in `taps` (in the given order), stopping after the last one needed. */
-  private runBlocks(image: tf.Tensor, taps: number[]): tf.Tensor[] {
-    return tf.tidy(() => {
-      const last = Math.max(...taps);
-      const outputs = new Map<number, tf.Tensor>();
-      let x: tf.Tensor = this.prepareTokens(image); // [B, N, D]
-      for (let i = 0; i <= last; i++) {
-        const next = this.blocks.at(i).forward(x); // [B, N, D]
-        if (!taps.includes(i - 1)) x.dispose(); // free untapped activations early
-        x = next;
-        if (taps.includes(i)) outputs.set(i, x);
-      }
-      return taps.map((i) => outputs.get(i)!);
-    });
+  protected begin(image: tf.Tensor) {
+    return { tokens: this.prepareTokens(image), block: (i: number, x: tf.Tensor) => this.blocks.at(i).forward(x) };
   }
 
   /** Final tokens after the last block and the final LayerNorm: [B, N, D] (`x_norm` of `forward_features`). */
   forward(image: tf.Tensor): tf.Tensor3D {
-    return tf.tidy(() => {
-      const [out] = this.detached(image, (x) => [this.norm.forward(this.runBlocks(x, [this.config.depth - 1])[0])]);
-      return out as tf.Tensor3D;
-    });
+    return this.lastHiddenState(image);
   }
 
   /**
@@ -145,49 +121,18 @@ export class Dinov2VisionTransformer extends VisionTransformerBase {
    */
   getIntermediateLayers(image: tf.Tensor, layersOrOptions?: number[] | Dinov2IntermediateOptions, more: Dinov2IntermediateOptions = {}): Dinov2Feature[] {
     const options: Dinov2IntermediateOptions = Array.isArray(layersOrOptions) ? { ...more, layers: layersOrOptions } : { ...(layersOrOptions ?? {}) };
-    const c = this.config;
-    const layers = options.layers ?? c.intermediateLayers;
-    const norm = options.norm ?? true;
+    const layers = this.tapsOf(options.layers);
     const withCls = options.returnClassToken ?? true;
-    if (layers.length === 0) throw new Error('getIntermediateLayers: `layers` is empty');
-    for (const i of layers) {
-      if (!Number.isInteger(i) || i < 0 || i >= c.depth) throw new Error(`getIntermediateLayers: layer ${i} is outside 0..${c.depth - 1}`);
-    }
     const [h, w] = this.patchGrid(image);
-    const flat = tf.tidy(() =>
-      this.detached(image, (x) => {
-        const raw = this.runBlocks(x, layers);
-        return norm ? raw.map((t) => this.norm.forward(t)) : raw;
-      }),
-    );
-    const b = image.shape[0];
-    const r = c.numRegisterTokens;
-    const d = c.embedDim;
+    const flat = this.tapped(image, layers, options.norm ?? true);
     const out = flat.map(
       (tokens) =>
         tf.tidy(() => {
-          const feature: Dinov2Feature = {
-            patches: tf.reshape(tf.slice(tokens, [0, 1 + r, 0], [b, h * w, d]), [b, h, w, d]) as tf.Tensor4D, // [B, h, w, D]
-            registers: tf.slice(tokens, [0, 1, 0], [b, r, d]) as tf.Tensor3D, // [B, R, D]
-          };
-          if (withCls) feature.cls = tf.reshape(tf.slice(tokens, [0, 0, 0], [b, 1, d]), [b, d]) as tf.Tensor2D; // [B, D]
-          return feature as unknown as tf.TensorContainer;
+          const { cls, ...feature }: Dinov2Feature = this.splitTokens(tokens, h, w);
+          return (withCls ? { cls, ...feature } : feature) as unknown as tf.TensorContainer;
         }) as unknown as Dinov2Feature,
     );
     flat.forEach((t) => t.dispose());
     return out;
-  }
-
-  /** Approximate forward FLOPs (multiply-add = 2) for an H×W image, batch 1. */
-  flops(height: number, width: number): number {
-    const c = this.config;
-    const hw = (height / c.patchSize) * (width / c.patchSize);
-    const n = hw + this.numPrefixTokens;
-    const d = c.embedDim;
-    const patch = 2 * hw * c.patchSize * c.patchSize * c.inChannels * d;
-    const proj = 2 * n * d * d * 4; // qkv (3) + proj (1)
-    const attn = 2 * 2 * n * n * d;
-    const ffn = 2 * n * d * c.ffnHiddenDim * (c.ffn === 'swiglu' ? 3 : 2);
-    return patch + c.depth * (proj + attn + ffn);
   }
 }

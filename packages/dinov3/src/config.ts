@@ -2,64 +2,26 @@
  * DINOv3 ViT hyper-parameters (spec architecture.md §2.1; DINOV3:dinov3/hub/backbones.py) and the
  * presets of the released LVD-1689M backbones.
  */
-import {
-  type ConfigLimits,
-  checkBlockIndices,
-  checkParameterBudget,
-  checkSizeFields,
-  fourEvenIntervals,
-  swigluHiddenDim,
-  VIT_FIELD_LIMITS,
-} from '@anydepth/core/internal';
+import type { ConfigLimits, VitConfigBase, VitConfigInput, VitFamilyDefaults, VitFfn } from '@anydepth/core/internal';
+import { checkParameterBudget, checkVitConfig, VIT_FIELD_LIMITS, vitConfigFields } from '@anydepth/core/internal';
 
 /** Feed-forward type: plain `fc1 → GELU → fc2` (S/B/L) or SwiGLU (the "plus" models). */
-export type FfnType = 'mlp' | 'swiglu';
+export type FfnType = VitFfn;
 
-export interface DinoV3Config {
-  /** Patch side in pixels (16 for every released model). */
-  patchSize: number;
-  /** Input channels (3, RGB). */
-  inChannels: number;
-  /** Token width D. */
-  embedDim: number;
-  /** Number of transformer blocks. */
-  depth: number;
-  /** Attention heads; head dim = embedDim / numHeads (64 for every released model). */
-  numHeads: number;
-  ffn: FfnType;
-  /** Hidden width of the feed-forward block (HF `intermediate_size`): 4·D for MLP, the aligned SwiGLU width for plus. */
-  ffnHiddenDim: number;
-  /** Register ("storage") tokens between the cls token and the patches. */
-  numRegisterTokens: number;
-  layerNormEps: number;
+/** DINOv3's hyper-parameters: core's shared ViT fields plus the RoPE base (no learned position grid). */
+export interface DinoV3Config extends VitConfigBase {
   /** RoPE base: periods = base^(4k/headDim). */
   ropeBase: number;
-  /** Blocks (0-based, output taken after the block) that `getIntermediateLayers` returns by default. */
-  intermediateLayers: number[];
-  /** Initial LayerScale value (the trained values are loaded; used only for random init). */
-  layerScaleInit: number;
 }
 
 export type DinoV3PresetName = 'vits16' | 'vitb16' | 'vitl16' | 'vits16plus' | 'vith16plus';
 
 /** The layer indices DINOv3's depth evaluation taps (`FOUR_EVEN_INTERVALS`; core's `fourEvenIntervals`). */
-export { fourEvenIntervals, swigluHiddenDim };
+export { fourEvenIntervals, swigluHiddenDim } from '@anydepth/core/internal';
 
-export interface DinoV3ConfigInput {
-  embedDim: number;
-  depth: number;
-  numHeads: number;
-  ffn?: FfnType;
-  /** Feed-forward ratio used when `ffnHiddenDim` is not given (4 for MLP, 6 for the plus models). */
-  ffnRatio?: number;
-  ffnHiddenDim?: number;
-  patchSize?: number;
-  inChannels?: number;
-  numRegisterTokens?: number;
-  layerNormEps?: number;
+/** Plain numbers for `dinov3Config`; core's shared ViT fields plus the RoPE base. */
+export interface DinoV3ConfigInput extends VitConfigInput {
   ropeBase?: number;
-  intermediateLayers?: number[];
-  layerScaleInit?: number;
 }
 
 export { type ConfigLimits, DEFAULT_MAX_MODEL_BYTES } from '@anydepth/core/internal';
@@ -79,25 +41,12 @@ export function dinov3ParameterCount(c: DinoV3Config): number {
   return patchEmbed + tokens + c.depth * block + 2 * D + D / c.numHeads / 4;
 }
 
+/** DINOv3's defaults (HF `DINOv3ViTConfig`): patch 16, 4 registers, eps 1e-5, LayerScale 1e-5, SwiGLU ratio 6. */
+const DINOV3_DEFAULTS: VitFamilyDefaults = { patchSize: 16, numRegisterTokens: 4, layerNormEps: 1e-5, layerScaleInit: 1e-5, swigluRatio: 6 };
+
 /** Builds a full, validated config from plain numbers (e.g. `{ embedDim: 128, depth: 4, numHeads: 2 }`). */
 export function dinov3Config(input: DinoV3ConfigInput, limits: ConfigLimits = {}): DinoV3Config {
-  const ffn = input.ffn ?? 'mlp';
-  const ffnRatio = input.ffnRatio ?? (ffn === 'mlp' ? 4 : 6);
-  const ffnHiddenDim = input.ffnHiddenDim ?? (ffn === 'mlp' ? Math.round(input.embedDim * ffnRatio) : swigluHiddenDim(input.embedDim, ffnRatio));
-  const config: DinoV3Config = {
-    patchSize: input.patchSize ?? 16,
-    inChannels: input.inChannels ?? 3,
-    embedDim: input.embedDim,
-    depth: input.depth,
-    numHeads: input.numHeads,
-    ffn,
-    ffnHiddenDim,
-    numRegisterTokens: input.numRegisterTokens ?? 4,
-    layerNormEps: input.layerNormEps ?? 1e-5,
-    ropeBase: input.ropeBase ?? 100,
-    intermediateLayers: input.intermediateLayers ?? fourEvenIntervals(input.depth),
-    layerScaleInit: input.layerScaleInit ?? 1e-5,
-  };
+  const config: DinoV3Config = { ...vitConfigFields(input, DINOV3_DEFAULTS), ropeBase: input.ropeBase ?? 100 };
   validateConfig(config, limits);
   return config;
 }
@@ -109,14 +58,11 @@ export function dinov3Config(input: DinoV3ConfigInput, limits: ConfigLimits = {}
  */
 export function validateConfig(c: DinoV3Config, limits: ConfigLimits = {}): void {
   const family = 'DINOv3 config';
-  checkSizeFields(family, c, DINOV3_FIELD_LIMITS, ['numRegisterTokens']);
-  checkBlockIndices(family, c.intermediateLayers, c.depth);
-  if (c.ffn !== 'mlp' && c.ffn !== 'swiglu') throw new Error(`DINOv3 config: ffn must be 'mlp' or 'swiglu', got '${c.ffn}'`);
+  checkVitConfig(family, c, DINOV3_FIELD_LIMITS);
   // RoPE splits each head into 4 equal parts (y/x × the two rotate-half halves).
   if (c.embedDim % (4 * c.numHeads) !== 0) {
     throw new Error(`DINOv3 config: embedDim (${c.embedDim}) must be divisible by 4·numHeads (${4 * c.numHeads}) for RoPE`);
   }
-  if (!(c.layerNormEps > 0)) throw new Error(`DINOv3 config: layerNormEps must be > 0, got ${c.layerNormEps}`);
   if (!(c.ropeBase > 0)) throw new Error(`DINOv3 config: ropeBase must be > 0, got ${c.ropeBase}`);
   checkParameterBudget(family, dinov3ParameterCount(c), limits);
 }

@@ -18,7 +18,7 @@ export {
 export { ropePeriods, ropeTables, applyRope } from './rope.js';
 export { PatchEmbeddings } from './patch-embed.js';
 export { Attention, setAttentionStrategy } from './attention.js';
-export { LayerScale } from './layer-scale.js';
+export { LayerScale } from '@anydepth/core';
 export { Mlp } from './mlp.js';
 export { SwiGLU } from './swiglu.js';
 export { Block } from './block.js';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { LayerNorm, ModuleList, type Rng, centerPad } from '@anydepth/core';
-import { VisionTransformerBase } from '@anydepth/core/internal';
+import { ModuleList, centerPad } from '@anydepth/core';
+import { VisionTransformerBase, type VitInitOptions } from '@anydepth/core/internal';
 import { Block } from './block.js';
 import { type DinoV3Config, type DinoV3ConfigInput, type DinoV3PresetName, dinov3Config, dinov3Preset, headDim } from './config.js';
 import { PatchEmbeddings } from './patch-embed.js';
@@ -9,12 +9,8 @@ import { ropeTensors } from './rope.js';
 /** What to do with an image whose sides are not multiples of the patch size. */
 export type PadMode = 'error' | 'center';
 
-export interface DinoVisionTransformerOptions {
-  /** Generator for the random initial weights (the default generator otherwise). */
-  rng?: Rng;
-  /** Freeze the encoder (default true): no trainable parameters and no gradient through it. */
-  frozen?: boolean;
-}
+/** `rng` for the random initial weights; `frozen` (default true). */
+export type DinoVisionTransformerOptions = VitInitOptions;
 
 export interface EncodeOptions {
   /** `'error'` (default) rejects sides that are not multiples of 16; `'center'` zero-pads them like AnyDepth's CenterPadding. */
@@ -50,21 +46,16 @@ function resolveConfig(config: DinoV3Config | DinoV3ConfigInput | DinoV3PresetNa
  * `loadDinov3Weights`). Frozen by default, as in AnyDepth: `requiresGrad(false)` and no gradient
  * flows back through it to the image.
  */
-export class DinoVisionTransformer extends VisionTransformerBase {
-  readonly config: DinoV3Config;
+export class DinoVisionTransformer extends VisionTransformerBase<DinoV3Config> {
   readonly embeddings: PatchEmbeddings;
   readonly layer: ModuleList<Block>;
-  readonly norm: LayerNorm;
 
   constructor(config: DinoV3Config | DinoV3ConfigInput | DinoV3PresetName, options: DinoVisionTransformerOptions = {}) {
-    super();
-    this.config = resolveConfig(config);
+    super(resolveConfig(config));
     const c = this.config;
     this.embeddings = this.addModule('embeddings', new PatchEmbeddings(c.embedDim, c.patchSize, c.numRegisterTokens, c.inChannels, options.rng));
     this.layer = this.addModule('layer', new ModuleList(Array.from({ length: c.depth }, () => new Block(c, options.rng))));
-    this.norm = this.addModule('norm', new LayerNorm(c.embedDim, { eps: c.layerNormEps }));
-    this.eval();
-    if (options.frozen ?? true) this.requiresGrad(false);
+    this.finishEncoder(options.frozen);
   }
 
   /** Validates an NHWC image and pads it to multiples of the patch size when asked. Returns a new tensor. */
@@ -93,37 +84,17 @@ export class DinoVisionTransformer extends VisionTransformerBase {
     return tf.tidy(() => this.embeddings.forward(this.prepareInput(image, options.pad)));
   }
 
-  /**
-   * Runs the blocks on a prepared image and returns the raw outputs of the blocks in `taps`
-   * (in the order given), stopping after the last one needed.
-   */
-  private runBlocks(image: tf.Tensor4D, taps: number[]): tf.Tensor[] {
-    return tf.tidy(() => {
-      const c = this.config;
-      const h = image.shape[1] / c.patchSize;
-      const w = image.shape[2] / c.patchSize;
-      // RoPE recomputed for this grid; inference form only (no shift / jitter / rescale).
-      const { sin, cos } = ropeTensors(h, w, headDim(c), c.ropeBase, this.numPrefixTokens); // [N, hd] each
-      const last = Math.max(...taps);
-      const outputs = new Map<number, tf.Tensor>();
-      let x: tf.Tensor = this.embeddings.forward(image); // [B, N, D]
-      for (let i = 0; i <= last; i++) {
-        const next = this.layer.at(i).forward(x, sin, cos); // [B, N, D]
-        if (!taps.includes(i - 1)) x.dispose(); // free untapped activations early (ViT-L at 768 px)
-        x = next;
-        if (taps.includes(i)) outputs.set(i, x);
-      }
-      return taps.map((i) => outputs.get(i)!);
-    });
+  protected begin(input: tf.Tensor) {
+    const c = this.config;
+    const [, h, w] = (input as tf.Tensor4D).shape.map((n) => n / c.patchSize);
+    // RoPE for this image's patch grid, inference form only (no shift / jitter / rescale).
+    const { sin, cos } = ropeTensors(h, w, headDim(c), c.ropeBase, this.numPrefixTokens); // [N, hd] each
+    return { tokens: this.embeddings.forward(input as tf.Tensor4D), block: (i: number, x: tf.Tensor) => this.layer.at(i).forward(x, sin, cos) };
   }
 
   /** Final tokens after the last block and the final LayerNorm: [B, N, D] (HF `last_hidden_state`). */
   forward(image: tf.Tensor, options: EncodeOptions = {}): tf.Tensor3D {
-    return tf.tidy(() => {
-      const input = this.prepareInput(image, options.pad);
-      const [out] = this.detached(input, (x) => [this.norm.forward(this.runBlocks(x as tf.Tensor4D, [this.config.depth - 1])[0])]);
-      return out as tf.Tensor3D;
-    });
+    return tf.tidy(() => this.lastHiddenState(this.prepareInput(image, options.pad)));
   }
 
   /**
@@ -133,31 +104,11 @@ export class DinoVisionTransformer extends VisionTransformerBase {
    * return_extra_tokens=True, norm=norm)`, in NHWC.
    */
   getIntermediateLayers(image: tf.Tensor, options: IntermediateLayersOptions = {}): IntermediateLayer[] {
-    const c = this.config;
-    const layers = options.layers ?? c.intermediateLayers;
-    const norm = options.norm ?? true;
-    if (layers.length === 0) throw new Error('getIntermediateLayers: `layers` is empty');
-    for (const i of layers) {
-      if (!Number.isInteger(i) || i < 0 || i >= c.depth) throw new Error(`getIntermediateLayers: layer ${i} is outside 0..${c.depth - 1}`);
-    }
-    const flat = tf.tidy(() => {
-      const input = this.prepareInput(image, options.pad);
-      return this.detached(input, (x) => {
-        const raw = this.runBlocks(x as tf.Tensor4D, layers);
-        return norm ? raw.map((t) => this.norm.forward(t)) : raw;
-      });
-    });
+    const layers = this.tapsOf(options.layers);
+    const flat = tf.tidy(() => this.tapped(this.prepareInput(image, options.pad), layers, options.norm ?? true));
     return tf.tidy(() => {
-      const [b, hIn, wIn] = this.preparedShape(image, options.pad);
-      const h = hIn / c.patchSize;
-      const w = wIn / c.patchSize;
-      const r = c.numRegisterTokens;
-      const d = c.embedDim;
-      const out = flat.map((tokens) => ({
-        cls: tf.reshape(tf.slice(tokens, [0, 0, 0], [b, 1, d]), [b, d]) as tf.Tensor2D,
-        registers: tf.slice(tokens, [0, 1, 0], [b, r, d]) as tf.Tensor3D,
-        patches: tf.reshape(tf.slice(tokens, [0, 1 + r, 0], [b, h * w, d]), [b, h, w, d]) as tf.Tensor4D,
-      }));
+      const [, h, w] = this.preparedShape(image, options.pad).map((n) => n / this.config.patchSize);
+      const out = flat.map((tokens) => this.splitTokens(tokens, h, w));
       flat.forEach((t) => t.dispose());
       return out as unknown as tf.TensorContainer;
     }) as unknown as IntermediateLayer[];
@@ -169,18 +120,5 @@ export class DinoVisionTransformer extends VisionTransformerBase {
     const [b, h, w] = image.shape;
     if (pad === 'center') return [b, Math.ceil(h / p) * p, Math.ceil(w / p) * p];
     return [b, h, w];
-  }
-
-  /** Approximate forward FLOPs (multiply-add = 2) for an H×W image, batch 1: patch embed, projections, attention, MLP. */
-  flops(height: number, width: number): number {
-    const c = this.config;
-    const hw = (height / c.patchSize) * (width / c.patchSize);
-    const n = hw + this.numPrefixTokens;
-    const d = c.embedDim;
-    const patch = 2 * hw * c.patchSize * c.patchSize * c.inChannels * d;
-    const proj = 2 * n * d * d * 4; // q, k, v, o
-    const attn = 2 * 2 * n * n * d; // q·kᵀ and attn·v over all heads
-    const ffn = 2 * n * d * c.ffnHiddenDim * (c.ffn === 'swiglu' ? 3 : 2);
-    return patch + c.depth * (proj + attn + ffn);
   }
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Layer } from '../module.js';
+import { AffineNorm } from './affine-norm.js';
 
 export interface BatchNorm2dOptions {
   eps?: number;
@@ -14,23 +14,18 @@ export interface BatchNorm2dOptions {
  * normalises with the biased batch variance and updates the running variance with the unbiased
  * one; in eval mode it uses the running statistics.
  */
-export class BatchNorm2d extends Layer {
-  readonly weight: tf.Variable | null;
-  readonly bias: tf.Variable | null;
+export class BatchNorm2d extends AffineNorm {
   readonly runningMean: tf.Variable | null;
   readonly runningVar: tf.Variable | null;
   readonly numBatchesTracked: tf.Variable | null;
-  readonly eps: number;
   readonly momentum: number;
 
   constructor(
     readonly numFeatures: number,
     options: BatchNorm2dOptions = {},
   ) {
-    super();
-    this.eps = options.eps ?? 1e-5;
+    super(numFeatures, options.eps ?? 1e-5, options.affine ?? true);
     this.momentum = options.momentum ?? 0.1;
-    [this.weight, this.bias] = this.addAffine(numFeatures, options.affine ?? true);
     if (options.trackRunningStats ?? true) {
       this.runningMean = this.addBuffer('running_mean', tf.zeros([numFeatures]));
       this.runningVar = this.addBuffer('running_var', tf.ones([numFeatures]));

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Layer } from '../module.js';
+import { AffineNorm } from './affine-norm.js';
 
 export interface LayerNormOptions {
   eps?: number;
@@ -7,18 +7,12 @@ export interface LayerNormOptions {
 }
 
 /** Layer normalisation over the last axis. State-dict names `weight`, `bias` [D]. Default eps 1e-5. */
-export class LayerNorm extends Layer {
-  readonly weight: tf.Variable | null;
-  readonly bias: tf.Variable | null;
-  readonly eps: number;
-
+export class LayerNorm extends AffineNorm {
   constructor(
     readonly normalizedShape: number,
     options: LayerNormOptions = {},
   ) {
-    super();
-    this.eps = options.eps ?? 1e-5;
-    [this.weight, this.bias] = this.addAffine(normalizedShape, options.elementwiseAffine ?? true);
+    super(normalizedShape, options.eps ?? 1e-5, options.elementwiseAffine ?? true);
   }
 
   forward(x: tf.Tensor): tf.Tensor {

@@ -1,7 +1,22 @@
-import { BatchNorm2d, Conv2d, ConvTranspose2d, GELU, GeluMlp, Identity, LayerNorm, Linear, ReLU, Sequential } from '@anydepth/core';
+import {
+  BatchNorm2d,
+  Conv2d,
+  ConvTranspose2d,
+  GELU,
+  GeluMlp,
+  Identity,
+  type Layer,
+  LayerNorm,
+  LayerScale,
+  Linear,
+  type Module,
+  ReLU,
+  Sequential,
+} from '@anydepth/core';
+import { PreNormBlock } from '@anydepth/core/internal';
 import type { EmitContext } from '../emit-context.js';
 import type { Value } from '../graph-builder.js';
-import { emitForward, registerEmitter } from '../registry.js';
+import { type EmitArgs, emitForward, registerEmitter } from '../registry.js';
 
 /** Exact GELU `0.5·x·(1 + erf(x/√2))` (ONNX's Gelu op needs opset 20). */
 export function gelu(ctx: EmitContext, x: Value): Value {
@@ -77,6 +92,13 @@ export function layerNorm(ctx: EmitContext, m: LayerNorm, x: Value): Value {
   return g.op('Add', [g.op('Mul', [normed, scale]), bias]);
 }
 
+/** One pre-norm ViT block (DINOv2 `NestedTensorBlock`, DINOv3 `SelfAttentionBlock`); `args` reach the attention (RoPE). */
+function preNormBlock(ctx: EmitContext, m: PreNormBlock<Module, Layer>, x: Value, args?: EmitArgs): Value {
+  const g = ctx.g;
+  const h = g.op('Add', [x, emitForward(ctx, m.layerScale1, emitForward(ctx, m.attention, emitForward(ctx, m.norm1, x), args))]); // [B, N, D]
+  return g.op('Add', [h, emitForward(ctx, m.layerScale2, emitForward(ctx, m.mlp, emitForward(ctx, m.norm2, h)))]); // [B, N, D]
+}
+
 /** Registers the emitters of @anydepth/core's layers. */
 export function registerCoreEmitters(): void {
   registerEmitter(Linear, { forward: linear });
@@ -85,6 +107,8 @@ export function registerCoreEmitters(): void {
   registerEmitter(ConvTranspose2d, { forward: convTranspose2d });
   registerEmitter(BatchNorm2d, { forward: batchNorm2d });
   registerEmitter(LayerNorm, { forward: layerNorm });
+  registerEmitter(LayerScale, { forward: (ctx, m, x) => ctx.g.op('Mul', [x, ctx.weight(m, m.parameterName)]) });
+  registerEmitter(PreNormBlock, { forward: preNormBlock });
   registerEmitter(GELU, { forward: (ctx, _m, x) => gelu(ctx, x) });
   registerEmitter(ReLU, { forward: (ctx, _m, x) => ctx.g.op('Relu', [x]) });
   registerEmitter(Identity, { forward: (_ctx, _m, x) => x });

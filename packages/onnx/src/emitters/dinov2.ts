@@ -1,18 +1,9 @@
-import {
-  Attention as Dinov2Attention,
-  Block as Dinov2Block,
-  Dinov2VisionTransformer,
-  LayerScale as Dinov2LayerScale,
-  PatchEmbed,
-  SwiGLUFused,
-  posEmbedAxisSpec,
-  resampleWeights,
-} from '@anydepth/dinov2';
+import { Attention as Dinov2Attention, Dinov2VisionTransformer, PatchEmbed, SwiGLUFused, posEmbedAxisSpec, resampleWeights } from '@anydepth/dinov2';
 import { END, type EmitContext } from '../emit-context.js';
 import type { Value } from '../graph-builder.js';
 import { type OnnxFeature, emitForward, registerEmitter } from '../registry.js';
 import { linear, silu } from './core.js';
-import { checkTaps, mapToSequence, mergeHeads, residualBlock, runTappedBlocks, scaledDotProduct, tokensToFeatures } from './vit.js';
+import { checkTaps, mapToSequence, mergeHeads, runTappedBlocks, scaledDotProduct, tokensToFeatures } from './vit.js';
 
 /** The fixed patch grid of an image value when the graph input has static H and W, else null. */
 function staticGrid(ctx: EmitContext, image: Value, patch: number): [number, number] | null {
@@ -111,7 +102,6 @@ function attention(ctx: EmitContext, m: Dinov2Attention, x: Value): Value {
 
 /** Registers the emitters of @anydepth/dinov2's modules. */
 export function registerDinov2Emitters(): void {
-  registerEmitter(Dinov2LayerScale, { forward: (ctx, m, x) => ctx.g.op('Mul', [x, ctx.weight(m, 'gamma')]) });
   registerEmitter(SwiGLUFused, {
     forward: (ctx, m, x) => {
       const both = linear(ctx, m.w12, x); // [B, N, 2·hidden]
@@ -121,9 +111,6 @@ export function registerDinov2Emitters(): void {
     },
   });
   registerEmitter(Dinov2Attention, { forward: attention });
-  registerEmitter(Dinov2Block, {
-    forward: (ctx, m, x) => residualBlock(ctx, { norm1: m.norm1, attention: m.attn, layerScale1: m.ls1, norm2: m.norm2, mlp: m.mlp, layerScale2: m.ls2 }, x),
-  });
   registerEmitter(PatchEmbed, { forward: (ctx, m, image) => mapToSequence(ctx, emitForward(ctx, m.proj, image)) });
   registerEmitter(Dinov2VisionTransformer, {
     features,

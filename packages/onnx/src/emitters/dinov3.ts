@@ -1,9 +1,9 @@
-import { Attention, Block, DinoVisionTransformer, LayerScale, PatchEmbeddings, SwiGLU, headDim, ropePeriods } from '@anydepth/dinov3';
+import { Attention, DinoVisionTransformer, PatchEmbeddings, SwiGLU, headDim, ropePeriods } from '@anydepth/dinov3';
 import { END, type EmitContext } from '../emit-context.js';
 import type { Value } from '../graph-builder.js';
 import { type EmitArgs, type OnnxFeature, emitForward, registerEmitter } from '../registry.js';
 import { linear, silu } from './core.js';
-import { checkTaps, mapToSequence, mergeHeads, residualBlock, runTappedBlocks, scaledDotProduct, splitHeads, tokensToFeatures } from './vit.js';
+import { checkTaps, mapToSequence, mergeHeads, runTappedBlocks, scaledDotProduct, splitHeads, tokensToFeatures } from './vit.js';
 
 /** Patch convolution of an NCHW image: the patch map [B, D, h, w]. */
 function patchMap(ctx: EmitContext, m: PatchEmbeddings, image: Value): Value {
@@ -94,20 +94,10 @@ function features(ctx: EmitContext, vit: DinoVisionTransformer, image: Value, ar
 
 /** Registers the emitters of @anydepth/dinov3's modules. */
 export function registerDinov3Emitters(): void {
-  registerEmitter(LayerScale, { forward: (ctx, m, x) => ctx.g.op('Mul', [x, ctx.weight(m, 'lambda1')]) });
   registerEmitter(SwiGLU, {
     forward: (ctx, m, x) => linear(ctx, m.downProj, ctx.g.op('Mul', [silu(ctx, linear(ctx, m.gateProj, x)), linear(ctx, m.upProj, x)])),
   });
   registerEmitter(Attention, { forward: attention });
-  registerEmitter(Block, {
-    forward: (ctx, m, x, args) =>
-      residualBlock(
-        ctx,
-        { norm1: m.norm1, attention: m.attention, layerScale1: m.layerScale1, norm2: m.norm2, mlp: m.mlp, layerScale2: m.layerScale2 },
-        x,
-        args,
-      ),
-  });
   registerEmitter(PatchEmbeddings, { forward: (ctx, m, image) => tokenSequence(ctx, m, patchMap(ctx, m, image)) });
   registerEmitter(DinoVisionTransformer, {
     features,

@@ -23,23 +23,6 @@ export function scaledDotProduct(ctx: EmitContext, q: Value, k: Value, v: Value,
   return g.op('MatMul', [g.op('Softmax', [scores], { axis: -1 }), v]); // [B, H, N, hd]
 }
 
-/** The parts of a pre-norm ViT block: x + ls1(attn(norm1(x))), then + ls2(mlp(norm2(x))). */
-export interface ResidualBlockParts {
-  norm1: Module;
-  attention: Module;
-  layerScale1: Module;
-  norm2: Module;
-  mlp: Module;
-  layerScale2: Module;
-}
-
-/** One pre-norm ViT block (DINOv2 `NestedTensorBlock`, DINOv3 `SelfAttentionBlock`); `args` reach the attention (RoPE). */
-export function residualBlock(ctx: EmitContext, m: ResidualBlockParts, x: Value, args?: EmitArgs): Value {
-  const g = ctx.g;
-  const h = g.op('Add', [x, emitForward(ctx, m.layerScale1, emitForward(ctx, m.attention, emitForward(ctx, m.norm1, x), args))]); // [B, N, D]
-  return g.op('Add', [h, emitForward(ctx, m.layerScale2, emitForward(ctx, m.mlp, emitForward(ctx, m.norm2, h)))]); // [B, N, D]
-}
-
 /** Checks the tapped block indices of an encoder of `depth` blocks. */
 export function checkTaps(family: string, taps: number[], depth: number): void {
   for (const i of taps) {
