@@ -37,6 +37,11 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   quality: { run: runQuality, help: QUALITY_HELP },
 };
 
+/** The command called `name`, if there is one (own keys only: `constructor` is not a command). */
+function commandNamed(name: string | undefined): { run: Command; help: string } | undefined {
+  return name !== undefined && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+}
+
 /** Runs the CLI; returns the exit code. Errors print one line to stderr. */
 export async function runCli(argv: string[], io: { log?: (s: string) => void; error?: (s: string) => void } = {}): Promise<number> {
   const log = io.log ?? ((s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`));
@@ -53,10 +58,10 @@ export async function runCli(argv: string[], io: { log?: (s: string) => void; er
       return 0;
     }
     if (command === 'help') {
-      log(rest[0] && COMMANDS[rest[0]] ? COMMANDS[rest[0]].help : HELP);
+      log(commandNamed(rest[0])?.help ?? HELP);
       return 0;
     }
-    const entry = COMMANDS[command];
+    const entry = commandNamed(command);
     if (!entry) throw new UsageError(`unknown command '${command}' (try anydepth --help)`);
     return await entry.run(rest, log, error);
   } catch (e) {

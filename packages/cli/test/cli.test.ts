@@ -315,6 +315,13 @@ describe('anydepth predict', () => {
     const unknown = cli('frobnicate');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown command 'frobnicate'/);
+    // Object's property names are not commands (a plain lookup once ran `constructor` and crashed on `help toString`).
+    const inherited = cli('constructor');
+    expect(inherited.code).toBe(2);
+    expect(inherited.stderr).toMatch(/unknown command 'constructor'/);
+    const helpOfInherited = cli('help', 'toString');
+    expect(helpOfInherited.code).toBe(0);
+    expect(helpOfInherited.stdout).toMatch(/Usage: anydepth <command>/);
   });
 });
 

@@ -5,7 +5,23 @@ import { describe, expect, it } from 'vitest';
 import { CheckpointError, type HostTensor, openCheckpointBytes } from '../src/index.js';
 import { TorchCheckpoint, ZipArchive, bytesReader } from '../src/internal.js';
 import { openCheckpoint } from '../src/node.js';
-import { EMPTY_TUPLE, PROTO2, REDUCE, STOP, binint, global, pickle, stateDictPickle, torchZip, tuple, unicode } from './torch-pickle-builder.js';
+import {
+  BINPERSID,
+  EMPTY_TUPLE,
+  NEWFALSE,
+  PROTO2,
+  type Piece,
+  REDUCE,
+  SETITEM,
+  STOP,
+  binint,
+  global,
+  pickle,
+  stateDictPickle,
+  torchZip,
+  tuple,
+  unicode,
+} from './torch-pickle-builder.js';
 
 const own = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 const f32 = (values: number[]) => Uint8Array.from(new Uint8Array(Float32Array.from(values).buffer));
@@ -181,6 +197,39 @@ describe('torch zip checkpoints: refusals', () => {
     expect(() => open(torchZip('ck', missing, { 0: storage }))).toThrow("test.pth: storage '7' has no record 'ck/data/7' in the archive");
     const good = stateDictPickle('w', { key: '0', numel: 3, size: [3], stride: [1] });
     expect(values(open(torchZip('any_folder-name', good, { 0: storage })).get('w'))).toEqual([1, 2, 3]);
+  });
+
+  it('takes a _rebuild_tensor_v3 dtype only from the torch dtypes it knows (not from Object property names)', () => {
+    const v3 = (dtype: Piece) =>
+      pickle(
+        PROTO2,
+        global('collections', 'OrderedDict'),
+        EMPTY_TUPLE,
+        REDUCE,
+        unicode('w'),
+        global('torch._utils', '_rebuild_tensor_v3'),
+        tuple(
+          tuple(unicode('storage'), global('torch', 'UntypedStorage'), unicode('0'), unicode('cpu'), binint(12)),
+          BINPERSID,
+          binint(0),
+          tuple(binint(3)),
+          tuple(binint(1)),
+          NEWFALSE,
+          global('collections', 'OrderedDict'),
+          EMPTY_TUPLE,
+          REDUCE,
+          dtype,
+        ),
+        REDUCE,
+        SETITEM,
+        STOP,
+      );
+    expect(values(open(torchZip('ck', v3(global('torch', 'float32')), { 0: f32([1, 2, 3]) })).get('w'))).toEqual([1, 2, 3]);
+    for (const name of ['constructor', '__proto__', 'toString']) {
+      const ckpt = () => open(torchZip('ck', v3(unicode(name)), { 0: f32([1, 2, 3]) })).get('w');
+      expect(ckpt).toThrow(CheckpointError);
+      expect(ckpt).toThrow(/has no equivalent here/);
+    }
   });
 
   it('refuses views that leave their storage, and storages whose size disagrees with the pickle', () => {

@@ -133,6 +133,8 @@ describe('npy / npz', () => {
     expect(() => decodeNpy(npy('<f4', [100, 100], new Uint8Array(16)))).toThrow(/truncated data/);
     expect(() => decodeNpy(new Uint8Array([0x93, 78, 85, 77, 80, 89, 1, 0, 255, 255]))).toThrow(/truncated header/);
     expect(() => decodeNpy(npy('<c8', [1], new Uint8Array(8)))).toThrow(/unsupported dtype/);
+    // Object's own property names are not dtypes (a plain-object lookup once let '<constructor' through).
+    for (const descr of ['<constructor', '|toString', '<__proto__']) expect(() => decodeNpy(npy(descr, [1], new Uint8Array(8)))).toThrow(/unsupported dtype/);
   });
 });
 

@@ -137,7 +137,7 @@ function rebuildTensor(fn: string, args: readonly PickleValue[], dtypeOverride?:
   let dtype = s.dtype;
   if (dtypeOverride !== undefined) {
     const name = dtypeOverride instanceof PickleGlobal ? dtypeOverride.fullName : String(dtypeOverride);
-    dtype = TORCH_DTYPES[name] ?? null;
+    dtype = Object.hasOwn(TORCH_DTYPES, name) ? TORCH_DTYPES[name] : null;
   }
   return { pickleKind: 'tensor', storage: s, dtype, offset, shape, stride: strides };
 }

@@ -93,7 +93,7 @@ export class TorchCheckpoint implements Checkpoint {
     const entry = this.zip.entries.get(record);
     if (!entry) throw new CheckpointError(`${this.label}: storage '${key}' has no record '${record}' in the archive`);
     const untyped = type.fullName === 'torch.UntypedStorage' || type.fullName === 'torch.storage.UntypedStorage';
-    const dtype = untyped ? 'U8' : (STORAGE_DTYPES[type.fullName] ?? null);
+    const dtype = untyped ? 'U8' : Object.hasOwn(STORAGE_DTYPES, type.fullName) ? STORAGE_DTYPES[type.fullName] : null;
     if (dtype && entry.size !== numel * ITEM_SIZES[dtype]) {
       throw new CheckpointError(
         `${this.label}: storage '${key}' (${type.fullName}) declares ${numel} elements (${numel * ITEM_SIZES[dtype]} bytes) but its record holds ${entry.size} bytes`,

@@ -16,7 +16,23 @@ export interface NpyArray {
   data: Float32Array | Float64Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array | BigInt64Array | BigUint64Array;
 }
 
-const SIZES: Record<string, number> = { f2: 2, f4: 4, f8: 8, i1: 1, u1: 1, i2: 2, u2: 2, i4: 4, u4: 4, i8: 8, u8: 8, b1: 1 };
+type NpyData = NpyArray['data'];
+
+/** Each supported dtype kind: its item size and its typed-array view of aligned little-endian bytes (f2 widened to float32). */
+const KINDS = new Map<string, { size: number; view: (ab: ArrayBuffer) => NpyData }>([
+  ['f2', { size: 2, view: (ab) => halfArrayToFloat32(new Uint16Array(ab)) }],
+  ['f4', { size: 4, view: (ab) => new Float32Array(ab) }],
+  ['f8', { size: 8, view: (ab) => new Float64Array(ab) }],
+  ['i1', { size: 1, view: (ab) => new Int8Array(ab) }],
+  ['u1', { size: 1, view: (ab) => new Uint8Array(ab) }],
+  ['b1', { size: 1, view: (ab) => new Uint8Array(ab) }],
+  ['i2', { size: 2, view: (ab) => new Int16Array(ab) }],
+  ['u2', { size: 2, view: (ab) => new Uint16Array(ab) }],
+  ['i4', { size: 4, view: (ab) => new Int32Array(ab) }],
+  ['u4', { size: 4, view: (ab) => new Uint32Array(ab) }],
+  ['i8', { size: 8, view: (ab) => new BigInt64Array(ab) }],
+  ['u8', { size: 8, view: (ab) => new BigUint64Array(ab) }],
+]);
 
 /** Parses a NumPy .npy file (format versions 1–3, little/big endian, C or Fortran order). */
 export function decodeNpy(bytes: Uint8Array, options: DecodeLimits = {}): NpyArray {
@@ -45,10 +61,11 @@ export function decodeNpy(bytes: Uint8Array, options: DecodeLimits = {}): NpyArr
   const shape = dims.map(Number);
   const order = descr[0];
   const kind = descr.slice(1);
-  const size = SIZES[kind];
-  if (!size || !'<>|='.includes(order)) throw new DecodeError('npy', `unsupported dtype '${descr}'`);
+  const known = KINDS.get(kind);
+  if (!known || !'<>|='.includes(order)) throw new DecodeError('npy', `unsupported dtype '${descr}'`);
   const count = shape.reduce((a, b) => a * b, 1);
   const dataStart = offset + headerLen;
+  const { size, view } = known;
   const need = count * size;
   checkBytes('npy', `${descr} (${shape.join(', ')})`, need, options.maxBytes ?? DEFAULT_MAX_BYTES);
   if (dataStart + need > bytes.length) {
@@ -59,44 +76,7 @@ export function decodeNpy(bytes: Uint8Array, options: DecodeLimits = {}): NpyArr
   if (order === '>' && size > 1) {
     for (let i = 0; i < need; i += size) buf.subarray(i, i + size).reverse();
   }
-  const ab = buf.buffer;
-  let data: NpyArray['data'];
-  switch (kind) {
-    case 'f2':
-      data = halfArrayToFloat32(new Uint16Array(ab));
-      break;
-    case 'f4':
-      data = new Float32Array(ab);
-      break;
-    case 'f8':
-      data = new Float64Array(ab);
-      break;
-    case 'i1':
-      data = new Int8Array(ab);
-      break;
-    case 'u1':
-    case 'b1':
-      data = new Uint8Array(ab);
-      break;
-    case 'i2':
-      data = new Int16Array(ab);
-      break;
-    case 'u2':
-      data = new Uint16Array(ab);
-      break;
-    case 'i4':
-      data = new Int32Array(ab);
-      break;
-    case 'u4':
-      data = new Uint32Array(ab);
-      break;
-    case 'i8':
-      data = new BigInt64Array(ab);
-      break;
-    default:
-      data = new BigUint64Array(ab);
-      break;
-  }
+  const data = view(buf.buffer);
   return { shape, dtype: descr, fortranOrder: fortran === 'True', data };
 }
 
