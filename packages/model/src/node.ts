@@ -13,6 +13,7 @@ import { encodePly } from './ply.js';
 import { encodePng, encodePng16 } from './png.js';
 import type { DepthPrediction } from './predict.js';
 import type { AnyDepthConfig } from './presets.js';
+import { finiteRange } from './finite-range.js';
 
 export class ImageReadError extends Error {
   constructor(
@@ -150,13 +151,7 @@ export function writePredictionOutputs(
         files.push([
           `${name}.ply`,
           () => {
-            let min = Infinity;
-            let max = -Infinity;
-            for (const v of disparity)
-              if (Number.isFinite(v)) {
-                if (v < min) min = v;
-                if (v > max) max = v;
-              }
+            const { min, max } = finiteRange(disparity);
             const span = max - min || 1;
             const depth = disparity.map((v) => 1 / (0.1 + (0.9 * (v - min)) / span));
             const rgb = options.rgb && options.rgb.width === width && options.rgb.height === height ? options.rgb : undefined;

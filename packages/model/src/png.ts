@@ -1,4 +1,5 @@
 import { zlibSync } from 'fflate';
+import { finiteRange } from './finite-range.js';
 
 const CRC_TABLE = (() => {
   const t = new Uint32Array(256);
@@ -78,13 +79,7 @@ export function encodePng16(values: Float32Array, width: number, height: number,
   let mul = options.scale ?? 0;
   let lo = 0;
   if (!options.scale) {
-    let min = Infinity;
-    let max = -Infinity;
-    for (const v of values)
-      if (Number.isFinite(v)) {
-        if (v < min) min = v;
-        if (v > max) max = v;
-      }
+    const { min, max } = finiteRange(values);
     lo = Number.isFinite(min) ? min : 0;
     mul = max > min ? 65535 / (max - min) : 0;
   }
