@@ -24,23 +24,18 @@ export interface ConvGeometry {
   padRight: number;
 }
 
-/** tfjs' own `computeConv2DInfo`, so padding ('same', 'valid', a number, explicit) and rounding match exactly. */
-export function convGeometry(
-  xShape: number[],
-  filterShape: number[],
-  strides: Pair,
-  dilations: Pair | undefined,
-  pad: Pad,
-  dimRoundingMode: 'floor' | 'round' | 'ceil' | undefined,
-  depthwise: boolean,
-): ConvGeometry {
+/**
+ * A conv kernel's geometry from its tfjs attributes (`strides`, `dilations` (default 1), `pad`, `dimRoundingMode`),
+ * by tfjs' own `computeConv2DInfo`, so padding ('same', 'valid', a number, explicit) and rounding match exactly.
+ */
+export function convGeometry(xShape: number[], filterShape: number[], attrs: Record<string, unknown>, depthwise: boolean): ConvGeometry {
   const info = backend_util.computeConv2DInfo(
     xShape as [number, number, number, number],
     filterShape as [number, number, number, number],
-    strides,
-    dilations ?? 1,
-    pad,
-    dimRoundingMode,
+    attrs.strides as Pair,
+    (attrs.dilations as Pair | undefined) ?? 1,
+    attrs.pad as Pad,
+    attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
     depthwise,
     'channelsLast',
   );

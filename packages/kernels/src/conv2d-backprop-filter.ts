@@ -58,15 +58,7 @@ export function conv2DBackpropFilterWasm(args: {
   const { x, dy } = inputs;
   const filterShape = attrs.filterShape as number[];
   assertNHWC('Conv2DBackpropFilter', attrs.dataFormat as string | undefined);
-  const g = convGeometry(
-    x.shape,
-    filterShape,
-    attrs.strides as number,
-    attrs.dilations as number | undefined,
-    attrs.pad as 'same',
-    attrs.dimRoundingMode as undefined,
-    false,
-  );
+  const g = convGeometry(x.shape, filterShape, attrs, false);
   const { filterHeight: kh, filterWidth: kw, inChannels: ci, outChannels: co } = g;
   const m = g.batch * g.outHeight * g.outWidth;
   const taps = kh * kw;

@@ -19,7 +19,7 @@ export function conv2DBackpropInputWasm(args: {
   const { dy, filter } = inputs;
   const inputShape = attrs.inputShape as number[];
   assertNHWC('Conv2DBackpropInput', attrs.dataFormat as string | undefined);
-  const g = convGeometry(inputShape, filter.shape, attrs.strides as number, 1, attrs.pad as 'same', attrs.dimRoundingMode as undefined, false);
+  const g = convGeometry(inputShape, filter.shape, attrs, false);
   const [kh, kw] = [g.filterHeight, g.filterWidth];
   const pads = [kh - 1 - g.padTop, kh - 1 - g.padBottom, kw - 1 - g.padLeft, kw - 1 - g.padRight];
   if (g.strideHeight !== 1 || g.strideWidth !== 1 || pads.some((p) => p < 0)) {

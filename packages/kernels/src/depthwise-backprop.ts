@@ -5,18 +5,6 @@ import { type WasmBackendLike, heapF32, kernelConfig } from './wasm-backend.js';
 
 type Attrs = Record<string, unknown>;
 
-function geometry(xShape: number[], filterShape: number[], attrs: Attrs): ConvGeometry {
-  return convGeometry(
-    xShape,
-    filterShape,
-    attrs.strides as number,
-    attrs.dilations as number | undefined,
-    attrs.pad as 'same',
-    attrs.dimRoundingMode as undefined,
-    true,
-  );
-}
-
 /**
  * Depthwise filter gradient over typed arrays, one pass over dY: for every output pixel and filter tap,
  * dW[kh, kw, c, m] += x[ih, iw, c] · dY[oh, ow, c·M + m]. Accumulates in float64 (the sums run over
@@ -107,7 +95,7 @@ export function depthwiseInputGrad(dy: Float32Array, w: Float32Array, g: ConvGeo
 export function depthwiseBackpropFilterWasm(args: { inputs: { x: TensorInfo; dy: TensorInfo }; backend: WasmBackendLike; attrs: Attrs }): TensorInfo {
   const { inputs, backend, attrs } = args;
   const filterShape = attrs.filterShape as number[];
-  const g = geometry(inputs.x.shape, filterShape, attrs);
+  const g = convGeometry(inputs.x.shape, filterShape, attrs, true);
   const dw = depthwiseFilterGrad(heapF32(backend, inputs.x), heapF32(backend, inputs.dy), g);
   return backend.makeOutput(filterShape, 'float32', undefined, dw);
 }
@@ -119,7 +107,7 @@ export function depthwiseBackpropFilterWasm(args: { inputs: { x: TensorInfo; dy:
 export function depthwiseBackpropInputWasm(args: { inputs: { dy: TensorInfo; filter: TensorInfo }; backend: WasmBackendLike; attrs: Attrs }): TensorInfo {
   const { inputs, backend, attrs } = args;
   const inputShape = attrs.inputShape as number[];
-  const g = geometry(inputShape, inputs.filter.shape, attrs);
+  const g = convGeometry(inputShape, inputs.filter.shape, attrs, true);
   const [kh, kw] = [(g.filterHeight - 1) * g.dilationHeight, (g.filterWidth - 1) * g.dilationWidth];
   const pads = [kh - g.padTop, kh - g.padBottom, kw - g.padLeft, kw - g.padRight];
   if (g.strideHeight === 1 && g.strideWidth === 1 && g.outChannels === g.inChannels && pads.every((p) => p >= 0)) {
