@@ -1,4 +1,4 @@
-import { type HostTensor, type LoadReport, type StateDictInput, StateDictError, type TensorSource } from '@anydepth/core';
+import { type LoadReport, type StateDictInput, StateDictError, type TensorSource } from '@anydepth/core';
 import { TensorView, type ViewEntry, asTensorSource } from '@anydepth/core/internal';
 import type { Dinov2VisionTransformer } from './vit.js';
 

@@ -1,6 +1,6 @@
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { assertNHWC, convGeometry, validRange, type ConvGeometry } from './conv-info.js';
-import { type WasmBackendLike, disposeTemp, heapF32, wasmBatchMatMul, wasmKernel, kernelConfig } from './wasm-backend.js';
+import { type WasmKernelArgs, disposeTemp, heapF32, wasmBatchMatMul, wasmKernel, kernelConfig } from './wasm-backend.js';
 
 /**
  * Copies the input pixels that filter tap (kh, kw) meets into rows [M = N·OH·OW, Ci] of `dst` (zero where
@@ -49,11 +49,7 @@ export function gatherTap(x: Float32Array, g: ConvGeometry, kh: number, kw: numb
  * [Co, M] (wasm Transpose) and each tap is one matmul dYᵀ [Co, M] × X_tap [M, Ci] → [Co, Ci], written
  * transposed into the HWIO output. A 1×1, stride-1, unpadded conv needs no gather.
  */
-export function conv2DBackpropFilterWasm(args: {
-  inputs: { x: TensorInfo; dy: TensorInfo };
-  backend: WasmBackendLike;
-  attrs: Record<string, unknown>;
-}): TensorInfo {
+export function conv2DBackpropFilterWasm(args: WasmKernelArgs<{ x: TensorInfo; dy: TensorInfo }>): TensorInfo {
   const { inputs, backend, attrs } = args;
   const { x, dy } = inputs;
   const filterShape = attrs.filterShape as number[];

@@ -2,7 +2,7 @@ import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { assertNHWC, convGeometry } from './conv-info.js';
 import { flippedFilterConv } from './flipped-conv.js';
 import { stockKernels } from './stock.js';
-import { type WasmBackendLike, kernelConfig } from './wasm-backend.js';
+import { type WasmKernelArgs, kernelConfig } from './wasm-backend.js';
 
 /**
  * Conv2DBackpropInput for the wasm backend. tfjs-backend-wasm ships one, but it is a plain C++ loop several
@@ -10,11 +10,7 @@ import { type WasmBackendLike, kernelConfig } from './wasm-backend.js';
  * with the spatially flipped, in/out-swapped filter and padding K−1−pad, so this runs the wasm Conv2D kernel
  * on that; other strides go to the stock kernel.
  */
-export function conv2DBackpropInputWasm(args: {
-  inputs: { dy: TensorInfo; filter: TensorInfo };
-  backend: WasmBackendLike;
-  attrs: Record<string, unknown>;
-}): TensorInfo {
+export function conv2DBackpropInputWasm(args: WasmKernelArgs<{ dy: TensorInfo; filter: TensorInfo }>): TensorInfo {
   const { inputs, backend, attrs } = args;
   const { dy, filter } = inputs;
   const inputShape = attrs.inputShape as number[];

@@ -1,9 +1,7 @@
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { convGeometry, validRange, type ConvGeometry } from './conv-info.js';
 import { flippedFilterConv } from './flipped-conv.js';
-import { type WasmBackendLike, heapF32, kernelConfig } from './wasm-backend.js';
-
-type Attrs = Record<string, unknown>;
+import { type WasmKernelArgs, heapF32, kernelConfig } from './wasm-backend.js';
 
 /**
  * Depthwise filter gradient over typed arrays, one pass over dY: for every output pixel and filter tap,
@@ -92,7 +90,7 @@ export function depthwiseInputGrad(dy: Float32Array, w: Float32Array, g: ConvGeo
   }
 }
 
-export function depthwiseBackpropFilterWasm(args: { inputs: { x: TensorInfo; dy: TensorInfo }; backend: WasmBackendLike; attrs: Attrs }): TensorInfo {
+export function depthwiseBackpropFilterWasm(args: WasmKernelArgs<{ x: TensorInfo; dy: TensorInfo }>): TensorInfo {
   const { inputs, backend, attrs } = args;
   const filterShape = attrs.filterShape as number[];
   const g = convGeometry(inputs.x.shape, filterShape, attrs, true);
@@ -104,7 +102,7 @@ export function depthwiseBackpropFilterWasm(args: { inputs: { x: TensorInfo; dy:
  * DepthwiseConv2dNativeBackpropInput for the wasm backend: stride 1 with multiplier 1 runs the wasm forward
  * depthwise kernel on the flipped filter; other cases use the typed-array scatter `depthwiseInputGrad`.
  */
-export function depthwiseBackpropInputWasm(args: { inputs: { dy: TensorInfo; filter: TensorInfo }; backend: WasmBackendLike; attrs: Attrs }): TensorInfo {
+export function depthwiseBackpropInputWasm(args: WasmKernelArgs<{ dy: TensorInfo; filter: TensorInfo }>): TensorInfo {
   const { inputs, backend, attrs } = args;
   const inputShape = attrs.inputShape as number[];
   const g = convGeometry(inputShape, inputs.filter.shape, attrs, true);

@@ -12,6 +12,13 @@ export interface WasmBackendLike extends KernelBackend {
   disposeData(dataId: object, force?: boolean): boolean;
 }
 
+/** What tfjs passes a kernel function of the wasm backend: its named inputs, the backend and the attributes. */
+export interface WasmKernelArgs<Inputs> {
+  inputs: Inputs;
+  backend: WasmBackendLike;
+  attrs: Record<string, unknown>;
+}
+
 /**
  * A float32 view of a tensor on the wasm heap. Views are invalidated when the heap grows (any allocation,
  * e.g. `makeOutput`), so take them after the last allocation and never keep them across kernel calls.
