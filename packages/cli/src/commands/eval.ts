@@ -9,6 +9,7 @@ import { CliError, UsageError } from '../errors.js';
 import { startBackend } from '../backend.js';
 import { Progress } from '../progress.js';
 import { loadWeights } from '../weights.js';
+import { MODEL_COMMAND_OPTIONS } from '../options.js';
 
 export const EVAL_HELP = `Usage: anydepth eval --weights <file> --dataset <name> --root <dir> [options]
 
@@ -32,7 +33,7 @@ export async function runEval(argv: string[], log: (line: string) => void): Prom
   const { values } = parseArgs({
     args: argv,
     options: {
-      weights: { type: 'string', multiple: true },
+      ...MODEL_COMMAND_OPTIONS,
       dataset: { type: 'string' },
       root: { type: 'string' },
       split: { type: 'string' },
@@ -41,8 +42,6 @@ export async function runEval(argv: string[], log: (line: string) => void): Prom
       alignment: { type: 'string', default: 'disparity' },
       limit: { type: 'string' },
       json: { type: 'string' },
-      backend: { type: 'string', default: 'auto' },
-      help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {

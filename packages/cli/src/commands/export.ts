@@ -8,6 +8,7 @@ import { type OnnxExport, exportOnnx } from '@anydepth/onnx';
 import { CliError, UsageError } from '../errors.js';
 import { Progress } from '../progress.js';
 import { loadEstimator } from '../weights.js';
+import { MODEL_COMMAND_OPTIONS } from '../options.js';
 
 export const EXPORT_HELP = `Usage: anydepth export --onnx <out.onnx> --weights <file|id> --size <H>x<W> [options]
 
@@ -126,15 +127,13 @@ export async function runExport(argv: string[], log: (line: string) => void): Pr
     allowPositionals: true,
     allowNegative: true,
     options: {
+      ...MODEL_COMMAND_OPTIONS,
       onnx: { type: 'string' },
-      weights: { type: 'string', multiple: true },
       size: { type: 'string' },
       dynamic: { type: 'boolean', default: false },
       opset: { type: 'string', default: '17' },
       'external-data': { type: 'boolean', default: false },
-      backend: { type: 'string', default: 'auto' },
       check: { type: 'boolean', default: true },
-      help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {

@@ -9,6 +9,7 @@ import { CliError, UsageError } from '../errors.js';
 import { startBackend } from '../backend.js';
 import { Progress } from '../progress.js';
 import { loadEstimator } from '../weights.js';
+import { MODEL_COMMAND_OPTIONS } from '../options.js';
 
 /** Largest `--size`: a square 4096-px input is already 65,536 tokens (16 GiB for one attention matrix). */
 export const MAX_SIZE = 4096;
@@ -73,15 +74,13 @@ export async function runPredict(argv: string[], log: (line: string) => void, er
     args: argv,
     allowPositionals: true,
     options: {
-      weights: { type: 'string', multiple: true },
+      ...MODEL_COMMAND_OPTIONS,
       out: { type: 'string' },
       size: { type: 'string' },
       model: { type: 'string' },
       colormap: { type: 'string', default: 'turbo' },
       format: { type: 'string', default: 'png16,color' },
-      backend: { type: 'string', default: 'auto' },
       fov: { type: 'string', default: '60' },
-      help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
