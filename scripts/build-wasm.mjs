@@ -34,11 +34,114 @@ export function fmaVariant(source) {
   return out;
 }
 
+/** A source line that asks for a variant importing an unshared memory (the single-threaded tfjs backend's). */
+export const UNSHARED_MARKER = ';; build: also an unshared-memory variant';
+
+const SHARED_IMPORT = '(import "env" "memory" (memory 1 65536 shared))';
+
+/** The variant of a source that imports a plain (unshared) memory of any size instead of a shared one. */
+export function unsharedVariant(source) {
+  if (!source.includes(SHARED_IMPORT)) throw new Error(`unsharedVariant: the source does not import ${SHARED_IMPORT}`);
+  return source.replace(SHARED_IMPORT, '(import "env" "memory" (memory 1))');
+}
+
+/** A comment line right before a `(func $name …` that asks for every call of it to be inlined at build time. */
+export const INLINE_MARKER = ';; build: inline';
+
+/** S-expressions of a .wat text (comments dropped): atoms are strings, lists are arrays. */
+function parseWat(text) {
+  const tokens = text
+    .replace(/\(;[\s\S]*?;\)/g, ' ')
+    .replace(/;;[^\n]*/g, ' ')
+    .match(/"(?:[^"\\]|\\.)*"|[()]|[^\s()"]+/g);
+  const stack = [[]];
+  for (const t of tokens ?? []) {
+    if (t === '(') stack.push([]);
+    else if (t === ')') {
+      const list = stack.pop();
+      if (stack.length === 0) throw new Error('parseWat: unbalanced ")"');
+      stack.at(-1).push(list);
+    } else stack.at(-1).push(t);
+  }
+  if (stack.length !== 1) throw new Error('parseWat: unbalanced "("');
+  return stack[0];
+}
+
+const printWat = (node) => (Array.isArray(node) ? `(${node.map(printWat).join(' ')})` : node);
+
+/** A copy of `node` with every atom that `rename` maps replaced. */
+const renamed = (node, rename) => (Array.isArray(node) ? node.map((n) => renamed(n, rename)) : (rename.get(node) ?? node));
+
+/**
+ * Inlines every call of the functions marked with `INLINE_MARKER`: `(call $f a b …)` becomes a block that sets
+ * fresh caller locals to the arguments and runs `$f`'s body on its renamed params and locals, leaving its results.
+ * V8 before 12 (Node 20) does not inline wasm calls, and a call passing six v128 values and returning six cost the
+ * Winograd transforms a third of their time. Marked functions must be leaves without `return` or branches to
+ * their own end; their definitions stay (unused) in the module.
+ */
+export function inlineMarked(source) {
+  const marked = new Set([...source.matchAll(/;; build: inline\s*\n\s*\(func (\$[\w.]+)/g)].map((m) => m[1]));
+  if (marked.size === 0) return source;
+  const [module] = parseWat(source);
+  const funcs = new Map();
+  for (const item of module) {
+    if (!Array.isArray(item) || item[0] !== 'func' || !marked.has(item[1])) continue;
+    const params = [];
+    const locals = [];
+    const results = [];
+    let i = 2;
+    for (; i < item.length && Array.isArray(item[i]) && ['param', 'result', 'local'].includes(item[i][0]); i++) {
+      const [kind, name, type] = item[i];
+      if (kind === 'result') results.push(...item[i].slice(1));
+      else if (!name?.startsWith('$') || type === undefined || item[i].length !== 3) throw new Error(`inlineMarked: ${item[1]}: name each ${kind} (one per clause)`);
+      else (kind === 'param' ? params : locals).push([name, type]);
+    }
+    const body = item.slice(i);
+    // Inlined locals keep their values across calls (a call zeroes them): each must be set before it is read.
+    const set = new Set();
+    const visit = (node) => {
+      if (!Array.isArray(node)) return;
+      node.slice(1).forEach(visit);
+      if (node[0] === 'local.set' || node[0] === 'local.tee') set.add(node[1]);
+      else if (node[0] === 'local.get' && locals.some(([n]) => n === node[1]) && !set.has(node[1]))
+        throw new Error(`inlineMarked: ${item[1]} reads local ${node[1]} before setting it`);
+    };
+    body.forEach(visit);
+    if (JSON.stringify(body).match(/"(return|br|br_if|br_table)"/)) throw new Error(`inlineMarked: ${item[1]} branches or returns; it cannot be inlined`);
+    funcs.set(item[1], { params, locals, results, body });
+  }
+  for (const name of marked) if (!funcs.has(name)) throw new Error(`inlineMarked: no function ${name}`);
+  let site = 0;
+  for (const item of module) {
+    if (!Array.isArray(item) || item[0] !== 'func') continue;
+    const added = [];
+    const expand = (node) => {
+      if (!Array.isArray(node)) return node;
+      const expanded = node.map(expand);
+      if (expanded[0] !== 'call' || !funcs.has(expanded[1])) return expanded;
+      const f = funcs.get(expanded[1]);
+      const args = expanded.slice(2);
+      if (args.length !== f.params.length) throw new Error(`inlineMarked: ${expanded[1]} takes ${f.params.length} arguments, a call passes ${args.length}`);
+      site++;
+      const rename = new Map([...f.params, ...f.locals].map(([n]) => [n, `$inl${site}_${n.slice(1)}`]));
+      for (const [n, type] of [...f.params, ...f.locals]) added.push(['local', rename.get(n), type]);
+      const sets = f.params.map(([n], k) => ['local.set', rename.get(n), args[k]]);
+      return ['block', ...(f.results.length ? [['result', ...f.results]] : []), ...sets, ...renamed(f.body, rename)];
+    };
+    let head = 2;
+    while (head < item.length && Array.isArray(item[head]) && ['export', 'param', 'result', 'local'].includes(item[head][0])) head++;
+    const body = item.slice(head).map(expand);
+    item.splice(head, item.length - head, ...added, ...body);
+  }
+  return module.length ? `(module\n${module.slice(1).map((n) => `  ${printWat(n)}`).join('\n')}\n)\n` : source;
+}
+
 /** The binary of a .wat source (no names section: the output depends on the source only). */
-export async function compileWat(name, source, { fma = false } = {}) {
+export async function compileWat(name, source, { fma = false, unshared = false } = {}) {
   const wabt = await initWabt();
   const features = fma ? FMA_FEATURES : FEATURES;
-  const module = wabt.parseWat(name, fma ? fmaVariant(source) : source, features);
+  const variant = unshared ? unsharedVariant(source) : source;
+  const module = wabt.parseWat(name, inlineMarked(fma ? fmaVariant(variant) : variant), features);
   try {
     module.validate(features);
     return new Uint8Array(module.toBinary({ log: false, write_debug_names: false }).buffer);
@@ -68,6 +171,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       const bytes = await compileWat(f, source);
       writeFileSync(join(dir, f.replace(/\.wat$/, '-wasm.ts')), moduleSource(f, bytes));
       console.log(`packages/${pkg}/src/wasm/${f} → ${f.replace(/\.wat$/, '-wasm.ts')} (${bytes.length} bytes)`);
+      if (source.includes(UNSHARED_MARKER)) {
+        const name = f.replace(/\.wat$/, '-unshared.wat');
+        const bytes = await compileWat(f, source, { unshared: true });
+        writeFileSync(join(dir, name.replace(/\.wat$/, '-wasm.ts')), moduleSource(name, bytes).replace(`from ${name}`, `from ${f} (its unshared-memory variant)`));
+        console.log(`packages/${pkg}/src/wasm/${f} → ${name.replace(/\.wat$/, '-wasm.ts')} (unshared memory, ${bytes.length} bytes)`);
+      }
       if (!source.includes(FMA_MARKER)) continue;
       const fmaName = f.replace(/\.wat$/, '-fma.wat');
       const fmaBytes = await compileWat(f, source, { fma: true });

@@ -25,6 +25,7 @@
 
   ;; Bᵀ applied to 6 vectors: the rows of Bᵀ are
   ;; [4 0 -5 0 1 0] [0 -4 -4 1 1 0] [0 4 -4 -1 1 0] [0 -2 -1 2 1 0] [0 2 -1 -2 1 0] [0 4 0 -5 0 1].
+  ;; build: inline
   (func $bt (param $d0 v128) (param $d1 v128) (param $d2 v128) (param $d3 v128) (param $d4 v128) (param $d5 v128)
     (result v128 v128 v128 v128 v128 v128)
     (local $four v128) (local $five v128) (local $t0 v128) (local $a v128) (local $t1 v128) (local $b v128)
@@ -44,6 +45,7 @@
     (f32x4.add (f32x4.sub (f32x4.mul (local.get $four) (local.get $d1)) (f32x4.mul (local.get $five) (local.get $d3))) (local.get $d5)))
 
   ;; Aᵀ applied to 6 vectors: rows [1 1 1 1 1 0] [0 1 -1 2 -2 0] [0 1 1 4 4 0] [0 1 -1 8 -8 1].
+  ;; build: inline
   (func $at (param $m0 v128) (param $m1 v128) (param $m2 v128) (param $m3 v128) (param $m4 v128) (param $m5 v128)
     (result v128 v128 v128 v128)
     (local $s12 v128) (local $d12 v128) (local $s34 v128) (local $d34 v128)
@@ -92,6 +94,7 @@
       (br_if $rows (i32.lt_u (local.get $i) (i32.const 6)))))
 
   ;; Stores the 4 channels of one tile 16 bytes apart (V's 4-tile interleave).
+  ;; build: inline
   (func $store4 (param $dst i32) (param $v v128)
     (v128.store32_lane 0 (local.get $dst) (local.get $v))
     (v128.store32_lane offset=16 1 (local.get $dst) (local.get $v))
