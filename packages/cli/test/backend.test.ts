@@ -14,7 +14,7 @@ describe('startBackend for inference (predict, eval)', () => {
     expect(tf.getBackend()).toBe('wasm');
     const cores = availableParallelism();
     expect(wasmThreads()).toBe(cores > 1 ? cores : 0); // 0: the stock single-threaded backend
-    expect(registeredInferenceKernels()).toEqual(['Conv2D/wasm', 'FusedConv2D/wasm']);
+    expect(registeredInferenceKernels()).toEqual(['Conv2D/wasm', 'FusedConv2D/wasm', 'Erf/wasm']);
     expect(winogradState.pool?.threads).toBe(cores);
     expect(lines).toEqual([`wasm: ${cores} thread(s), Winograd 3×3 convolutions`]);
     // A second start in the same process keeps the threaded backend (the thread count is fixed per process).

@@ -38,3 +38,4 @@ export { winogradConv, type WinogradConvArgs } from './winograd-conv.js';
 export { winogradConvJs } from './winograd-js.js';
 export { WinogradPool, enableRelaxedSimd, relaxedSimdSupported, winogradModule, type PoolWorker, type WorkerFactory } from './winograd-pool.js';
 export { winogradGeometry, winogradState } from './winograd-kernels.js';
+export { erfWasm, erfModuleFor } from './erf-kernel.js';

@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
+import { erfWasmConfig } from './erf-kernel.js';
 import { stockKernels } from './stock.js';
 import { winogradConv2DConfig, winogradFusedConv2DConfig, winogradState } from './winograd-kernels.js';
 import { type WorkerFactory, WinogradPool, enableRelaxedSimd, winogradModule } from './winograd-pool.js';
 
 /** The inference kernels, all for the wasm backend. */
-export const INFERENCE_KERNELS: readonly KernelConfig[] = [winogradConv2DConfig, winogradFusedConv2DConfig];
+export const INFERENCE_KERNELS: readonly KernelConfig[] = [winogradConv2DConfig, winogradFusedConv2DConfig, erfWasmConfig];
 
 export interface RegisterInferenceKernelsOptions {
   /**
@@ -31,7 +32,8 @@ const key = (c: KernelConfig) => `${c.kernelName}/${c.backendName}`;
 /**
  * Registers our Winograd F(4×4, 3×3) WebAssembly SIMD kernel as the wasm backend's `Conv2D` and `FusedConv2D`
  * (stride 1, 3×3, dilation 1, NHWC float32, Cin % 4 = 0, Cout % 8 = 0, both ≥ `minChannels`, activation linear
- * or relu; every other call goes to the stock XNNPACK kernel). Returns the kernels registered (`Name/wasm`):
+ * or relu; every other call goes to the stock XNNPACK kernel), and our SIMD `Erf` (the exact GELU's erf, computed
+ * in place on the backend's memory; see `erfWasm`). Returns the kernels registered (`Name/wasm`):
  * empty where the engine lacks WebAssembly SIMD or shared memory, in which case the stock kernels stay. Call it
  * again to change the options; `unregisterInferenceKernels()` restores the stock kernels and stops the workers.
  */
@@ -68,7 +70,7 @@ export async function registerInferenceKernels(options: RegisterInferenceKernels
   return added;
 }
 
-/** Restores the stock `Conv2D` / `FusedConv2D` wasm kernels and terminates the Winograd workers. */
+/** Restores the stock `Conv2D` / `FusedConv2D` / `Erf` wasm kernels and terminates the Winograd workers. */
 export function unregisterInferenceKernels(): void {
   for (const config of INFERENCE_KERNELS) {
     if (tf.getKernel(config.kernelName, config.backendName)?.kernelFunc !== config.kernelFunc) continue;

@@ -10,6 +10,8 @@ export interface WasmBackendLike extends KernelBackend {
   makeOutput(shape: number[], dtype: DataType, memoryOffset?: number, values?: ArrayLike<number>): TensorInfo;
   typedArrayFromHeap(info: TensorInfo): Float32Array | Int32Array | Uint8Array;
   disposeData(dataId: object, force?: boolean): boolean;
+  /** The emscripten module: its WebAssembly memory is `wasmMemory` in the threaded build (shared), `asm.memory` otherwise. */
+  wasm?: { wasmMemory?: WebAssembly.Memory; asm?: { memory?: WebAssembly.Memory } };
 }
 
 /** What tfjs passes a kernel function of the wasm backend: its named inputs, the backend and the attributes. */

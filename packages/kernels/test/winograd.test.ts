@@ -119,8 +119,8 @@ describe('Winograd F(4×4, 3×3) WebAssembly kernel', () => {
     [2, true],
   ] as const) {
     it(`matches the cpu backend's conv2d within 1e-4 of max |out| on ${threads} thread(s), ${fma ? 'FMA' : 'plain SIMD'}`, async () => {
-      expect(await registerInferenceKernels({ threads, fma })).toEqual(threads === 1 && !fma ? ['Conv2D/wasm', 'FusedConv2D/wasm'] : []);
-      expect(registeredInferenceKernels()).toEqual(['Conv2D/wasm', 'FusedConv2D/wasm']);
+      expect(await registerInferenceKernels({ threads, fma })).toEqual(threads === 1 && !fma ? ['Conv2D/wasm', 'FusedConv2D/wasm', 'Erf/wasm'] : []);
+      expect(registeredInferenceKernels()).toEqual(['Conv2D/wasm', 'FusedConv2D/wasm', 'Erf/wasm']);
       expect(winogradState.pool?.threads).toBe(threads);
       expect(winogradState.pool?.fma).toBe(fma);
       await setBackend('wasm');

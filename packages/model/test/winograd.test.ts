@@ -18,7 +18,7 @@ describe('AnyDepth tiny with the Winograd inference kernels (wasm, 2 threads)', 
   beforeAll(async () => {
     await setBackend('cpu');
     await setBackend('wasm');
-    expect(await registerInferenceKernels({ threads: 2, minChannels: 8 })).toEqual(['Conv2D/wasm', 'FusedConv2D/wasm']);
+    expect(await registerInferenceKernels({ threads: 2, minChannels: 8 })).toEqual(['Conv2D/wasm', 'FusedConv2D/wasm', 'Erf/wasm']);
     model = createAnyDepth(anyDepthTinyConfig());
     loadAnyDepthWeights(model, fixture);
     model.eval();
