@@ -93,7 +93,8 @@ export function inlineMarked(source) {
     for (; i < item.length && Array.isArray(item[i]) && ['param', 'result', 'local'].includes(item[i][0]); i++) {
       const [kind, name, type] = item[i];
       if (kind === 'result') results.push(...item[i].slice(1));
-      else if (!name?.startsWith('$') || type === undefined || item[i].length !== 3) throw new Error(`inlineMarked: ${item[1]}: name each ${kind} (one per clause)`);
+      else if (!name?.startsWith('$') || type === undefined || item[i].length !== 3)
+        throw new Error(`inlineMarked: ${item[1]}: name each ${kind} (one per clause)`);
       else (kind === 'param' ? params : locals).push([name, type]);
     }
     const body = item.slice(i);
@@ -133,7 +134,12 @@ export function inlineMarked(source) {
     const body = item.slice(head).map(expand);
     item.splice(head, item.length - head, ...added, ...body);
   }
-  return module.length ? `(module\n${module.slice(1).map((n) => `  ${printWat(n)}`).join('\n')}\n)\n` : source;
+  return module.length
+    ? `(module\n${module
+        .slice(1)
+        .map((n) => `  ${printWat(n)}`)
+        .join('\n')}\n)\n`
+    : source;
 }
 
 /** The binary of a .wat source (no names section: the output depends on the source only). */
@@ -174,7 +180,10 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       if (source.includes(UNSHARED_MARKER)) {
         const name = f.replace(/\.wat$/, '-unshared.wat');
         const bytes = await compileWat(f, source, { unshared: true });
-        writeFileSync(join(dir, name.replace(/\.wat$/, '-wasm.ts')), moduleSource(name, bytes).replace(`from ${name}`, `from ${f} (its unshared-memory variant)`));
+        writeFileSync(
+          join(dir, name.replace(/\.wat$/, '-wasm.ts')),
+          moduleSource(name, bytes).replace(`from ${name}`, `from ${f} (its unshared-memory variant)`),
+        );
         console.log(`packages/${pkg}/src/wasm/${f} → ${name.replace(/\.wat$/, '-wasm.ts')} (unshared memory, ${bytes.length} bytes)`);
       }
       if (!source.includes(FMA_MARKER)) continue;
