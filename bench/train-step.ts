@@ -7,7 +7,7 @@
  * Medians over the timed steps after warm-up (cpu: 1 warm-up + 3 timed steps by default).
  *
  *   npx turbo run build --filter=@anydepth/sdt... --filter=@anydepth/dinov3... --filter=@anydepth/kernels...
- *   npx tsx bench/train-step.ts [--size 256] [--batch 2] [--fusion 256] [--steps 5] [--cpu-steps 3] [--skip-cpu] [--profile] [--recompute] [--head-only] [--memory-profile] [--threads N]
+ *   npx tsx bench/train-step.ts [--size 256] [--batch 2] [--fusion 256] [--steps 5] [--cpu-steps 3] [--skip-cpu] [--profile] [--recompute] [--head-only] [--memory-profile] [--threads N] [--winograd N]
  *
  * --recompute: the head recomputes its upsampling/refinement/output blocks in the backward pass (`SDTHead.recompute`),
  * keeping only the blocks' inputs; --head-only skips the encoder + head phase (and the cpu phase).
@@ -22,7 +22,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ensureGradients, useBackend } from '@anydepth/core';
 import { useThreadedWasm } from '@anydepth/core/node';
 import { DinoVisionTransformer } from '@anydepth/dinov3';
-import { registerTrainingKernels } from '@anydepth/kernels';
+import { registerInferenceKernels, registerTrainingKernels } from '@anydepth/kernels';
 import { type HeadFeature, SDTHead, countSdtFlops } from '@anydepth/sdt';
 
 const args = process.argv.slice(2);
@@ -191,8 +191,12 @@ async function main(): Promise<void> {
   if (threads > 1) await useThreadedWasm({ threads });
   else await useBackend('wasm');
   const added = registerTrainingKernels();
+  // --winograd N: also our Winograd 3×3 conv on N threads (forward convs, and the stride-1 input gradients, which
+  // run as forward convs of the flipped filter), as `anydepth train` does on wasm.
+  const winograd = Number(opt('winograd', '0'));
+  if (winograd > 0) added.push(...(await registerInferenceKernels({ threads: winograd })));
   console.log(`registered ${added.join(', ')}`);
-  console.log(`batch ${batch}, ${size} px, recompute ${recompute}, XNNPACK ${threads} thread(s)`);
+  console.log(`batch ${batch}, ${size} px, recompute ${recompute}, XNNPACK ${threads} thread(s), Winograd ${winograd || 'off'}`);
   if (args.includes('--memory-profile')) {
     // One step under tf.profile: the peak of live tensor bytes and the kernels that allocate most.
     const m = makeSetup(false);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compareClose, setBackend } from '@anydepth/test-utils';
-import { registerTrainingKernels } from '../src/index.js';
+import { registerInferenceKernels, registerTrainingKernels, unregisterInferenceKernels, winogradState } from '../src/index.js';
 import { randomValues, runOn } from './helpers.js';
 
 const TOL = { atol: 1e-4, rtol: 1e-4 };
@@ -96,6 +96,33 @@ describe('Conv2DBackpropInput (wasm: flipped-filter forward conv for stride 1, s
     expect(got.shape).toEqual(c.x);
     const r = compareClose(got.values, ref.values, { ...TOL, label: c.name });
     expect(r.ok, r.message).toBe(true);
+  });
+});
+
+describe('Conv2DBackpropInput with the Winograd kernel registered too (as anydepth train on wasm): the flipped-filter conv runs there', () => {
+  const winogradCases: ConvCase[] = [
+    { name: '3x3 pad 1, 16 → 8 channels', x: [2, 12, 10, 8], filter: [3, 3, 8, 16], strides: 1, pad: 1 },
+    { name: '3x3 same, 8 → 24 channels, odd sides', x: [1, 9, 13, 24], filter: [3, 3, 24, 8], strides: 1, pad: 'same' },
+  ];
+  it.each(winogradCases)('$name', async (c) => {
+    const dyShape = outShape(c, false);
+    const inputs = {
+      dy: { values: randomValues(size(dyShape), 21), shape: dyShape },
+      filter: { values: randomValues(size(c.filter), 22), shape: c.filter },
+    };
+    const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x };
+    const ref = await runOn('cpu', 'Conv2DBackpropInput', inputs, attrs);
+    await setBackend('wasm');
+    expect(await registerInferenceKernels({ minChannels: 8 })).toContain('Conv2D/wasm');
+    try {
+      const calls = winogradState.calls;
+      const got = await runOn('wasm', 'Conv2DBackpropInput', inputs, attrs);
+      expect(winogradState.calls).toBe(calls + 1);
+      const r = compareClose(got.values, ref.values, { ...TOL, label: c.name });
+      expect(r.ok, r.message).toBe(true);
+    } finally {
+      unregisterInferenceKernels();
+    }
   });
 });
 

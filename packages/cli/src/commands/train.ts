@@ -216,7 +216,7 @@ export async function runTrain(argv: string[], log: (line: string) => void): Pro
   const train = datasetOrProcedural(s, 'train', size)!;
   const val = datasetOrProcedural(s, 'val', size);
 
-  const backend = await startBackend(backendName as BackendName, log, { winograd: false });
+  const backend = await startBackend(backendName as BackendName, log, { winograd: true });
   if (backend === 'wasm' || backend === 'cpu') registerTrainingKernels({ backends: [backend] });
   const model = buildModel(String(s.model ?? DEFAULT_TRAIN_MODEL), seed);
   if (s.weights) loadInitialWeights(model, String(s.weights), log);
