@@ -215,15 +215,9 @@ async function main(): Promise<void> {
   }
   const wasm = makeSetup(!headOnly);
   const wasmCached = await timeSteps('wasm, cached features (head step)', wasm, false, 1, steps);
-  if (headOnly) {
-    disposeSetup(wasm);
-    return;
-  }
-  const wasmEncoder = await timeSteps('wasm, encoder + head step', wasm, true, 1, steps);
-  disposeSetup(wasm);
+  // --profile: one more head step under tf.profile, time by kernel (also with --head-only).
   if (profile) {
-    const p = makeSetup(false);
-    await step(p, false);
+    const p = wasm;
     const info = await tf.profile(async () => {
       await step(p, false);
     });
@@ -236,8 +230,13 @@ async function main(): Promise<void> {
         .map(([k, ms]) => `${k} ${ms.toFixed(0)} ms`)
         .join('\n'),
     );
-    disposeSetup(p);
   }
+  if (headOnly) {
+    disposeSetup(wasm);
+    return;
+  }
+  const wasmEncoder = await timeSteps('wasm, encoder + head step', wasm, true, 1, steps);
+  disposeSetup(wasm);
 
   let cpu = NaN;
   if (!skipCpu) {

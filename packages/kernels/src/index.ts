@@ -7,7 +7,7 @@ export {
   type RegisterTrainingKernelsOptions,
   type TrainingKernelBackend,
 } from './register.js';
-export { conv2DBackpropFilterWasm, conv2DBackpropFilterWasmConfig, gatherTap } from './conv2d-backprop-filter.js';
+export { conv2DBackpropFilterWasm, conv2DBackpropFilterWasmConfig, gatherColumns } from './conv2d-backprop-filter.js';
 export {
   depthwiseBackpropFilterWasm,
   depthwiseBackpropInputWasm,

@@ -65,6 +65,8 @@ const convCases: ConvCase[] = [
   },
   { name: '2x2 same stride 1 (asymmetric same padding)', x: [1, 6, 7, 5], filter: [2, 2, 5, 3], strides: 1, pad: 'same' },
   { name: 'stride 2 pad 1 stride-ceil rounding', x: [1, 10, 9, 6], filter: [3, 3, 6, 4], strides: 2, pad: 1, dimRoundingMode: 'ceil' },
+  // 8192 pixels × 576 columns: the filter gradient's sum runs in two chunks (7281 + 911 rows, across the batch).
+  { name: '3x3 pad 1, im2col over the 16 MiB chunk', x: [2, 64, 64, 64], filter: [3, 3, 64, 8], strides: 1, pad: 1 },
 ];
 
 describe('Conv2DBackpropFilter (wasm) vs the cpu reference kernel', () => {
