@@ -4,6 +4,7 @@ import { conv2DBackpropFilterWasmConfig } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputWasmConfig } from './conv2d-backprop-input.js';
 import { stockKernels } from './stock.js';
 import { depthwiseBackpropFilterWasmConfig, depthwiseBackpropInputWasmConfig } from './depthwise-backprop.js';
+import { meanWasmConfig, sumWasmConfig } from './leading-axes-sum.js';
 import { unsortedSegmentSumCpuConfig, unsortedSegmentSumWasmConfig } from './unsorted-segment-sum.js';
 
 export type TrainingKernelBackend = 'wasm' | 'cpu';
@@ -16,22 +17,24 @@ export const TRAINING_KERNELS: readonly KernelConfig[] = [
   depthwiseBackpropInputWasmConfig,
   unsortedSegmentSumWasmConfig,
   unsortedSegmentSumCpuConfig,
+  sumWasmConfig,
+  meanWasmConfig,
 ];
 
 export interface RegisterTrainingKernelsOptions {
   /** Backends to register for (default both: 'wasm' and 'cpu'). */
   backends?: readonly TrainingKernelBackend[];
   /**
-   * Replace a kernel the backend already has. Default: only the two stock kernels this package exists to
-   * replace are replaced — the cpu `UnsortedSegmentSum` (one op per segment) and the wasm
-   * `Conv2DBackpropInput` (a plain loop; ours delegates to it for strides > 1); any other kernel a future
-   * backend version ships is kept.
+   * Replace a kernel the backend already has. Default: only the stock kernels this package exists to replace
+   * are replaced — the cpu `UnsortedSegmentSum` (one op per segment), the wasm `Conv2DBackpropInput` (a plain
+   * loop; ours delegates to it for strides > 1) and the wasm `Sum` / `Mean` (ours take reductions over all but the
+   * last axis and delegate the rest); any other kernel a future backend version ships is kept.
    */
   replaceExisting?: boolean;
 }
 
 /** Kernels replaced by default (see `replaceExisting`). */
-const REPLACED_BY_DEFAULT = new Set(['UnsortedSegmentSum/cpu', 'Conv2DBackpropInput/wasm']);
+const REPLACED_BY_DEFAULT = new Set(['UnsortedSegmentSum/cpu', 'Conv2DBackpropInput/wasm', 'Sum/wasm', 'Mean/wasm']);
 const replaced = stockKernels;
 /** Keys of kernels we registered. */
 const ours = new Set<string>();

@@ -18,8 +18,9 @@ describe('registration', () => {
   it('registers every kernel once; a second call is a harmless no-op; unregister restores the stock kernels', async () => {
     const stockCpu = tf.getKernel('UnsortedSegmentSum', 'cpu');
     const stockInput = tf.getKernel('Conv2DBackpropInput', 'wasm');
+    const stockSum = tf.getKernel('Sum', 'wasm');
     const first = kernels.registerTrainingKernels();
-    expect(first.sort()).toEqual([...WASM.map((n) => `${n}/wasm`), 'Conv2DBackpropInput/wasm', 'UnsortedSegmentSum/cpu'].sort());
+    expect(first.sort()).toEqual([...WASM.map((n) => `${n}/wasm`), 'Conv2DBackpropInput/wasm', 'Sum/wasm', 'Mean/wasm', 'UnsortedSegmentSum/cpu'].sort());
     expect(kernels.registerTrainingKernels()).toEqual([]);
     expect(kernels.registeredTrainingKernels().sort()).toEqual(first.sort());
     for (const name of WASM) expect(tf.getKernel(name, 'wasm')).toBeDefined();
@@ -35,6 +36,7 @@ describe('registration', () => {
     for (const name of WASM) expect(tf.getKernel(name, 'wasm')).toBeUndefined();
     expect(tf.getKernel('UnsortedSegmentSum', 'cpu')).toBe(stockCpu);
     expect(tf.getKernel('Conv2DBackpropInput', 'wasm')).toBe(stockInput);
+    expect(tf.getKernel('Sum', 'wasm')).toBe(stockSum);
     kernels.unregisterTrainingKernels(); // twice is harmless too
   });
 
@@ -43,7 +45,7 @@ describe('registration', () => {
     const custom = { kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: () => ({ dataId: {}, shape: [], dtype: 'float32' as const }) };
     tf.registerKernel(custom);
     expect(kernels.registerTrainingKernels({ backends: ['wasm'] }).sort()).toEqual(
-      [...WASM.filter((n) => n !== 'UnsortedSegmentSum'), 'Conv2DBackpropInput'].map((n) => `${n}/wasm`).sort(),
+      [...WASM.filter((n) => n !== 'UnsortedSegmentSum'), 'Conv2DBackpropInput', 'Sum', 'Mean'].map((n) => `${n}/wasm`).sort(),
     );
     expect(tf.getKernel('UnsortedSegmentSum', 'wasm')?.kernelFunc).toBe(custom.kernelFunc);
     expect(kernels.registerTrainingKernels({ backends: ['wasm'], replaceExisting: true })).toEqual(['UnsortedSegmentSum/wasm']);
