@@ -1,7 +1,7 @@
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { assertNHWC, convGeometry } from './conv-info.js';
 import { flippedFilterConv } from './flipped-conv.js';
-import { stockKernels } from './stock.js';
+import { runStockWasm } from './stock.js';
 import { type WasmKernelArgs, kernelConfig } from './wasm-backend.js';
 
 /**
@@ -19,9 +19,7 @@ export function conv2DBackpropInputWasm(args: WasmKernelArgs<{ dy: TensorInfo; f
   const [kh, kw] = [g.filterHeight, g.filterWidth];
   const pads = [kh - 1 - g.padTop, kh - 1 - g.padBottom, kw - 1 - g.padLeft, kw - 1 - g.padRight];
   if (g.strideHeight !== 1 || g.strideWidth !== 1 || pads.some((p) => p < 0)) {
-    const stock = stockKernels.get('Conv2DBackpropInput/wasm');
-    if (!stock) throw new Error('@anydepth/kernels Conv2DBackpropInput: strides > 1 need the stock wasm kernel, which is not registered');
-    return stock.kernelFunc(args as never) as TensorInfo;
+    return runStockWasm('Conv2DBackpropInput', args);
   }
   return flippedFilterConv('Conv2D', backend, dy, filter, [kh, kw, g.outChannels, g.inChannels], pads, { dataFormat: 'NHWC', dilations: 1 }); // [N, H, W, Ci]
 }

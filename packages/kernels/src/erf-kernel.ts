@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
-import { stockKernels } from './stock.js';
+import { runStockWasm, wasmBytes } from './stock.js';
 import { erfUnsharedWasmBase64 } from './wasm/erf-unshared-wasm.js';
 import { erfWasmBase64 } from './wasm/erf-wasm.js';
 import { type WasmKernelArgs, kernelConfig } from './wasm-backend.js';
@@ -19,7 +19,7 @@ export function erfModuleFor(memory: WebAssembly.Memory): ErfExports | null {
   let exports: ErfExports | null = null;
   try {
     const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    const bytes = Uint8Array.from(atob(shared ? erfWasmBase64 : erfUnsharedWasmBase64), (ch) => ch.charCodeAt(0));
+    const bytes = wasmBytes(shared ? erfWasmBase64 : erfUnsharedWasmBase64);
     exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as unknown as ErfExports;
   } catch {
     exports = null; // no WebAssembly SIMD here: the stock kernel stays in use
@@ -40,11 +40,7 @@ export function erfWasm(args: WasmKernelArgs<{ x: TensorInfo }>): TensorInfo {
   const n = tf.util.sizeFromShape(x.shape);
   const memory = backend.wasm?.wasmMemory ?? backend.wasm?.asm?.memory;
   const ours = x.dtype === 'float32' && n >= 4 && memory ? erfModuleFor(memory) : null;
-  if (!ours) {
-    const stock = stockKernels.get('Erf/wasm');
-    if (!stock) throw new Error('@anydepth/kernels Erf: this input needs the stock wasm kernel, which is not registered');
-    return stock.kernelFunc(args as never) as TensorInfo;
-  }
+  if (!ours) return runStockWasm('Erf', args);
   const out = backend.makeOutput(x.shape, 'float32');
   ours.erf(backend.dataIdMap.get(x.dataId).memoryOffset, backend.dataIdMap.get(out.dataId).memoryOffset, n);
   return out;

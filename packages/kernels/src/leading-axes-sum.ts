@@ -1,6 +1,6 @@
 import { util } from '@tensorflow/tfjs-core';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
-import { stockKernels } from './stock.js';
+import { runStockWasm } from './stock.js';
 import { type WasmKernelArgs, heapF32, kernelConfig } from './wasm-backend.js';
 
 /** Whether the axes of a rank-`rank` reduction are exactly 0 … rank − 2 (all but the last), in any order or sign. */
@@ -24,9 +24,7 @@ function leadingAxesReduction(name: 'Sum' | 'Mean') {
     const { x } = inputs;
     const rank = x.shape.length;
     if (x.dtype !== 'float32' || !reducesAllButLast(attrs.axis, rank) || util.sizeFromShape(x.shape) === 0) {
-      const stock = stockKernels.get(`${name}/wasm`);
-      if (!stock) throw new Error(`@anydepth/kernels ${name}: this reduction needs the stock wasm kernel, which is not registered`);
-      return stock.kernelFunc(args as never) as TensorInfo;
+      return runStockWasm(name, args);
     }
     const c = x.shape[rank - 1];
     const m = util.sizeFromShape(x.shape) / c;

@@ -1,5 +1,6 @@
 import { winogradFmaWasmBase64 } from './wasm/winograd-fma-wasm.js';
 import { winogradWasmBase64 } from './wasm/winograd-wasm.js';
+import { wasmBytes } from './stock.js';
 
 /**
  * The Winograd module (src/wasm/winograd.wat) on one shared `WebAssembly.Memory`, run by the calling thread and
@@ -72,7 +73,7 @@ export function winogradModule(fma = false): WebAssembly.Module | null {
   const known = compiled[variant];
   if (known !== undefined) return known;
   try {
-    const bytes = Uint8Array.from(atob(fma ? winogradFmaWasmBase64 : winogradWasmBase64), (ch) => ch.charCodeAt(0));
+    const bytes = wasmBytes(fma ? winogradFmaWasmBase64 : winogradWasmBase64);
     const module = new WebAssembly.Module(bytes);
     // Shared memory exists only where SharedArrayBuffer does (a browser page needs cross-origin isolation).
     new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
