@@ -230,6 +230,17 @@ async function main(): Promise<void> {
         .map(([k, ms]) => `${k} ${ms.toFixed(0)} ms`)
         .join('\n'),
     );
+    // The same time by kernel and input shapes: which layers the top kernels serve.
+    const byShape = new Map<string, { ms: number; calls: number }>();
+    for (const k of info.kernels) {
+      const key = `${k.name} ${k.inputShapes.map((s) => `[${s?.join('×')}]`).join(' ')}`;
+      const e = byShape.get(key) ?? { ms: 0, calls: 0 };
+      e.ms += k.kernelTimeMs as number;
+      e.calls++;
+      byShape.set(key, e);
+    }
+    console.log('\nby input shapes:');
+    for (const [k, e] of [...byShape].sort((a, b) => b[1].ms - a[1].ms).slice(0, 20)) console.log(`  ${e.ms.toFixed(0)} ms  ${e.calls}×  ${k}`);
   }
   if (headOnly) {
     disposeSetup(wasm);

@@ -1,5 +1,7 @@
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { assertNHWC, convGeometry, type ConvGeometry } from './conv-info.js';
+import { winogradFilterGrad, winogradFilterGradFits } from './winograd-filter-grad.js';
+import { winogradGeometry, winogradState } from './winograd-kernels.js';
 import { type WasmKernelArgs, disposeTemp, heapF32, wasmBatchMatMul, wasmKernel, kernelConfig } from './wasm-backend.js';
 
 /** Most floats of one chunk's gathered columns (16 MiB): the matmul's operands stay in cache. */
@@ -46,6 +48,8 @@ export function conv2DBackpropFilterWasm(args: WasmKernelArgs<{ x: TensorInfo; d
   const { x, dy } = inputs;
   const filterShape = attrs.filterShape as number[];
   assertNHWC('Conv2DBackpropFilter', attrs.dataFormat as string | undefined);
+  const winograd = winogradGradient(args);
+  if (winograd) return winograd;
   const g = convGeometry(x.shape, filterShape, attrs, false);
   const { filterHeight: kh, filterWidth: kw, inChannels: ci, outChannels: co } = g;
   const m = g.batch * g.outHeight * g.outWidth;
@@ -75,6 +79,36 @@ export function conv2DBackpropFilterWasm(args: WasmKernelArgs<{ x: TensorInfo; d
   const out = backend.makeOutput(filterShape, 'float32'); // [KH, KW, Ci, Co]
   const o = heapF32(backend, out);
   for (let j = 0; j < co; j++) for (let i = 0; i < cols; i++) o[i * co + j] = acc[j * cols + i];
+  return out;
+}
+
+/**
+ * The filter gradient by the adjoint of the Winograd convolution (`winogradFilterGrad`) when the Winograd pool
+ * runs (`registerInferenceKernels`) and the convolution is one it takes (stride-1 3×3, float32, the channel
+ * counts of the forward path); else null.
+ */
+function winogradGradient(args: WasmKernelArgs<{ x: TensorInfo; dy: TensorInfo }>): TensorInfo | null {
+  const { inputs, backend, attrs } = args;
+  const { x, dy } = inputs;
+  const pool = winogradState.pool;
+  if (!pool || dy.dtype !== 'float32') return null;
+  const filter = { shape: attrs.filterShape as number[], dtype: 'float32' } as TensorInfo;
+  const info = winogradGeometry(x, filter, attrs as unknown as Parameters<typeof winogradGeometry>[2], winogradState.minChannels);
+  if (!info || info.outHeight !== dy.shape[1] || info.outWidth !== dy.shape[2]) return null;
+  const geometry = { w: info.inWidth, cin: info.inChannels, cout: info.outChannels, outW: info.outWidth, outH: info.outHeight };
+  if (!winogradFilterGradFits(pool, geometry)) return null;
+  const dw = winogradFilterGrad(pool, {
+    ...geometry,
+    x: heapF32(backend, x),
+    dy: heapF32(backend, dy),
+    n: info.batchSize,
+    h: info.inHeight,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  });
+  winogradState.filterGradCalls++;
+  const out = backend.makeOutput(filter.shape, 'float32'); // [3, 3, Ci, Co]
+  heapF32(backend, out).set(dw);
   return out;
 }
 

@@ -35,6 +35,7 @@ export {
 } from './register-inference.js';
 export { winogradFilter } from './winograd-filter.js';
 export { winogradConv, type WinogradConvArgs } from './winograd-conv.js';
+export { winogradFilterGrad, winogradFilterGradFits, type WinogradFilterGradArgs } from './winograd-filter-grad.js';
 export { winogradConvJs } from './winograd-js.js';
 export { WinogradPool, enableRelaxedSimd, relaxedSimdSupported, winogradModule, type PoolWorker, type WorkerFactory } from './winograd-pool.js';
 export { winogradGeometry, winogradState } from './winograd-kernels.js';

@@ -1,4 +1,4 @@
-import { DATA, JOB, type WinogradPool } from './winograd-pool.js';
+import { DATA, JOB, JOB_CONV, type WinogradPool } from './winograd-pool.js';
 
 /** One stride-1 3×3 NHWC convolution, with the filter already transformed (`winogradFilter`). */
 export interface WinogradConvArgs {
@@ -92,6 +92,7 @@ export function winogradConv(pool: WinogradPool, a: WinogradConvArgs): void {
         tb,
         0,
         Math.ceil(ntiles / tb),
+        JOB_CONV,
       ]);
       pool.run(scratch, scratchBytes);
       a.out.set(mem.subarray(ob / 4, ob / 4 + rows * outW * cout), (img * outH + oy0) * outW * cout);

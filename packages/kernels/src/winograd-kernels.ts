@@ -13,9 +13,11 @@ export interface WinogradState {
   minChannels: number;
   /** Convolutions run through the Winograd path since registration (for tests and benches). */
   calls: number;
+  /** Filter gradients (`Conv2DBackpropFilter`) run through the Winograd path. */
+  filterGradCalls: number;
 }
 
-export const winogradState: WinogradState = { pool: null, minChannels: 32, calls: 0 };
+export const winogradState: WinogradState = { pool: null, minChannels: 32, calls: 0, filterGradCalls: 0 };
 
 /** Transformed filters by the filter tensor's dataId (tensors are immutable; the entry dies with the tensor). */
 const filterCache = new WeakMap<object, Float32Array>();

@@ -36,6 +36,10 @@ export const CTRL_STOP = 3;
 export const CTRL_SCRATCH = 16;
 export const MAX_THREADS = 64;
 export const JOB = 512;
+/** The job record's kind field (int32 index 21): the convolution, the filter gradient's tiles, its final transform. */
+export const JOB_CONV = 0;
+export const JOB_FILTER_GRAD = 1;
+export const JOB_FILTER_GRAD_FINISH = 2;
 export const DATA = 1024;
 const PAGE = 65536;
 /** Pages the shared memory may grow to (1 GiB; calls are banded, so they stay far below). */
@@ -185,10 +189,15 @@ export class WinogradPool {
     return new WinogradPool(memory, exports, workers, fma);
   }
 
+  /** The most bytes the memory may grow to. */
+  get maxBytes(): number {
+    return MAX_PAGES * PAGE;
+  }
+
   /** Grows the memory to at least `bytes`. */
   reserve(bytes: number): void {
     const have = this.memory.buffer.byteLength;
-    if (bytes > MAX_PAGES * PAGE) throw new Error(`@anydepth/kernels: the Winograd conv needs ${bytes} bytes, more than its ${MAX_PAGES * PAGE}-byte memory`);
+    if (bytes > this.maxBytes) throw new Error(`@anydepth/kernels: the Winograd conv needs ${bytes} bytes, more than its ${MAX_PAGES * PAGE}-byte memory`);
     if (bytes > have) this.memory.grow(Math.ceil((bytes - have) / PAGE));
   }
 
