@@ -41,3 +41,4 @@ export { WinogradPool, enableRelaxedSimd, relaxedSimdSupported, winogradModule, 
 export { winogradGeometry, winogradState } from './winograd-kernels.js';
 export { erfWasm, erfModuleFor } from './erf-kernel.js';
 export { sumWasmConfig, meanWasmConfig } from './leading-axes-sum.js';
+export { batchMatMulWasm, batchMatMulWasmConfig } from './batch-matmul.js';

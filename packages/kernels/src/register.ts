@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
+import { batchMatMulWasmConfig } from './batch-matmul.js';
 import { conv2DBackpropFilterWasmConfig } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputWasmConfig } from './conv2d-backprop-input.js';
 import { stockKernels } from './stock.js';
@@ -19,6 +20,7 @@ export const TRAINING_KERNELS: readonly KernelConfig[] = [
   unsortedSegmentSumCpuConfig,
   sumWasmConfig,
   meanWasmConfig,
+  batchMatMulWasmConfig,
 ];
 
 export interface RegisterTrainingKernelsOptions {
@@ -27,14 +29,15 @@ export interface RegisterTrainingKernelsOptions {
   /**
    * Replace a kernel the backend already has. Default: only the stock kernels this package exists to replace
    * are replaced — the cpu `UnsortedSegmentSum` (one op per segment), the wasm `Conv2DBackpropInput` (a plain
-   * loop; ours delegates to it for strides > 1) and the wasm `Sum` / `Mean` (ours take reductions over all but the
-   * last axis and delegate the rest); any other kernel a future backend version ships is kept.
+   * loop; ours delegates to it for strides > 1), the wasm `Sum` / `Mean` (ours take reductions over all but the
+   * last axis and delegate the rest) and the wasm `BatchMatMul` (ours takes transposed and batched products, which
+   * the stock one runs in a plain loop); any other kernel a future backend version ships is kept.
    */
   replaceExisting?: boolean;
 }
 
 /** Kernels replaced by default (see `replaceExisting`). */
-const REPLACED_BY_DEFAULT = new Set(['UnsortedSegmentSum/cpu', 'Conv2DBackpropInput/wasm', 'Sum/wasm', 'Mean/wasm']);
+const REPLACED_BY_DEFAULT = new Set(['UnsortedSegmentSum/cpu', 'Conv2DBackpropInput/wasm', 'Sum/wasm', 'Mean/wasm', 'BatchMatMul/wasm']);
 const replaced = stockKernels;
 /** Keys of kernels we registered. */
 const ours = new Set<string>();

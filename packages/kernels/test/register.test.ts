@@ -19,8 +19,11 @@ describe('registration', () => {
     const stockCpu = tf.getKernel('UnsortedSegmentSum', 'cpu');
     const stockInput = tf.getKernel('Conv2DBackpropInput', 'wasm');
     const stockSum = tf.getKernel('Sum', 'wasm');
+    const stockMatMul = tf.getKernel('BatchMatMul', 'wasm');
     const first = kernels.registerTrainingKernels();
-    expect(first.sort()).toEqual([...WASM.map((n) => `${n}/wasm`), 'Conv2DBackpropInput/wasm', 'Sum/wasm', 'Mean/wasm', 'UnsortedSegmentSum/cpu'].sort());
+    expect(first.sort()).toEqual(
+      [...WASM.map((n) => `${n}/wasm`), 'Conv2DBackpropInput/wasm', 'Sum/wasm', 'Mean/wasm', 'BatchMatMul/wasm', 'UnsortedSegmentSum/cpu'].sort(),
+    );
     expect(kernels.registerTrainingKernels()).toEqual([]);
     expect(kernels.registeredTrainingKernels().sort()).toEqual(first.sort());
     for (const name of WASM) expect(tf.getKernel(name, 'wasm')).toBeDefined();
@@ -37,6 +40,7 @@ describe('registration', () => {
     expect(tf.getKernel('UnsortedSegmentSum', 'cpu')).toBe(stockCpu);
     expect(tf.getKernel('Conv2DBackpropInput', 'wasm')).toBe(stockInput);
     expect(tf.getKernel('Sum', 'wasm')).toBe(stockSum);
+    expect(tf.getKernel('BatchMatMul', 'wasm')).toBe(stockMatMul);
     kernels.unregisterTrainingKernels(); // twice is harmless too
   });
 
@@ -45,7 +49,7 @@ describe('registration', () => {
     const custom = { kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: () => ({ dataId: {}, shape: [], dtype: 'float32' as const }) };
     tf.registerKernel(custom);
     expect(kernels.registerTrainingKernels({ backends: ['wasm'] }).sort()).toEqual(
-      [...WASM.filter((n) => n !== 'UnsortedSegmentSum'), 'Conv2DBackpropInput', 'Sum', 'Mean'].map((n) => `${n}/wasm`).sort(),
+      [...WASM.filter((n) => n !== 'UnsortedSegmentSum'), 'Conv2DBackpropInput', 'Sum', 'Mean', 'BatchMatMul'].map((n) => `${n}/wasm`).sort(),
     );
     expect(tf.getKernel('UnsortedSegmentSum', 'wasm')?.kernelFunc).toBe(custom.kernelFunc);
     expect(kernels.registerTrainingKernels({ backends: ['wasm'], replaceExisting: true })).toEqual(['UnsortedSegmentSum/wasm']);
