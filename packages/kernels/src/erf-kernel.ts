@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
-import { runStockWasm, wasmBytes } from './stock.js';
+import { backendMemory, backendMemoryModule } from './backend-memory-module.js';
+import { runStockWasm } from './stock.js';
 import { erfUnsharedWasmBase64 } from './wasm/erf-unshared-wasm.js';
 import { erfWasmBase64 } from './wasm/erf-wasm.js';
 import { type WasmKernelArgs, kernelConfig } from './wasm-backend.js';
@@ -9,24 +10,8 @@ interface ErfExports {
   erf(src: number, dst: number, n: number): void;
 }
 
-/** Our erf module instantiated on each backend memory it has run on (null: it cannot run there). */
-const instances = new WeakMap<WebAssembly.Memory, ErfExports | null>();
-
 /** The erf module (src/wasm/erf.wat) importing `memory` — the shared or the unshared variant, as the memory is. */
-export function erfModuleFor(memory: WebAssembly.Memory): ErfExports | null {
-  const known = instances.get(memory);
-  if (known !== undefined) return known;
-  let exports: ErfExports | null = null;
-  try {
-    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    const bytes = wasmBytes(shared ? erfWasmBase64 : erfUnsharedWasmBase64);
-    exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as unknown as ErfExports;
-  } catch {
-    exports = null; // no WebAssembly SIMD here: the stock kernel stays in use
-  }
-  instances.set(memory, exports);
-  return exports;
-}
+export const erfModuleFor = backendMemoryModule<ErfExports>(erfWasmBase64, erfUnsharedWasmBase64);
 
 /**
  * `Erf` for the wasm backend: SIMD (src/wasm/erf.wat, Abramowitz & Stegun 7.1.26 as tfjs' cpu backend computes it)
@@ -38,7 +23,7 @@ export function erfWasm(args: WasmKernelArgs<{ x: TensorInfo }>): TensorInfo {
   const { backend, inputs } = args;
   const { x } = inputs;
   const n = tf.util.sizeFromShape(x.shape);
-  const memory = backend.wasm?.wasmMemory ?? backend.wasm?.asm?.memory;
+  const memory = backendMemory(backend);
   const ours = x.dtype === 'float32' && n >= 4 && memory ? erfModuleFor(memory) : null;
   if (!ours) return runStockWasm('Erf', args);
   const out = backend.makeOutput(x.shape, 'float32');

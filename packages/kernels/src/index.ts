@@ -40,5 +40,5 @@ export { winogradConvJs } from './winograd-js.js';
 export { WinogradPool, enableRelaxedSimd, relaxedSimdSupported, winogradModule, type PoolWorker, type WorkerFactory } from './winograd-pool.js';
 export { winogradGeometry, winogradState } from './winograd-kernels.js';
 export { erfWasm, erfModuleFor } from './erf-kernel.js';
-export { sumWasmConfig, meanWasmConfig } from './leading-axes-sum.js';
+export { sumWasmConfig, meanWasmConfig, columnSumModuleFor } from './leading-axes-sum.js';
 export { batchMatMulWasm, batchMatMulWasmConfig } from './batch-matmul.js';

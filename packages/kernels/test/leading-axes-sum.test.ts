@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { compareClose, registerGradients, setBackend } from '@anydepth/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerTrainingKernels, unregisterTrainingKernels } from '../src/index.js';
+import { columnSumModuleFor, registerTrainingKernels, unregisterTrainingKernels } from '../src/index.js';
 import { randomValues } from './helpers.js';
 
 const TOL = { atol: 1e-5, rtol: 1e-5 };
@@ -18,6 +18,8 @@ const cases: Case[] = [
   { name: 'mean over N, H, W, keepDims', shape: [2, 5, 7, 8], f: (x) => tf.mean(x, [0, 1, 2], true) },
   { name: 'sum, negative and unsorted axes', shape: [3, 4, 6], f: (x) => tf.sum(x, [-2, -3]) },
   { name: 'mean of a matrix over rows (axis 0 as a number)', shape: [37, 5], f: (x) => tf.mean(x, 0) },
+  { name: 'sum over N, H, W of 256 channels (SIMD)', shape: [2, 9, 11, 256], f: (x) => tf.sum(x, [0, 1, 2]) },
+  { name: 'mean over rows of 6 columns (not a multiple of 4: the JavaScript loop)', shape: [50, 6], f: (x) => tf.mean(x, 0) },
   // not the pattern: the stock kernels run, with the same results
   { name: 'sum over the last axis (stock)', shape: [2, 5, 7], f: (x) => tf.sum(x, -1) },
   { name: 'mean over H, W only (stock)', shape: [2, 5, 7, 3], f: (x) => tf.mean(x, [1, 2]) },
@@ -69,6 +71,17 @@ describe('wasm Sum / Mean over all but the last axis in one pass over the rows',
     expect(got.shape).toEqual(want);
     const r = compareClose(got.values, reference[i], { ...TOL, label: name });
     expect(r.ok, r.message).toBe(true);
+  });
+
+  it('accumulates in float64: 400 000 rows of 0.1 sum to 40 000 (a float32 running sum drifts by about 20)', () => {
+    const memory = (tf.backend() as unknown as { wasm: { wasmMemory?: WebAssembly.Memory; asm?: { memory?: WebAssembly.Memory } } }).wasm;
+    expect(columnSumModuleFor((memory.wasmMemory ?? memory.asm?.memory)!)).not.toBeNull();
+    const rows = 400_000;
+    const got = tf.tidy(() => tf.sum(tf.fill([rows, 8], 0.1), 0).dataSync());
+    let f32 = 0;
+    for (let i = 0; i < rows; i++) f32 = Math.fround(f32 + Math.fround(0.1));
+    expect(Math.abs(f32 - 40_000)).toBeGreaterThan(10);
+    for (const v of got) expect(v).toBeCloseTo(Math.fround(0.1) * rows, 2);
   });
 
   it('int32 sums stay on the stock kernel; gradients through a per-channel scale match; tensors stay flat', () => {
