@@ -1,7 +1,11 @@
+import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { compareClose, registerGradients, setBackend } from '@anydepth/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { columnSumModuleFor, registerTrainingKernels, unregisterTrainingKernels } from '../src/index.js';
+import { compileWat } from '../../../scripts/build-wasm.mjs';
+import { columnSumUnsharedWasmBase64 } from '../src/wasm/column-sum-unshared-wasm.js';
+import { columnSumWasmBase64 } from '../src/wasm/column-sum-wasm.js';
 import { randomValues } from './helpers.js';
 
 const TOL = { atol: 1e-5, rtol: 1e-5 };
@@ -71,6 +75,12 @@ describe('wasm Sum / Mean over all but the last axis in one pass over the rows',
     expect(got.shape).toEqual(want);
     const r = compareClose(got.values, reference[i], { ...TOL, label: name });
     expect(r.ok, r.message).toBe(true);
+  });
+
+  it('embeds the compiled column-sum.wat, shared and unshared (run `npm run wasm` after editing it)', async () => {
+    const wat = readFileSync(new URL('../src/wasm/column-sum.wat', import.meta.url), 'utf8');
+    expect(Buffer.from(await compileWat('column-sum.wat', wat)).toString('base64')).toBe(columnSumWasmBase64);
+    expect(Buffer.from(await compileWat('column-sum.wat', wat, { unshared: true })).toString('base64')).toBe(columnSumUnsharedWasmBase64);
   });
 
   it('accumulates in float64: 400 000 rows of 0.1 sum to 40 000 (a float32 running sum drifts by about 20)', () => {
