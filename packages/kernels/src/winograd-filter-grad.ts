@@ -29,7 +29,7 @@ export const GRAD_TILES_PER_BLOCK = 64;
 /** Rounds up to 16 bytes (in float arithmetic: the sizes checked against the memory may pass 2³¹). */
 const align16 = (n: number) => Math.ceil(n / 16) * 16;
 
-/** Bytes of the pool memory `winogradFilterGrad` needs for these arguments (null: more than the pool can hold). */
+/** Where `winogradFilterGrad` puts its buffers in the pool memory (byte offsets; `end` is the memory it needs). */
 function layout(pool: WinogradPool, a: WinogradFilterGradArgs) {
   const { w, cin, cout, outW, outH } = a;
   const rowBytes = Math.max(w, outW) * (cin + cout) * 4;
@@ -80,7 +80,6 @@ export function winogradFilterGrad(pool: WinogradPool, a: WinogradFilterGradArgs
       mem.set(a.dy.subarray((img * outH + oy0) * outW * cout, (img * outH + oy0 + rows) * outW * cout), db / 4);
       const tilesH = Math.ceil(rows / 4);
       const ntiles = tilesH * tilesW;
-      // prettier-ignore
       job.set([
         xb,
         db,
