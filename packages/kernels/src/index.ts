@@ -26,6 +26,7 @@ export {
 export { conv2DBackpropInputWasm, conv2DBackpropInputWasmConfig } from './conv2d-backprop-input.js';
 export { convGeometry, flipFilter, type ConvGeometry } from './conv-info.js';
 export type { WasmBackendLike } from './wasm-backend.js';
+export { backendMemory, backendMemoryModule } from './backend-memory-module.js';
 export {
   registerInferenceKernels,
   unregisterInferenceKernels,
