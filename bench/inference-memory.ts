@@ -137,7 +137,7 @@ function parent(): void {
         const res = JSON.parse(line.slice(7), (_, v) => (v === null ? Number.NaN : v)) as ChildResult;
         results.push(res);
         console.log(
-          `  ${variant} ${size} px: ${res.seconds.toFixed(1)} s, peak RSS ${res.maxRssMb.toFixed(0)} MB, wasm heap ${res.heapMb.toFixed(0)} MB, live tensors peak ${res.peakTensorMb.toFixed(0)} MB (load ${load()})`,
+          `  ${variant} ${size} px: ${res.seconds.toFixed(1)} s, peak RSS ${res.maxRssMb.toFixed(0)} MB, wasm heap ${res.heapMb.toFixed(0)} MB${Number.isNaN(res.peakTensorMb) ? '' : `, live tensors peak ${res.peakTensorMb.toFixed(0)} MB`} (load ${load()})`,
         );
       }
     }
@@ -151,7 +151,8 @@ function parent(): void {
         console.log(`| ${size} | ${v} | failed | | | |`);
         continue;
       }
-      const max = (f: (r: ChildResult) => number) => Math.max(...rs.map(f)).toFixed(0);
+      // NaN: not measured (the live-tensor peak needs --top)
+      const max = (f: (r: ChildResult) => number) => (rs.some((r) => Number.isNaN(f(r))) ? '—' : Math.max(...rs.map(f)).toFixed(0));
       console.log(
         `| ${size} | ${v} | ${max((r) => r.maxRssMb)} | ${max((r) => r.heapMb)} | ${max((r) => r.peakTensorMb)} | ${Math.min(...rs.map((r) => r.seconds)).toFixed(1)} |`,
       );
