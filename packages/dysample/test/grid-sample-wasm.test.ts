@@ -6,17 +6,7 @@ import { compileWat } from '../../../scripts/build-wasm.mjs';
 import { GRID_SAMPLE, GRID_SAMPLE_GRAD, type GridSamplePadding, gridSampleModuleFor, registerGridSampleKernels, setGridSampleWasmSimd } from '../src/index.js';
 import { gridSampleUnsharedWasmBase64 } from '../src/wasm/grid-sample-unshared-wasm.js';
 import { gridSampleWasmBase64 } from '../src/wasm/grid-sample-wasm.js';
-
-/** Deterministic pseudo-random floats in [lo, hi). */
-function uniform(n: number, lo: number, hi: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = lo + ((s >>> 8) / 16777216) * (hi - lo);
-  }
-  return out;
-}
+import { uniform } from './helpers.js';
 
 /** Grid values well outside [-1, 1], non-finite and huge ones: every border and skip rule of the walk. */
 const SPECIAL = [Number.NaN, Infinity, -Infinity, 1e10, -1e10, 1, -1, 0, 1.0000001, -3.7, 2.5, 0.5, -0.5, 37.3];

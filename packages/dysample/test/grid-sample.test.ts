@@ -10,21 +10,11 @@ import {
   gridSampleForward,
   hasGridSampleKernel,
 } from '../src/index.js';
+import { uniform } from './helpers.js';
 
 const MODES: GridSampleMode[] = ['bilinear', 'nearest'];
 const PADDINGS: GridSamplePadding[] = ['zeros', 'border', 'reflection'];
 const ALIGN = [false, true];
-
-/** Deterministic pseudo-random floats in [lo, hi). */
-function uniform(n: number, lo: number, hi: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = lo + ((s >>> 8) / 16777216) * (hi - lo);
-  }
-  return out;
-}
 
 const SPECIAL = [Number.NaN, Infinity, -Infinity, 1e10, -1e10, 1, -1, 0, 1.0000001, -3.7, 2.5, 0.5, -0.5, 37.3, -41.9];
 /**

@@ -13,6 +13,7 @@ import {
   hasGridSampleKernel,
 } from '../src/index.js';
 import { adapterDescription, setupWebGPU } from '@anydepth/test-utils/webgpu';
+import { uniform } from './helpers.js';
 
 /**
  * The WGSL kernels against the typed-array reference and the DySample fixtures. Needs a WebGPU
@@ -20,16 +21,6 @@ import { adapterDescription, setupWebGPU } from '@anydepth/test-utils/webgpu';
  * chromium`, SwiftShader). This file FAILS when no adapter is found, like model's webgpu test: a
  * missing adapter must never pass as "nothing to test".
  */
-
-function uniform(n: number, lo: number, hi: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = lo + ((s >>> 8) / 16777216) * (hi - lo);
-  }
-  return out;
-}
 
 async function check(actual: tf.Tensor, expected: ArrayLike<number>, atol: number, rtol: number, label: string): Promise<number> {
   const r = compareClose((await actual.data()) as Float32Array, expected, { atol, rtol, label });

@@ -1,33 +1,20 @@
+import { type BandGeometry, bandFields, bandRows, forEachBand } from './winograd-bands.js';
 import { DATA, JOB, JOB_CONV, type WinogradPool } from './winograd-pool.js';
 
 /** One stride-1 3×3 NHWC convolution, with the filter already transformed (`winogradFilter`). */
-export interface WinogradConvArgs {
-  /** Input [n, h, w, cin]. */
-  x: Float32Array;
-  n: number;
-  h: number;
-  w: number;
-  cin: number;
+export interface WinogradConvArgs extends BandGeometry {
   /** Transformed filter [36, cin, cout]. */
   u: Float32Array;
-  cout: number;
   /** [cout] or null. */
   bias: Float32Array | null;
-  padTop: number;
   padLeft: number;
-  outH: number;
-  outW: number;
   relu: boolean;
   /** Output [n, outH, outW, cout], written. */
   out: Float32Array;
-  /** Input + output bytes per band of rows (default BAND_BYTES; at least 4 output rows per band). */
-  bandBytes?: number;
 }
 
 /** Tiles per block: V and M of one block (36 · TB · (cin + cout) floats, 2.4 MB at 256 channels) fit in L2 / L3. */
 export const TILES_PER_BLOCK = 32;
-/** Input + output rows copied into the module's memory per band (the memory stays this small at any image size). */
-export const BAND_BYTES = 16 * 1024 * 1024;
 
 const align16 = (n: number) => (n + 15) & ~15;
 
@@ -42,8 +29,7 @@ export function winogradConv(pool: WinogradPool, a: WinogradConvArgs): void {
   if (a.x.length !== n * h * w * cin) throw new Error(`winogradConv: x has ${a.x.length} values, expected [${n}, ${h}, ${w}, ${cin}]`);
   if (a.u.length !== 36 * cin * cout) throw new Error(`winogradConv: the transformed filter has ${a.u.length} values, expected [36, ${cin}, ${cout}]`);
   if (a.out.length !== n * outH * outW * cout) throw new Error(`winogradConv: out has ${a.out.length} values, expected [${n}, ${outH}, ${outW}, ${cout}]`);
-  const rowBytes = Math.max(w, outW) * (cin + cout) * 4;
-  const band = Math.min(Math.max(4, Math.floor((a.bandBytes ?? BAND_BYTES) / rowBytes / 4) * 4), (outH + 3) & ~3);
+  const band = bandRows(a);
   const tb = TILES_PER_BLOCK;
   const zero = DATA;
   const sink = align16(zero + cin * 4);
@@ -60,42 +46,10 @@ export function winogradConv(pool: WinogradPool, a: WinogradConvArgs): void {
   else mem.fill(0, bias / 4, bias / 4 + cout);
   mem.set(a.u, u / 4);
   const job = new Int32Array(pool.memory.buffer, JOB, 32);
-  const tilesW = Math.ceil(outW / 4);
-  for (let img = 0; img < n; img++) {
-    for (let oy0 = 0; oy0 < outH; oy0 += band) {
-      const rows = Math.min(band, outH - oy0);
-      const ys = Math.min(Math.max(oy0 - a.padTop, 0), h);
-      const ye = Math.min(Math.max(oy0 + rows - a.padTop + 2, 0), h);
-      const hb = Math.max(0, ye - ys);
-      if (hb > 0) mem.set(a.x.subarray((img * h + ys) * w * cin, (img * h + ys + hb) * w * cin), xb / 4);
-      const tilesH = Math.ceil(rows / 4);
-      const ntiles = tilesH * tilesW;
-      job.set([
-        xb,
-        u,
-        bias,
-        ob,
-        hb,
-        w,
-        cin,
-        cout,
-        a.padTop - oy0 + ys,
-        a.padLeft,
-        rows,
-        outW,
-        tilesH,
-        tilesW,
-        ntiles,
-        a.relu ? 1 : 0,
-        zero,
-        sink,
-        tb,
-        0,
-        Math.ceil(ntiles / tb),
-        JOB_CONV,
-      ]);
-      pool.run(scratch, scratchBytes);
-      a.out.set(mem.subarray(ob / 4, ob / 4 + rows * outW * cout), (img * outH + oy0) * outW * cout);
-    }
-  }
+  forEachBand(a, band, mem, xb / 4, (b) => {
+    const { img, oy0, rows, ntiles } = b;
+    job.set([xb, u, bias, ob, ...bandFields(a, b, a.padLeft), a.relu ? 1 : 0, zero, sink, tb, 0, Math.ceil(ntiles / tb), JOB_CONV]);
+    pool.run(scratch, scratchBytes);
+    a.out.set(mem.subarray(ob / 4, ob / 4 + rows * outW * cout), (img * outH + oy0) * outW * cout);
+  });
 }

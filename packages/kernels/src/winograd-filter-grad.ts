@@ -1,23 +1,11 @@
-import { BAND_BYTES } from './winograd-conv.js';
+import { type BandGeometry, bandFields, bandRows, forEachBand } from './winograd-bands.js';
 import { DATA, JOB, JOB_FILTER_GRAD, JOB_FILTER_GRAD_FINISH, type WinogradPool } from './winograd-pool.js';
 
 /** The filter gradient of one stride-1 3×3 NHWC convolution (the inputs of `Conv2DBackpropFilter`). */
-export interface WinogradFilterGradArgs {
-  /** Input [n, h, w, cin]. */
-  x: Float32Array;
-  n: number;
-  h: number;
-  w: number;
-  cin: number;
+export interface WinogradFilterGradArgs extends BandGeometry {
   /** Output gradient [n, outH, outW, cout]. */
   dy: Float32Array;
-  cout: number;
-  padTop: number;
   padLeft: number;
-  outH: number;
-  outW: number;
-  /** Input + output-gradient bytes per band of rows (default BAND_BYTES; at least 4 output rows per band). */
-  bandBytes?: number;
 }
 
 /**
@@ -31,9 +19,8 @@ const align16 = (n: number) => Math.ceil(n / 16) * 16;
 
 /** Where `winogradFilterGrad` puts its buffers in the pool memory (byte offsets; `end` is the memory it needs). */
 function layout(pool: WinogradPool, a: WinogradFilterGradArgs) {
-  const { w, cin, cout, outW, outH } = a;
-  const rowBytes = Math.max(w, outW) * (cin + cout) * 4;
-  const band = Math.min(Math.max(4, Math.floor((a.bandBytes ?? BAND_BYTES) / rowBytes / 4) * 4), (outH + 3) & ~3);
+  const { w, cin, cout, outW } = a;
+  const band = bandRows(a);
   const zero = DATA;
   const xb = align16(zero + Math.max(cin, cout) * 4);
   const db = align16(xb + (band + 2) * w * cin * 4);
@@ -69,44 +56,12 @@ export function winogradFilterGrad(pool: WinogradPool, a: WinogradFilterGradArgs
   for (let t = 0; t < pool.threads; t++) mem.fill(0, (scratch + t * scratchBytes) / 4, (scratch + t * scratchBytes) / 4 + 36 * cin * cout);
   const job = new Int32Array(pool.memory.buffer, JOB, 32);
   const tb = GRAD_TILES_PER_BLOCK;
-  const tilesW = Math.ceil(outW / 4);
-  for (let img = 0; img < n; img++) {
-    for (let oy0 = 0; oy0 < outH; oy0 += band) {
-      const rows = Math.min(band, outH - oy0);
-      const ys = Math.min(Math.max(oy0 - a.padTop, 0), h);
-      const ye = Math.min(Math.max(oy0 + rows - a.padTop + 2, 0), h);
-      const hb = Math.max(0, ye - ys);
-      if (hb > 0) mem.set(a.x.subarray((img * h + ys) * w * cin, (img * h + ys + hb) * w * cin), xb / 4);
-      mem.set(a.dy.subarray((img * outH + oy0) * outW * cout, (img * outH + oy0 + rows) * outW * cout), db / 4);
-      const tilesH = Math.ceil(rows / 4);
-      const ntiles = tilesH * tilesW;
-      job.set([
-        xb,
-        db,
-        0,
-        0,
-        hb,
-        w,
-        cin,
-        cout,
-        a.padTop - oy0 + ys,
-        a.padLeft,
-        rows,
-        outW,
-        tilesH,
-        tilesW,
-        ntiles,
-        0,
-        zero,
-        0,
-        tb,
-        0,
-        Math.ceil(ntiles / tb),
-        JOB_FILTER_GRAD,
-      ]);
-      pool.run(scratch, scratchBytes);
-    }
-  }
+  forEachBand(a, band, mem, xb / 4, (b) => {
+    const { img, oy0, rows, ntiles } = b;
+    mem.set(a.dy.subarray((img * outH + oy0) * outW * cout, (img * outH + oy0 + rows) * outW * cout), db / 4);
+    job.set([xb, db, 0, 0, ...bandFields(a, b, a.padLeft), 0, zero, 0, tb, 0, Math.ceil(ntiles / tb), JOB_FILTER_GRAD]);
+    pool.run(scratch, scratchBytes);
+  });
   job.set([0, cin, JOB_FILTER_GRAD_FINISH, out, pool.threads, scratchBytes, scratch], 19);
   pool.run(scratch, scratchBytes);
   return new Float32Array(pool.memory.buffer, out, 9 * cin * cout).slice();

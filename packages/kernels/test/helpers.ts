@@ -15,6 +15,33 @@ export function randomValues(n: number, seed: number): Float32Array {
   return out;
 }
 
+/** Error of `got` against `want`, relative to max |want| (the tolerance the issue sets: 1e-4). */
+export function relError(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  let max = 0;
+  let err = 0;
+  for (let i = 0; i < want.length; i++) {
+    max = Math.max(max, Math.abs(want[i]));
+    err = Math.max(err, Math.abs(got[i] - want[i]));
+  }
+  return err / max;
+}
+
+/** A 3×3 convolution test case: input shape, output channels, tfjs padding. */
+export interface ConvCase {
+  name: string;
+  x: [number, number, number, number];
+  cout: number;
+  pad: 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
+}
+
+/** Explicit padding, 2 rows on top and 1 + 2 columns: partial tiles on every side. */
+export const ASYMMETRIC_PAD: ConvCase['pad'] = [
+  [0, 0],
+  [2, 0],
+  [1, 2],
+  [0, 0],
+];
+
 export interface HostInput {
   values: Float32Array | Int32Array;
   shape: number[];

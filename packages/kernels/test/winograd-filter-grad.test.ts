@@ -11,15 +11,9 @@ import {
   WinogradPool,
   winogradState,
 } from '../src/index.js';
-import { randomValues } from './helpers.js';
+import { ASYMMETRIC_PAD, type ConvCase, randomValues, relError } from './helpers.js';
 
-type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
-
-interface Case {
-  name: string;
-  x: [number, number, number, number];
-  cout: number;
-  pad: Pad;
+interface Case extends ConvCase {
   strides?: number;
   kernel?: number;
   /** Whether the Winograd path takes it (else the im2col kernel does). */
@@ -33,12 +27,7 @@ const cases: Case[] = [
     name: 'explicit asymmetric padding',
     x: [1, 9, 17, 36],
     cout: 64,
-    pad: [
-      [0, 0],
-      [2, 0],
-      [1, 2],
-      [0, 0],
-    ],
+    pad: ASYMMETRIC_PAD,
     winograd: true,
   },
   { name: '256 channels, 8 × 12', x: [1, 8, 12, 256], cout: 256, pad: 1, winograd: true },
@@ -46,17 +35,6 @@ const cases: Case[] = [
   { name: '1×1 (im2col)', x: [1, 12, 12, 32], cout: 32, pad: 'same', kernel: 1, winograd: false },
   { name: 'Cout 12, not a multiple of 8 (im2col)', x: [1, 12, 12, 32], cout: 12, pad: 'same', winograd: false },
 ];
-
-/** Error of `got` against `want`, relative to max |want| (the tolerance the issue sets: 1e-4). */
-function relError(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  let max = 0;
-  let err = 0;
-  for (let i = 0; i < want.length; i++) {
-    max = Math.max(max, Math.abs(want[i]));
-    err = Math.max(err, Math.abs(got[i] - want[i]));
-  }
-  return err / max;
-}
 
 /** ∂/∂W of Σ conv(x, W) ⊙ r (so the kernel gets dy = r): the gradient the training step asks for. */
 function filterGradient(c: Case, seed: number): Float32Array {
