@@ -76,8 +76,8 @@ const renamed = (node, rename) => (Array.isArray(node) ? node.map((n) => renamed
  * Inlines every call of the functions marked with `INLINE_MARKER`: `(call $f a b …)` becomes a block that sets
  * fresh caller locals to the arguments and runs `$f`'s body on its renamed params and locals, leaving its results.
  * V8 before 12 (Node 20) does not inline wasm calls, and a call passing six v128 values and returning six cost the
- * Winograd transforms a third of their time. Marked functions must be leaves without `return` or branches to
- * their own end; their definitions stay (unused) in the module.
+ * Winograd transforms a third of their time. Marked functions must be free of `return` and branches (they may
+ * call other marked functions, which are inlined in turn); their definitions stay (unused) in the module.
  */
 export function inlineMarked(source) {
   const marked = new Set([...source.matchAll(/;; build: inline\s*\n\s*\(func (\$[\w.]+)/g)].map((m) => m[1]));
@@ -113,6 +113,7 @@ export function inlineMarked(source) {
   }
   for (const name of marked) if (!funcs.has(name)) throw new Error(`inlineMarked: no function ${name}`);
   let site = 0;
+  let depth = 0;
   for (const item of module) {
     if (!Array.isArray(item) || item[0] !== 'func') continue;
     const added = [];
@@ -127,7 +128,12 @@ export function inlineMarked(source) {
       const rename = new Map([...f.params, ...f.locals].map(([n]) => [n, `$inl${site}_${n.slice(1)}`]));
       for (const [n, type] of [...f.params, ...f.locals]) added.push(['local', rename.get(n), type]);
       const sets = f.params.map(([n], k) => ['local.set', rename.get(n), args[k]]);
-      return ['block', ...(f.results.length ? [['result', ...f.results]] : []), ...sets, ...renamed(f.body, rename)];
+      // A marked function calling another marked one has those calls inlined in turn (a marked function cannot
+      // call itself: its body would never be free of the call).
+      if (depth++ > funcs.size) throw new Error(`inlineMarked: ${expanded[1]} calls itself through marked functions`);
+      const body = renamed(f.body, rename).map(expand);
+      depth--;
+      return ['block', ...(f.results.length ? [['result', ...f.results]] : []), ...sets, ...body];
     };
     let head = 2;
     while (head < item.length && Array.isArray(item[head]) && ['export', 'param', 'result', 'local'].includes(item[head][0])) head++;

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { type WasmBackendLike, backendMemory, backendMemoryModule } from '@anydepth/kernels';
+import { type WasmBackendLike, backendMemory, backendMemoryModule, memoryOffset } from '@anydepth/kernels';
 import type { GridSampleAttrs } from './grid-sample-impl.js';
 import { gridSampleUnsharedWasmBase64 } from './wasm/grid-sample-unshared-wasm.js';
 import { gridSampleWasmBase64 } from './wasm/grid-sample-wasm.js';
@@ -16,18 +16,27 @@ export const gridSampleModuleFor = backendMemoryModule<GridSampleExports>(gridSa
 const JOB_WORDS = 16;
 
 /**
- * The SIMD module for this call, or null where it does not apply (the typed-array reference runs): it takes
- * bilinear sampling with 'zeros' or 'border' padding (DySample's) whose channel groups are multiples of 4.
+ * The SIMD module for this call, or null where it does not apply or is switched off (the typed-array reference
+ * runs): it takes bilinear sampling with 'zeros' or 'border' padding (DySample's) whose channel groups are multiples of 4.
  */
+let simdEnabled = true;
+
+/**
+ * Whether the wasm kernels run bilinear 'zeros' / 'border' sampling on the SIMD module (default true) or on the
+ * typed-array reference, which they use for everything else (to compare the two in tests and benches).
+ */
+export function setGridSampleWasmSimd(enabled: boolean): void {
+  simdEnabled = enabled;
+}
+
 function simdFor(backend: WasmBackendLike, x: tf.TensorInfo, attrs: GridSampleAttrs): GridSampleExports | null {
+  if (!simdEnabled) return null;
   const groups = attrs.groups ?? 1;
   if (attrs.mode !== 'bilinear' || (attrs.paddingMode !== 'zeros' && attrs.paddingMode !== 'border')) return null;
   if ((x.shape[3] / groups) % 4 !== 0) return null;
   const memory = backendMemory(backend);
   return memory ? gridSampleModuleFor(memory) : null;
 }
-
-const offset = (backend: WasmBackendLike, t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
 
 /** Writes the job record (with the zero and sink rows after it) into a temporary and runs `run` on it. */
 function withJob(
@@ -41,14 +50,14 @@ function withJob(
   const [b, h, w, c] = x.shape;
   const cg = c / (attrs.groups ?? 1);
   const temp = backend.makeOutput([JOB_WORDS + 2 * cg], 'float32');
-  const job = offset(backend, temp);
+  const job = memoryOffset(backend, temp);
   const heap = backend.typedArrayFromHeap(temp) as Float32Array;
   heap.fill(0);
   const words = new Int32Array(heap.buffer, heap.byteOffset, JOB_WORDS);
   const points = grid.shape[1] * grid.shape[2];
   const flags = [attrs.alignCorners ? 1 : 0, attrs.paddingMode === 'border' ? 1 : 0];
   const rows = [job + 4 * JOB_WORDS, job + 4 * (JOB_WORDS + cg)]; // zero row, sink row
-  words.set([offset(backend, x), offset(backend, grid), fields.data, fields.dx ?? 0, fields.dgrid ?? 0, b, h, w, c, attrs.groups ?? 1, points, ...flags, ...rows]);
+  words.set([memoryOffset(backend, x), memoryOffset(backend, grid), fields.data, fields.dx ?? 0, fields.dgrid ?? 0, b, h, w, c, attrs.groups ?? 1, points, ...flags, ...rows]);
   try {
     run(job);
   } finally {
@@ -62,7 +71,7 @@ export function gridSampleForwardWasm(backend: WasmBackendLike, x: tf.TensorInfo
   if (!simd) return null;
   const out = backend.makeOutput([x.shape[0], grid.shape[1], grid.shape[2], x.shape[3]], 'float32');
   (backend.typedArrayFromHeap(out) as Float32Array).fill(0); // points that sample nothing stay 0
-  withJob(backend, x, grid, attrs, { data: offset(backend, out) }, (job) => simd.forward(job));
+  withJob(backend, x, grid, attrs, { data: memoryOffset(backend, out) }, (job) => simd.forward(job));
   return out;
 }
 
@@ -79,6 +88,6 @@ export function gridSampleBackwardWasm(
   const dx = backend.makeOutput([...x.shape], 'float32');
   const dgrid = backend.makeOutput([...grid.shape], 'float32');
   for (const t of [dx, dgrid]) (backend.typedArrayFromHeap(t) as Float32Array).fill(0);
-  withJob(backend, x, grid, attrs, { data: offset(backend, dy), dx: offset(backend, dx), dgrid: offset(backend, dgrid) }, (job) => simd.backward(job));
+  withJob(backend, x, grid, attrs, { data: memoryOffset(backend, dy), dx: memoryOffset(backend, dx), dgrid: memoryOffset(backend, dgrid) }, (job) => simd.backward(job));
   return [dx, dgrid];
 }

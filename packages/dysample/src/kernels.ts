@@ -61,13 +61,13 @@ function checkFloat(infos: tf.TensorInfo[]): void {
   }
 }
 
-function forwardKernel(run: TypedArrayRun, simd: boolean): tf.KernelFunc {
+function forwardKernel(run: TypedArrayRun, fast?: typeof gridSampleForwardWasm): tf.KernelFunc {
   return ({ inputs, backend, attrs }) => {
     const { x, grid } = inputs as { x: tf.TensorInfo; grid: tf.TensorInfo };
     checkFloat([x, grid]);
     const a = readGridSampleAttrs(attrs as tf.NamedAttrMap);
-    const fast = simd && simdEnabled ? gridSampleForwardWasm(backend as unknown as WasmBackendLike, x, grid, a) : null;
-    if (fast) return fast;
+    const done = fast?.(backend as unknown as WasmBackendLike, x, grid, a);
+    if (done) return done;
     const shape = [x.shape[0], grid.shape[1], grid.shape[2], x.shape[3]];
     return run(backend, [x, grid], [shape], ([xv, gv], [out]) =>
       gridSampleForward(xv, x.shape as unknown as Shape4, gv, grid.shape as unknown as Shape4, a, out),
@@ -75,13 +75,13 @@ function forwardKernel(run: TypedArrayRun, simd: boolean): tf.KernelFunc {
   };
 }
 
-function backwardKernel(run: TypedArrayRun, simd: boolean): tf.KernelFunc {
+function backwardKernel(run: TypedArrayRun, fast?: typeof gridSampleBackwardWasm): tf.KernelFunc {
   return ({ inputs, backend, attrs }) => {
     const { dy, x, grid } = inputs as { dy: tf.TensorInfo; x: tf.TensorInfo; grid: tf.TensorInfo };
     checkFloat([dy, x, grid]);
     const a = readGridSampleAttrs(attrs as tf.NamedAttrMap);
-    const fast = simd && simdEnabled ? gridSampleBackwardWasm(backend as unknown as WasmBackendLike, dy, x, grid, a) : null;
-    if (fast) return fast;
+    const done = fast?.(backend as unknown as WasmBackendLike, dy, x, grid, a);
+    if (done) return done;
     return run(backend, [dy, x, grid], [[...x.shape], [...grid.shape]], ([dyv, xv, gv], [dx, dgrid]) =>
       gridSampleBackward(dyv, xv, x.shape as unknown as Shape4, gv, grid.shape as unknown as Shape4, a, dx, dgrid),
     );
@@ -89,15 +89,6 @@ function backwardKernel(run: TypedArrayRun, simd: boolean): tf.KernelFunc {
 }
 
 let registered = false;
-let simdEnabled = true;
-
-/**
- * Whether the wasm kernels run bilinear 'zeros' / 'border' sampling on the SIMD module (default true) or on the
- * typed-array reference, which they use for everything else (to compare the two in tests and benches).
- */
-export function setGridSampleWasmSimd(enabled: boolean): void {
-  simdEnabled = enabled;
-}
 
 /**
  * Registers the grid-sample kernels (cpu, wasm and webgpu) and the gradient. Idempotent; called by
@@ -109,8 +100,9 @@ export function registerGridSampleKernels(): void {
   const runs = { cpu: cpuRun, wasm: wasmRun } as const;
   for (const backendName of TYPED_ARRAY_BACKENDS) {
     // wasm: bilinear 'zeros' / 'border' sampling on the SIMD module (grid-sample-wasm.ts), the rest here
-    const simd = backendName === 'wasm';
-    const [forward, backward] = [forwardKernel(runs[backendName], simd), backwardKernel(runs[backendName], simd)];
+    const wasm = backendName === 'wasm';
+    const forward = forwardKernel(runs[backendName], wasm ? gridSampleForwardWasm : undefined);
+    const backward = backwardKernel(runs[backendName], wasm ? gridSampleBackwardWasm : undefined);
     if (!tf.getKernel(GRID_SAMPLE, backendName)) tf.registerKernel({ kernelName: GRID_SAMPLE, backendName, kernelFunc: forward });
     if (!tf.getKernel(GRID_SAMPLE_GRAD, backendName)) {
       tf.registerKernel({ kernelName: GRID_SAMPLE_GRAD, backendName, kernelFunc: backward });

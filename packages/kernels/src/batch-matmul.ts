@@ -9,13 +9,13 @@ const view = (t: TensorInfo, shape: number[]): TensorInfo => ({ dataId: t.dataId
 const transposed = (backend: WasmBackendLike, t: TensorInfo, rows: number, cols: number) =>
   wasmKernel('Transpose', backend, { x: view(t, [rows, cols]) }, { perm: [1, 0] }); // [cols, rows]
 
-/** The stock kernel on two untransposed matrices: XNNPACK's fully-connected path. [M, K] × [K, N] → [1, M, N]. */
+/** The stock kernel on two untransposed matrices: XNNPACK's fully-connected path. [M, K] × [K, N] → [M, N]. */
 const plain = (backend: WasmBackendLike, a: TensorInfo, b: TensorInfo) =>
   runStockWasm('BatchMatMul', { inputs: { a, b }, backend, attrs: { transposeA: false, transposeB: false } });
 
 /**
  * One matrix product with the transposes made explicit: a is [K, M] when `ta` (else [M, K]), b is [N, K] when `tb`
- * (else [K, N]); returns a fresh [1, M, N] (or [M, N]) tensor. Aᵀ·Bᵀ is (B·A)ᵀ; for Aᵀ·B the smaller copy is
+ * (else [K, N]); returns a fresh [M, N] tensor. Aᵀ·Bᵀ is (B·A)ᵀ; for Aᵀ·B the smaller copy is
  * taken: Aᵀ (M·K floats), or Bᵀ and the result ((Bᵀ·A)ᵀ, K·N + M·N floats).
  */
 function product(backend: WasmBackendLike, a: TensorInfo, b: TensorInfo, m: number, k: number, n: number, ta: boolean, tb: boolean): TensorInfo {
@@ -83,14 +83,20 @@ export function batchMatMulWasm(args: WasmKernelArgs<{ a: TensorInfo; b: TensorI
     res.shape = outShape;
     return res;
   }
+  // A matrix shared by the whole batch is transposed once, not once per product.
+  const sharedA = batchA === 1 && ta ? transposed(backend, a, k, m) : null; // [M, K]
+  const sharedB = batchB === 1 && tb ? transposed(backend, b, n, k) : null; // [K, N]
+  const [pa, pb] = [sharedA ?? a, sharedB ?? b];
+  const [pta, ptb] = [ta && !sharedA, tb && !sharedB];
   const out = backend.makeOutput(outShape, 'float32');
   for (let i = 0; i < batch; i++) {
-    const ai = batchA === 1 ? a : matrixCopy(backend, a, i, m * k);
-    const bi = batchB === 1 ? b : matrixCopy(backend, b, i, k * n);
-    const res = product(backend, ai, bi, m, k, n, ta, tb); // [M, N]
+    const ai = batchA === 1 ? pa : matrixCopy(backend, a, i, m * k);
+    const bi = batchB === 1 ? pb : matrixCopy(backend, b, i, k * n);
+    const res = product(backend, ai, bi, m, k, n, pta, ptb); // [M, N]
     heapF32(backend, out).set(heapF32(backend, res), i * m * n);
-    for (const t of [ai, bi, res]) if (t !== a && t !== b) disposeTemp(backend, t);
+    for (const t of [ai, bi, res]) if (t !== pa && t !== pb) disposeTemp(backend, t);
   }
+  for (const t of [sharedA, sharedB]) if (t) disposeTemp(backend, t);
   return out;
 }
 

@@ -4,7 +4,7 @@ import { backendMemory, backendMemoryModule } from './backend-memory-module.js';
 import { runStockWasm } from './stock.js';
 import { erfUnsharedWasmBase64 } from './wasm/erf-unshared-wasm.js';
 import { erfWasmBase64 } from './wasm/erf-wasm.js';
-import { type WasmKernelArgs, kernelConfig } from './wasm-backend.js';
+import { type WasmKernelArgs, kernelConfig, memoryOffset } from './wasm-backend.js';
 
 interface ErfExports {
   erf(src: number, dst: number, n: number): void;
@@ -27,7 +27,7 @@ export function erfWasm(args: WasmKernelArgs<{ x: TensorInfo }>): TensorInfo {
   const ours = x.dtype === 'float32' && n >= 4 && memory ? erfModuleFor(memory) : null;
   if (!ours) return runStockWasm('Erf', args);
   const out = backend.makeOutput(x.shape, 'float32');
-  ours.erf(backend.dataIdMap.get(x.dataId).memoryOffset, backend.dataIdMap.get(out.dataId).memoryOffset, n);
+  ours.erf(memoryOffset(backend, x), memoryOffset(backend, out), n);
   return out;
 }
 

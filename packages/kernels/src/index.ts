@@ -25,7 +25,7 @@ export {
 } from './unsorted-segment-sum.js';
 export { conv2DBackpropInputWasm, conv2DBackpropInputWasmConfig } from './conv2d-backprop-input.js';
 export { convGeometry, flipFilter, type ConvGeometry } from './conv-info.js';
-export type { WasmBackendLike } from './wasm-backend.js';
+export { memoryOffset, type WasmBackendLike } from './wasm-backend.js';
 export { backendMemory, backendMemoryModule } from './backend-memory-module.js';
 export {
   registerInferenceKernels,

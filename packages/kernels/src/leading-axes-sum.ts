@@ -4,7 +4,7 @@ import { runStockWasm } from './stock.js';
 import { backendMemory, backendMemoryModule } from './backend-memory-module.js';
 import { columnSumUnsharedWasmBase64 } from './wasm/column-sum-unshared-wasm.js';
 import { columnSumWasmBase64 } from './wasm/column-sum-wasm.js';
-import { type WasmKernelArgs, disposeTemp, heapF32, kernelConfig } from './wasm-backend.js';
+import { type WasmKernelArgs, disposeTemp, heapF32, kernelConfig, memoryOffset } from './wasm-backend.js';
 
 interface ColumnSumExports {
   column_sum(src: number, rows: number, cols: number, acc: number, dst: number, scale: number): void;
@@ -45,8 +45,7 @@ function leadingAxesReduction(name: 'Sum' | 'Mean') {
     const simd = c % 4 === 0 && memory ? columnSumModuleFor(memory) : null;
     if (simd) {
       const acc = backend.makeOutput([2 * c], 'float32'); // c float64 accumulators
-      const offset = (t: TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
-      simd.column_sum(offset(x), m, c, offset(acc), offset(out), scale);
+      simd.column_sum(memoryOffset(backend, x), m, c, memoryOffset(backend, acc), memoryOffset(backend, out), scale);
       disposeTemp(backend, acc);
       return out;
     }

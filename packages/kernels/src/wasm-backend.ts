@@ -29,6 +29,11 @@ export function heapF32(backend: WasmBackendLike, info: TensorInfo): Float32Arra
   return backend.typedArrayFromHeap(info) as Float32Array;
 }
 
+/** Byte offset of a tensor's data in the backend's memory (for modules that run on it in place). */
+export function memoryOffset(backend: WasmBackendLike, info: TensorInfo): number {
+  return backend.dataIdMap.get(info.dataId).memoryOffset;
+}
+
 /** Calls the wasm backend's own BatchMatMul kernel (XNNPACK / blocked C++) on two rank-3 tensors. */
 export function wasmBatchMatMul(backend: WasmBackendLike, a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): TensorInfo {
   const kernel = tf.getKernel('BatchMatMul', 'wasm');

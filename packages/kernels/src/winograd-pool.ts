@@ -197,7 +197,7 @@ export class WinogradPool {
   /** Grows the memory to at least `bytes`. */
   reserve(bytes: number): void {
     const have = this.memory.buffer.byteLength;
-    if (bytes > this.maxBytes) throw new Error(`@anydepth/kernels: the Winograd conv needs ${bytes} bytes, more than its ${MAX_PAGES * PAGE}-byte memory`);
+    if (bytes > this.maxBytes) throw new Error(`@anydepth/kernels: the Winograd conv needs ${bytes} bytes, more than its ${this.maxBytes}-byte memory`);
     if (bytes > have) this.memory.grow(Math.ceil((bytes - have) / PAGE));
   }
 

@@ -38,6 +38,22 @@ describe('build-time inlining (scripts/build-wasm.mjs)', () => {
     expect(await run(SOURCE, 10)).toBe(want);
   });
 
+  it('inlines the calls a marked function makes to other marked functions, and refuses a marked self-call', async () => {
+    const nested = SOURCE.replace(
+      '  (func (export "run")',
+      `  ;; build: inline
+  (func $sumdiff2 (param $a i32) (param $b i32) (result i32 i32)
+    (call $sumdiff (local.get $a) (local.get $b)))
+  (func (export "run")`,
+    ).replace('(call $sumdiff (local.get $i) (i32.const 3))', '(call $sumdiff2 (local.get $i) (i32.const 3))');
+    const inlined = inlineMarked(nested);
+    expect(inlined).not.toMatch(/call \$sumdiff/);
+    const want = Array.from({ length: 10 }, (_, i) => (i + 3) * (i - 3)).reduce((a, b) => a + b, 0);
+    expect(await run(nested, 10)).toBe(want);
+    const selfCall = nested.replace('(call $sumdiff (local.get $a) (local.get $b)))', '(call $sumdiff2 (local.get $a) (local.get $b)))');
+    expect(() => inlineMarked(selfCall)).toThrow(/calls itself through marked functions/);
+  });
+
   it('leaves unmarked sources alone and refuses what it cannot inline', () => {
     const plain = SOURCE.replace(';; build: inline', '');
     expect(inlineMarked(plain)).toBe(plain);

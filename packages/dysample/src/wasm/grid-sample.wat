@@ -43,6 +43,24 @@
       (then (i32.add (local.get $base) (i32.mul (i32.add (i32.mul (local.get $py) (local.get $W)) (local.get $px)) (local.get $C4))))
       (else (local.get $none))))
 
+  ;; The four bilinear weights (nw, ne, sw, se) of fractions tx, ty, each splat over 4 lanes.
+  ;; build: inline
+  (func $weights (param $tx f32) (param $ty f32) (result v128 v128 v128 v128)
+    (f32x4.splat (f32.mul (f32.sub (f32.const 1) (local.get $tx)) (f32.sub (f32.const 1) (local.get $ty))))
+    (f32x4.splat (f32.mul (local.get $tx) (f32.sub (f32.const 1) (local.get $ty))))
+    (f32x4.splat (f32.mul (f32.sub (f32.const 1) (local.get $tx)) (local.get $ty)))
+    (f32x4.splat (f32.mul (local.get $tx) (local.get $ty))))
+
+  ;; Byte addresses of the corners nw, ne, sw, se of cell (x0, y0) of the group at $base; $none for a corner
+  ;; outside the W × H image.
+  ;; build: inline
+  (func $corners (param $base i32) (param $x0 i32) (param $y0 i32) (param $W i32) (param $H i32) (param $C4 i32) (param $none i32)
+    (result i32 i32 i32 i32)
+    (call $corner (local.get $base) (local.get $x0) (local.get $y0) (local.get $W) (local.get $H) (local.get $C4) (local.get $none))
+    (call $corner (local.get $base) (i32.add (local.get $x0) (i32.const 1)) (local.get $y0) (local.get $W) (local.get $H) (local.get $C4) (local.get $none))
+    (call $corner (local.get $base) (local.get $x0) (i32.add (local.get $y0) (i32.const 1)) (local.get $W) (local.get $H) (local.get $C4) (local.get $none))
+    (call $corner (local.get $base) (i32.add (local.get $x0) (i32.const 1)) (i32.add (local.get $y0) (i32.const 1)) (local.get $W) (local.get $H) (local.get $C4) (local.get $none)))
+
   ;; Forward: out [B, Ho, Wo, C] (zeroed by the caller) from x [B, H, W, C] and grid [B·G, Ho, Wo, 2].
   (func (export "forward") (param $job i32)
     (local $B i32) (local $H i32) (local $W i32) (local $C4 i32) (local $G i32) (local $P i32) (local $cg4 i32) (local $align i32) (local $border i32)
@@ -86,14 +104,10 @@
             (local.set $y0 (i32.trunc_sat_f32_s (local.get $fy)))
             (local.set $tx (f32.sub (local.get $ix) (local.get $fx)))
             (local.set $ty (f32.sub (local.get $iy) (local.get $fy)))
-            (local.set $wnw (f32x4.splat (f32.mul (f32.sub (f32.const 1) (local.get $tx)) (f32.sub (f32.const 1) (local.get $ty)))))
-            (local.set $wne (f32x4.splat (f32.mul (local.get $tx) (f32.sub (f32.const 1) (local.get $ty)))))
-            (local.set $wsw (f32x4.splat (f32.mul (f32.sub (f32.const 1) (local.get $tx)) (local.get $ty))))
-            (local.set $wse (f32x4.splat (f32.mul (local.get $tx) (local.get $ty))))
-            (local.set $nw (call $corner (local.get $base) (local.get $x0) (local.get $y0) (local.get $W) (local.get $H) (local.get $C4) (local.get $zero)))
-            (local.set $ne (call $corner (local.get $base) (i32.add (local.get $x0) (i32.const 1)) (local.get $y0) (local.get $W) (local.get $H) (local.get $C4) (local.get $zero)))
-            (local.set $sw (call $corner (local.get $base) (local.get $x0) (i32.add (local.get $y0) (i32.const 1)) (local.get $W) (local.get $H) (local.get $C4) (local.get $zero)))
-            (local.set $se (call $corner (local.get $base) (i32.add (local.get $x0) (i32.const 1)) (i32.add (local.get $y0) (i32.const 1)) (local.get $W) (local.get $H) (local.get $C4) (local.get $zero)))
+            (call $weights (local.get $tx) (local.get $ty))
+            (local.set $wse) (local.set $wsw) (local.set $wne) (local.set $wnw)
+            (call $corners (local.get $base) (local.get $x0) (local.get $y0) (local.get $W) (local.get $H) (local.get $C4) (local.get $zero))
+            (local.set $se) (local.set $sw) (local.set $ne) (local.set $nw)
             (local.set $c (i32.const 0))
             (loop $channels
               (v128.store (i32.add (local.get $o) (local.get $c))
@@ -169,18 +183,12 @@
             (local.set $y0 (i32.trunc_sat_f32_s (local.get $fy)))
             (local.set $tx (f32.sub (local.get $ix) (local.get $fx)))
             (local.set $ty (f32.sub (local.get $iy) (local.get $fy)))
-            (local.set $wnw (f32x4.splat (f32.mul (f32.sub (f32.const 1) (local.get $tx)) (f32.sub (f32.const 1) (local.get $ty)))))
-            (local.set $wne (f32x4.splat (f32.mul (local.get $tx) (f32.sub (f32.const 1) (local.get $ty)))))
-            (local.set $wsw (f32x4.splat (f32.mul (f32.sub (f32.const 1) (local.get $tx)) (local.get $ty))))
-            (local.set $wse (f32x4.splat (f32.mul (local.get $tx) (local.get $ty))))
-            (local.set $nw (call $corner (local.get $base) (local.get $x0) (local.get $y0) (local.get $W) (local.get $H) (local.get $C4) (local.get $zero)))
-            (local.set $ne (call $corner (local.get $base) (i32.add (local.get $x0) (i32.const 1)) (local.get $y0) (local.get $W) (local.get $H) (local.get $C4) (local.get $zero)))
-            (local.set $sw (call $corner (local.get $base) (local.get $x0) (i32.add (local.get $y0) (i32.const 1)) (local.get $W) (local.get $H) (local.get $C4) (local.get $zero)))
-            (local.set $se (call $corner (local.get $base) (i32.add (local.get $x0) (i32.const 1)) (i32.add (local.get $y0) (i32.const 1)) (local.get $W) (local.get $H) (local.get $C4) (local.get $zero)))
-            (local.set $dnw (call $corner (local.get $dbase) (local.get $x0) (local.get $y0) (local.get $W) (local.get $H) (local.get $C4) (local.get $sink)))
-            (local.set $dne (call $corner (local.get $dbase) (i32.add (local.get $x0) (i32.const 1)) (local.get $y0) (local.get $W) (local.get $H) (local.get $C4) (local.get $sink)))
-            (local.set $dsw (call $corner (local.get $dbase) (local.get $x0) (i32.add (local.get $y0) (i32.const 1)) (local.get $W) (local.get $H) (local.get $C4) (local.get $sink)))
-            (local.set $dse (call $corner (local.get $dbase) (i32.add (local.get $x0) (i32.const 1)) (i32.add (local.get $y0) (i32.const 1)) (local.get $W) (local.get $H) (local.get $C4) (local.get $sink)))
+            (call $weights (local.get $tx) (local.get $ty))
+            (local.set $wse) (local.set $wsw) (local.set $wne) (local.set $wnw)
+            (call $corners (local.get $base) (local.get $x0) (local.get $y0) (local.get $W) (local.get $H) (local.get $C4) (local.get $zero))
+            (local.set $se) (local.set $sw) (local.set $ne) (local.set $nw)
+            (call $corners (local.get $dbase) (local.get $x0) (local.get $y0) (local.get $W) (local.get $H) (local.get $C4) (local.get $sink))
+            (local.set $dse) (local.set $dsw) (local.set $dne) (local.set $dnw)
             (local.set $anw (v128.const i32x4 0 0 0 0)) (local.set $ane (v128.const i32x4 0 0 0 0))
             (local.set $asw (v128.const i32x4 0 0 0 0)) (local.set $ase (v128.const i32x4 0 0 0 0))
             (local.set $c (i32.const 0))

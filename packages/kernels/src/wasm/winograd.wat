@@ -273,40 +273,47 @@
       (local.set $j (i32.add (local.get $j) (i32.const 32)))
       (br_if $cols (i32.lt_u (local.get $j) (local.get $cout4)))))
 
+  ;; Fills the 16-entry address table at $tab with the byte address of each pixel of output tile $t (4×4, row-major)
+  ;; in the [n, OH, OW, cout] tensor at $base, or $none where the pixel lies outside the image (a partial tile).
+  (func $tile_addresses (param $job i32) (param $t i32) (param $tab i32) (param $base i32) (param $none i32)
+    (local $per i32) (local $n i32) (local $r i32) (local $y0 i32) (local $x0 i32) (local $y i32) (local $x i32)
+    (local $i i32) (local $addr i32) (local $OH i32) (local $OW i32) (local $cout4 i32)
+    (local.set $cout4 (i32.shl (i32.load offset=28 (local.get $job)) (i32.const 2)))
+    (local.set $OH (i32.load offset=40 (local.get $job)))
+    (local.set $OW (i32.load offset=44 (local.get $job)))
+    (local.set $per (i32.mul (i32.load offset=48 (local.get $job)) (i32.load offset=52 (local.get $job))))
+    (local.set $n (i32.div_u (local.get $t) (local.get $per)))
+    (local.set $r (i32.rem_u (local.get $t) (local.get $per)))
+    (local.set $y0 (i32.shl (i32.div_u (local.get $r) (i32.load offset=52 (local.get $job))) (i32.const 2)))
+    (local.set $x0 (i32.shl (i32.rem_u (local.get $r) (i32.load offset=52 (local.get $job))) (i32.const 2)))
+    (local.set $i (i32.const 0))
+    (loop $px
+      (local.set $y (i32.add (local.get $y0) (i32.shr_u (local.get $i) (i32.const 2))))
+      (local.set $x (i32.add (local.get $x0) (i32.and (local.get $i) (i32.const 3))))
+      (local.set $addr (local.get $none))
+      (if (i32.and (i32.lt_u (local.get $y) (local.get $OH)) (i32.lt_u (local.get $x) (local.get $OW)))
+        (then
+          (local.set $addr
+            (i32.add (local.get $base)
+              (i32.mul (local.get $cout4)
+                (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $OH)) (local.get $y)) (local.get $OW)) (local.get $x)))))))
+      (i32.store (i32.add (local.get $tab) (i32.shl (local.get $i) (i32.const 2))) (local.get $addr))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $px (i32.lt_u (local.get $i) (i32.const 16)))))
+
   ;; Output transform of tiles [$t0, $t0 + $nt) from M into the output (+ bias, ReLU when the job says so).
   (func $output_transform (param $job i32) (param $t0 i32) (param $nt i32) (param $M i32) (param $tmp i32) (param $tab i32)
-    (local $tl i32) (local $t i32) (local $c i32) (local $cout4 i32) (local $pstride i32) (local $i i32) (local $row i32) (local $src i32)
-    (local $per i32) (local $n i32) (local $r i32) (local $y0 i32) (local $x0 i32) (local $y i32) (local $x i32) (local $addr i32)
-    (local $OH i32) (local $OW i32) (local $bias v128) (local $relu i32) (local $zero v128)
+    (local $tl i32) (local $c i32) (local $cout4 i32) (local $pstride i32) (local $i i32) (local $row i32) (local $src i32)
+    (local $bias v128) (local $relu i32) (local $zero v128)
     (local $o0 v128) (local $o1 v128) (local $o2 v128) (local $o3 v128)
     (local.set $cout4 (i32.shl (i32.load offset=28 (local.get $job)) (i32.const 2)))
     (local.set $pstride (i32.mul (i32.load offset=72 (local.get $job)) (local.get $cout4)))
-    (local.set $per (i32.mul (i32.load offset=48 (local.get $job)) (i32.load offset=52 (local.get $job))))
-    (local.set $OH (i32.load offset=40 (local.get $job)))
-    (local.set $OW (i32.load offset=44 (local.get $job)))
     (local.set $relu (i32.load offset=60 (local.get $job)))
     (local.set $tl (i32.const 0))
     (loop $tiles
-      (local.set $t (i32.add (local.get $t0) (local.get $tl)))
-      (local.set $n (i32.div_u (local.get $t) (local.get $per)))
-      (local.set $r (i32.rem_u (local.get $t) (local.get $per)))
-      (local.set $y0 (i32.shl (i32.div_u (local.get $r) (i32.load offset=52 (local.get $job))) (i32.const 2)))
-      (local.set $x0 (i32.shl (i32.rem_u (local.get $r) (i32.load offset=52 (local.get $job))) (i32.const 2)))
       ;; output addresses of the 4×4 pixels, the sink where a pixel lies outside the image
-      (local.set $i (i32.const 0))
-      (loop $px
-        (local.set $y (i32.add (local.get $y0) (i32.shr_u (local.get $i) (i32.const 2))))
-        (local.set $x (i32.add (local.get $x0) (i32.and (local.get $i) (i32.const 3))))
-        (local.set $addr (i32.load offset=68 (local.get $job)))
-        (if (i32.and (i32.lt_u (local.get $y) (local.get $OH)) (i32.lt_u (local.get $x) (local.get $OW)))
-          (then
-            (local.set $addr
-              (i32.add (i32.load offset=12 (local.get $job))
-                (i32.mul (local.get $cout4)
-                  (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $OH)) (local.get $y)) (local.get $OW)) (local.get $x)))))))
-        (i32.store (i32.add (local.get $tab) (i32.shl (local.get $i) (i32.const 2))) (local.get $addr))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br_if $px (i32.lt_u (local.get $i) (i32.const 16))))
+      (call $tile_addresses (local.get $job) (i32.add (local.get $t0) (local.get $tl)) (local.get $tab)
+        (i32.load offset=12 (local.get $job)) (i32.load offset=68 (local.get $job)))
       (local.set $c (i32.const 0))
       (loop $channels
         ;; rows: tmp[l][b] = Σ_k Aᵀ[b][k] m[l·6 + k]
@@ -404,38 +411,17 @@
 
   ;; The output-gradient transform of tiles [$t0, $t0 + $nt) into Z ([p][cout / 8][TB][8]; zero outside the image).
   (func $dy_transform (param $job i32) (param $t0 i32) (param $nt i32) (param $Z i32) (param $tmp i32) (param $tab i32)
-    (local $tl i32) (local $t i32) (local $c i32) (local $cout4 i32) (local $zstride i32) (local $i i32) (local $row i32) (local $dst i32)
-    (local $per i32) (local $n i32) (local $r i32) (local $y0 i32) (local $x0 i32) (local $y i32) (local $x i32) (local $addr i32)
-    (local $OH i32) (local $OW i32) (local $step i32)
+    (local $tl i32) (local $c i32) (local $cout4 i32) (local $zstride i32) (local $i i32) (local $row i32) (local $dst i32)
+    (local $step i32)
     (local $z0 v128) (local $z1 v128) (local $z2 v128) (local $z3 v128) (local $z4 v128) (local $z5 v128)
     (local.set $cout4 (i32.shl (i32.load offset=28 (local.get $job)) (i32.const 2)))
     (local.set $zstride (i32.mul (i32.load offset=72 (local.get $job)) (local.get $cout4)))
     (local.set $step (i32.mul (local.get $zstride) (i32.const 6)))
-    (local.set $per (i32.mul (i32.load offset=48 (local.get $job)) (i32.load offset=52 (local.get $job))))
-    (local.set $OH (i32.load offset=40 (local.get $job)))
-    (local.set $OW (i32.load offset=44 (local.get $job)))
     (local.set $tl (i32.const 0))
     (loop $tiles
-      (local.set $t (i32.add (local.get $t0) (local.get $tl)))
-      (local.set $n (i32.div_u (local.get $t) (local.get $per)))
-      (local.set $r (i32.rem_u (local.get $t) (local.get $per)))
-      (local.set $y0 (i32.shl (i32.div_u (local.get $r) (i32.load offset=52 (local.get $job))) (i32.const 2)))
-      (local.set $x0 (i32.shl (i32.rem_u (local.get $r) (i32.load offset=52 (local.get $job))) (i32.const 2)))
       ;; addresses of the 4×4 output-gradient pixels, the zero row where a pixel lies outside the image
-      (local.set $i (i32.const 0))
-      (loop $px
-        (local.set $y (i32.add (local.get $y0) (i32.shr_u (local.get $i) (i32.const 2))))
-        (local.set $x (i32.add (local.get $x0) (i32.and (local.get $i) (i32.const 3))))
-        (local.set $addr (i32.load offset=64 (local.get $job)))
-        (if (i32.and (i32.lt_u (local.get $y) (local.get $OH)) (i32.lt_u (local.get $x) (local.get $OW)))
-          (then
-            (local.set $addr
-              (i32.add (i32.load offset=4 (local.get $job))
-                (i32.mul (local.get $cout4)
-                  (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $OH)) (local.get $y)) (local.get $OW)) (local.get $x)))))))
-        (i32.store (i32.add (local.get $tab) (i32.shl (local.get $i) (i32.const 2))) (local.get $addr))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br_if $px (i32.lt_u (local.get $i) (i32.const 16))))
+      (call $tile_addresses (local.get $job) (i32.add (local.get $t0) (local.get $tl)) (local.get $tab)
+        (i32.load offset=4 (local.get $job)) (i32.load offset=64 (local.get $job)))
       (local.set $c (i32.const 0))
       (loop $channels
         ;; rows: tmp[a][k] = Σ_b Aᵀ[b][k] dy[a][b]
@@ -492,7 +478,9 @@
       (br_if $tiles (i32.lt_u (local.get $tl) (local.get $nt)))))
 
   ;; C[cin, cout] += Aᵀ · B over $nt tiles (C row-major; A = V[p] as [cin / 4][TB][4], B = Z[p] as
-  ;; [cout / 8][TB][8]): 4 × 8 register blocks of C, loaded once and stored once per block of tiles.
+  ;; [cout / 8][TB][8]): 4 × 8 register blocks of C, loaded once and stored once per block of tiles. The k loop is
+  ;; $gemm's, kept as a twin on purpose: a shared loop would be a call per register block passing 8 v128 each way
+  ;; (the build's inliner takes no loops, and V8 before 12 inlines no wasm calls).
   (func $gemm_acc (param $A i32) (param $B i32) (param $C i32) (param $nt i32) (param $cin i32) (param $cout i32) (param $TB i32)
     (local $cin4 i32) (local $cout4 i32) (local $g i32) (local $j i32)
     (local $a i32) (local $b i32) (local $aend i32) (local $c i32) (local $panel i32)
