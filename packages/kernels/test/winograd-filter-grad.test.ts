@@ -109,7 +109,9 @@ describe('Conv2DBackpropFilter by the adjoint of Winograd F(4×4, 3×3)', () => 
     const args = { x: randomValues(n * h * w * cin, 5), dy: randomValues(n * h * w * cout, 6), n, h, w, cin, cout, padTop: 1, padLeft: 1, outH: h, outW: w };
     const whole = winogradFilterGrad(pool, args);
     const banded = winogradFilterGrad(pool, { ...args, bandBytes: 1 });
-    expect(relError(banded, whole)).toBeLessThan(1e-6);
+    // Bands regroup the tiles into blocks and threads take blocks in whatever order they come, so the float32 sums
+    // run in another order: equal to float32 rounding over ~600 tiles, not bit for bit (1e-6 failed once at 5.9e-6).
+    expect(relError(banded, whole)).toBeLessThan(2e-5);
     expect(whole.length).toBe(9 * cin * cout);
     expect(() => winogradFilterGrad(pool, { ...args, cout: 12, dy: new Float32Array(n * h * w * 12) })).toThrow(/Cout % 8 = 0, got 16 → 12/);
     expect(() => winogradFilterGrad(pool, { ...args, dy: new Float32Array(5) })).toThrow(/dy has 5 values, expected \[2, 18, 13, 24\]/);
